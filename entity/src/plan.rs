@@ -1,0 +1,34 @@
+//! A plan: one version of one authority's improvement plan. List columns hold JSON arrays.
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "plan")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i32,
+    pub slug: String,
+    #[sea_orm(column_type = "Text")]
+    pub title: String,
+    pub version: String,
+    #[sea_orm(column_type = "Text")]
+    pub authority: String,
+    pub as_of: Date,
+    #[sea_orm(column_type = "Text")]
+    pub context: String,
+    #[sea_orm(column_type = "Text")]
+    pub levels_of_need: String,
+    #[sea_orm(column_type = "Text")]
+    pub priority_aims: String,
+    #[sea_orm(column_type = "Text")]
+    pub outcome_measures: String,
+    #[sea_orm(column_type = "Text")]
+    pub evidence_categories: String,
+    pub created_at: DateTimeUtc,
+    pub updated_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {
+}
+
+impl ActiveModelBehavior for ActiveModel {}

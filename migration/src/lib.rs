@@ -1,0 +1,13 @@
+//! Database migrations, shared by SQLite and PostgreSQL (one schema for both engines).
+pub use sea_orm_migration::prelude::*;
+
+mod m20261126_000001_plan_schema;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261126_000001_plan_schema::Migration)]
+    }
+}

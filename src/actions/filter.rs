@@ -1,0 +1,357 @@
+//! The `actions` filter: client values are resolved against the plan's catalogues first, so an
+//! unknown theme, work stream, lead or reference is a clear error rather than an empty page.
+use chrono::NaiveDate;
+use entity::{
+    action, action_descriptor, action_lead, action_reference, person, source_reference, theme,
+    workstream,
+};
+use sea_orm::{
+    sea_query::{Expr, ExprTrait, LikeExpr, Query},
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
+};
+
+use crate::error::{AppError, AppResult};
+use crate::plans::format::{LifecycleState, OfstedArea, RagStatus};
+
+/// What a client may filter on; every list is "any of", and the fields combine with AND.
+#[derive(Debug, Clone, Default)]
+pub struct ActionFilter {
+    pub themes: Option<Vec<i32>>,
+    pub workstreams: Option<Vec<String>>,
+    /// Person codes (aliases such as `J.Rez` are accepted).
+    pub leads: Option<Vec<String>>,
+    pub rag: Option<Vec<RagStatus>>,
+    pub references: Option<Vec<String>>,
+    /// Ofsted descriptor codes (`QP3.7`, `3.7`) or areas (`QP`).
+    pub descriptors: Option<Vec<String>>,
+    pub state: Option<LifecycleState>,
+    /// Words that must all appear in the objective, its items or the outcomes.
+    pub search: Option<String>,
+    pub due_before: Option<NaiveDate>,
+    pub due_after: Option<NaiveDate>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum OrderField {
+    #[default]
+    Position,
+    DueDate,
+    RagStatus,
+    UpdatedAt,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum OrderDirection {
+    #[default]
+    Asc,
+    Desc,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ActionOrder {
+    pub field: OrderField,
+    pub direction: OrderDirection,
+}
+
+/// A filter whose names are resolved to ids; cheap to clone and to turn into SQL.
+#[derive(Debug, Clone)]
+pub struct ResolvedFilter {
+    plan_id: i32,
+    theme_ids: Option<Vec<i32>>,
+    workstream_ids: Option<Vec<i32>>,
+    person_ids: Option<Vec<i32>>,
+    rag: Option<Vec<&'static str>>,
+    reference_ids: Option<Vec<i32>>,
+    descriptor_codes: Vec<String>,
+    descriptor_areas: Vec<&'static str>,
+    state: Option<&'static str>,
+    search_terms: Vec<String>,
+    due_before: Option<NaiveDate>,
+    due_after: Option<NaiveDate>,
+}
+
+impl ResolvedFilter {
+    /// All actions of a plan.
+    pub fn plan(plan_id: i32) -> Self {
+        Self {
+            plan_id,
+            theme_ids: None,
+            workstream_ids: None,
+            person_ids: None,
+            rag: None,
+            reference_ids: None,
+            descriptor_codes: Vec::new(),
+            descriptor_areas: Vec::new(),
+            state: None,
+            search_terms: Vec::new(),
+            due_before: None,
+            due_after: None,
+        }
+    }
+
+    pub fn condition(&self) -> Condition {
+        let mut c = Condition::all().add(action::Column::PlanId.eq(self.plan_id));
+        if let Some(ids) = &self.theme_ids {
+            c = c.add(action::Column::ThemeId.is_in(ids.clone()));
+        }
+        if let Some(ids) = &self.workstream_ids {
+            c = c.add(action::Column::WorkstreamId.is_in(ids.clone()));
+        }
+        if let Some(ids) = &self.person_ids {
+            c = c.add(
+                action::Column::Id.in_subquery(
+                    Query::select()
+                        .column(action_lead::Column::ActionId)
+                        .from(action_lead::Entity)
+                        .and_where(action_lead::Column::PersonId.is_in(ids.clone()))
+                        .to_owned(),
+                ),
+            );
+        }
+        if let Some(rag) = &self.rag {
+            c = c.add(action::Column::RagStatus.is_in(rag.clone()));
+        }
+        if let Some(ids) = &self.reference_ids {
+            c = c.add(
+                action::Column::Id.in_subquery(
+                    Query::select()
+                        .column(action_reference::Column::ActionId)
+                        .from(action_reference::Entity)
+                        .and_where(action_reference::Column::ReferenceId.is_in(ids.clone()))
+                        .to_owned(),
+                ),
+            );
+        }
+        if !self.descriptor_codes.is_empty() || !self.descriptor_areas.is_empty() {
+            let mut any = Condition::any();
+            if !self.descriptor_codes.is_empty() {
+                any = any.add(action_descriptor::Column::Code.is_in(self.descriptor_codes.clone()));
+            }
+            if !self.descriptor_areas.is_empty() {
+                any = any.add(action_descriptor::Column::Area.is_in(self.descriptor_areas.clone()));
+            }
+            c = c.add(
+                action::Column::Id.in_subquery(
+                    Query::select()
+                        .column(action_descriptor::Column::ActionId)
+                        .from(action_descriptor::Entity)
+                        .cond_where(any)
+                        .to_owned(),
+                ),
+            );
+        }
+        if let Some(state) = self.state {
+            c = c.add(action::Column::State.eq(state));
+        }
+        for term in &self.search_terms {
+            c = c.add(Expr::col(action::Column::SearchText).like(LikeExpr::new(like_pattern(term)).escape('\\')));
+        }
+        if let Some(d) = self.due_before {
+            c = c.add(action::Column::DueDate.lt(d));
+        }
+        if let Some(d) = self.due_after {
+            c = c.add(action::Column::DueDate.gt(d));
+        }
+        c
+    }
+}
+
+/// `%term%` with LIKE's wildcards escaped, so a search for `100%` means the text "100%".
+fn like_pattern(term: &str) -> String {
+    let mut p = String::with_capacity(term.len() + 2);
+    p.push('%');
+    for ch in term.chars() {
+        if matches!(ch, '%' | '_' | '\\') {
+            p.push('\\');
+        }
+        p.push(ch);
+    }
+    p.push('%');
+    p
+}
+
+fn unknown(what: &str, values: &[String], known: &[String]) -> AppError {
+    AppError::bad_input(format!(
+        "unknown {what} {}; this plan has: {}",
+        values.iter().map(|v| format!("{v:?}")).collect::<Vec<_>>().join(", "),
+        known.join(", ")
+    ))
+}
+
+/// Normalises an Ofsted code or area as clients may type it: `qp 3.7` → `QP3.7`, `3.7` → `QP3.7`.
+pub fn normalise_descriptor(raw: &str) -> Option<Result<String, OfstedArea>> {
+    let s: String = raw.chars().filter(|c| !c.is_whitespace()).collect::<String>().to_uppercase();
+    if let Some(area) = OfstedArea::parse(&s) {
+        return Some(Err(area));
+    }
+    let split = s.find(|c: char| c.is_ascii_digit())?;
+    let (prefix, number) = s.split_at(split);
+    let number = number.trim_end_matches('.');
+    let mut parts = number.split('.');
+    let section = parts.next()?.parse::<u32>().ok()?;
+    let item = parts.next()?.parse::<u32>().ok()?;
+    if parts.next().is_some() {
+        return None;
+    }
+    let area = if prefix.is_empty() {
+        match section {
+            1 => OfstedArea::OE,
+            2 => OfstedArea::EHP,
+            3 => OfstedArea::QP,
+            4 => OfstedArea::LG,
+            _ => return None,
+        }
+    } else {
+        OfstedArea::parse(prefix.trim_end_matches('.'))?
+    };
+    Some(Ok(format!("{}{section}.{item}", area.as_str())))
+}
+
+/// Resolves a client filter against plan `plan_id`: one small query per kind of name used.
+pub async fn resolve_filter<C: ConnectionTrait>(
+    db: &C,
+    plan_id: i32,
+    f: &ActionFilter,
+) -> AppResult<ResolvedFilter> {
+    let mut r = ResolvedFilter::plan(plan_id);
+    if let Some(numbers) = &f.themes {
+        let rows = theme::Entity::find()
+            .filter(theme::Column::PlanId.eq(plan_id))
+            .all(db)
+            .await?;
+        let missing: Vec<String> = numbers
+            .iter()
+            .filter(|n| !rows.iter().any(|t| t.number == **n))
+            .map(|n| n.to_string())
+            .collect();
+        if !missing.is_empty() {
+            let known: Vec<String> = rows.iter().map(|t| t.number.to_string()).collect();
+            return Err(unknown("theme", &missing, &known));
+        }
+        r.theme_ids = Some(rows.iter().filter(|t| numbers.contains(&t.number)).map(|t| t.id).collect());
+    }
+    if let Some(names) = &f.workstreams {
+        let rows = workstream::Entity::find()
+            .filter(workstream::Column::PlanId.eq(plan_id))
+            .all(db)
+            .await?;
+        let mut ids = Vec::new();
+        let mut missing = Vec::new();
+        for n in names {
+            match rows.iter().find(|w| w.name.eq_ignore_ascii_case(n.trim())) {
+                Some(w) => ids.push(w.id),
+                None => missing.push(n.clone()),
+            }
+        }
+        if !missing.is_empty() {
+            let known: Vec<String> = rows.iter().map(|w| w.name.clone()).collect();
+            return Err(unknown("work stream", &missing, &known));
+        }
+        r.workstream_ids = Some(ids);
+    }
+    if let Some(codes) = &f.leads {
+        let rows = person::Entity::find()
+            .filter(person::Column::PlanId.eq(plan_id))
+            .all(db)
+            .await?;
+        let mut ids = Vec::new();
+        let mut missing = Vec::new();
+        for c in codes {
+            let c = c.trim();
+            let hit = rows.iter().find(|p| {
+                p.code == c
+                    || serde_json::from_str::<Vec<String>>(&p.aliases)
+                        .map(|a| a.iter().any(|x| x == c))
+                        .unwrap_or(false)
+            });
+            match hit {
+                Some(p) => ids.push(p.id),
+                None => missing.push(c.to_string()),
+            }
+        }
+        if !missing.is_empty() {
+            let known: Vec<String> = rows.iter().map(|p| p.code.clone()).collect();
+            return Err(unknown("lead", &missing, &known));
+        }
+        r.person_ids = Some(ids);
+    }
+    if let Some(rag) = &f.rag {
+        r.rag = Some(rag.iter().map(|s| s.as_str()).collect());
+    }
+    if let Some(codes) = &f.references {
+        let rows = source_reference::Entity::find()
+            .filter(source_reference::Column::PlanId.eq(plan_id))
+            .all(db)
+            .await?;
+        let mut ids = Vec::new();
+        let mut missing = Vec::new();
+        for c in codes {
+            match rows.iter().find(|x| x.code.eq_ignore_ascii_case(c.trim())) {
+                Some(x) => ids.push(x.id),
+                None => missing.push(c.clone()),
+            }
+        }
+        if !missing.is_empty() {
+            let known: Vec<String> = rows.iter().map(|x| x.code.clone()).collect();
+            return Err(unknown("reference", &missing, &known));
+        }
+        r.reference_ids = Some(ids);
+    }
+    if let Some(codes) = &f.descriptors {
+        for c in codes {
+            match normalise_descriptor(c) {
+                Some(Ok(code)) => r.descriptor_codes.push(code),
+                Some(Err(area)) => r.descriptor_areas.push(area.as_str()),
+                None => {
+                    return Err(AppError::bad_input(format!(
+                        "{c:?} is not an Ofsted descriptor code (like QP3.7 or 3.7) or area (OE, EHP, QP, LG)"
+                    )))
+                }
+            }
+        }
+    }
+    r.state = f.state.map(|s| match s {
+        LifecycleState::Active => "active",
+        LifecycleState::Removed => "removed",
+    });
+    if let Some(s) = &f.search {
+        r.search_terms = s.split_whitespace().map(str::to_lowercase).collect();
+        if r.search_terms.is_empty() {
+            return Err(AppError::bad_input("`search` must contain at least one word"));
+        }
+    }
+    if let (Some(b), Some(a)) = (f.due_before, f.due_after) {
+        if a >= b {
+            return Err(AppError::bad_input(format!(
+                "`dueAfter` ({a}) must be before `dueBefore` ({b})"
+            )));
+        }
+    }
+    r.due_before = f.due_before;
+    r.due_after = f.due_after;
+    Ok(r)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn descriptors_normalise_like_the_plan() {
+        assert_eq!(normalise_descriptor("QP3.7"), Some(Ok("QP3.7".into())));
+        assert_eq!(normalise_descriptor("qp 3.7"), Some(Ok("QP3.7".into())));
+        assert_eq!(normalise_descriptor("3.21"), Some(Ok("QP3.21".into())));
+        assert_eq!(normalise_descriptor("4.5"), Some(Ok("LG4.5".into())));
+        assert_eq!(normalise_descriptor("LG"), Some(Err(OfstedArea::LG)));
+        assert_eq!(normalise_descriptor("EHP 3.14"), Some(Ok("EHP3.14".into())));
+        assert_eq!(normalise_descriptor("XX3.1"), None);
+        assert_eq!(normalise_descriptor("9.1"), None);
+        assert_eq!(normalise_descriptor(""), None);
+    }
+
+    #[test]
+    fn like_wildcards_are_escaped() {
+        assert_eq!(like_pattern("100%"), "%100\\%%");
+        assert_eq!(like_pattern("a_b"), "%a\\_b%");
+    }
+}

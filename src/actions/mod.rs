@@ -1,0 +1,95 @@
+//! Actions: filtered, ordered pages of a plan's actions, and their relations loaded in batches
+//! (one statement per relation per page, however many actions the page holds).
+mod filter;
+mod relations;
+
+pub use filter::{resolve_filter, ActionFilter, ActionOrder, OrderDirection, OrderField, ResolvedFilter};
+pub use relations::*;
+
+use entity::action;
+use sea_orm::{
+    sea_query::{Expr, NullOrdering, Order},
+    ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect,
+};
+
+use crate::error::{AppError, AppResult};
+
+/// Looks up one action of a plan by its code as numbered (`2.1 (a)`).
+pub async fn by_code<C: ConnectionTrait>(
+    db: &C,
+    plan_id: i32,
+    code: &str,
+) -> AppResult<Option<action::Model>> {
+    Ok(action::Entity::find()
+        .filter(action::Column::PlanId.eq(plan_id))
+        .filter(action::Column::Code.eq(code.trim()))
+        .one(db)
+        .await?)
+}
+
+pub async fn by_id<C: ConnectionTrait>(db: &C, id: i32) -> AppResult<Option<action::Model>> {
+    Ok(action::Entity::find_by_id(id).one(db).await?)
+}
+
+/// One page of actions: `limit` rows after skipping `offset`, plus whether more follow.
+pub async fn page<C: ConnectionTrait>(
+    db: &C,
+    filter: &ResolvedFilter,
+    order: ActionOrder,
+    offset: u64,
+    limit: u64,
+) -> AppResult<(Vec<action::Model>, bool)> {
+    let mut q = action::Entity::find().filter(filter.condition());
+    let dir = match order.direction {
+        OrderDirection::Asc => Order::Asc,
+        OrderDirection::Desc => Order::Desc,
+    };
+    q = match order.field {
+        OrderField::Position => q.order_by(action::Column::Position, dir.clone()),
+        OrderField::DueDate => {
+            // Explicit NULLS LAST: the engines disagree on the default.
+            q.order_by_with_nulls(action::Column::DueDate, dir.clone(), NullOrdering::Last)
+        }
+        OrderField::RagStatus => q.order_by(
+            Expr::Case(Box::new(
+                Expr::case(action::Column::RagStatus.eq("RED"), 0)
+                    .case(action::Column::RagStatus.eq("AMBER"), 1)
+                    .case(action::Column::RagStatus.eq("GREY"), 2)
+                    .case(action::Column::RagStatus.eq("GREEN"), 3)
+                    .finally(4),
+            )),
+            dir.clone(),
+        ),
+        OrderField::UpdatedAt => q.order_by(action::Column::UpdatedAt, dir.clone()),
+    };
+    // Plan order, then id, break ties so pages never overlap or skip.
+    if order.field != OrderField::Position {
+        q = q.order_by(action::Column::Position, Order::Asc);
+    }
+    q = q.order_by(action::Column::Id, dir);
+    let mut rows = q.offset(offset).limit(limit + 1).all(db).await?;
+    let more = rows.len() as u64 > limit;
+    rows.truncate(limit as usize);
+    Ok((rows, more))
+}
+
+/// How many actions match the filter (`totalCount`); only run when a client asks for it.
+pub async fn count<C: ConnectionTrait>(db: &C, filter: &ResolvedFilter) -> AppResult<u64> {
+    Ok(action::Entity::find()
+        .filter(filter.condition())
+        .count(db)
+        .await?)
+}
+
+/// Checks a requested page size against the server's maximum.
+pub fn page_size(first: Option<i32>, default: u64, max: u64) -> AppResult<u64> {
+    match first {
+        None => Ok(default),
+        Some(n) if n < 0 => Err(AppError::bad_input(format!("`first` must not be negative (got {n})"))),
+        Some(n) if n as u64 > max => Err(AppError::bad_input(format!(
+            "`first` is {n}; the maximum page size is {max}"
+        ))),
+        Some(n) => Ok(n as u64),
+    }
+}

@@ -1,0 +1,78 @@
+//! Connecting, migrating and first-start seeding. The URL decides the engine.
+use migration::{Migrator, MigratorTrait};
+use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, EntityTrait, PaginatorTrait};
+
+use crate::error::{AppError, AppResult};
+use crate::plans;
+
+/// Opens the database; for SQLite, creates the file's folder first so that the default
+/// `./data/plan-api.sqlite` works on a fresh checkout.
+pub async fn connect(url: &str) -> AppResult<DatabaseConnection> {
+    if let Some(path) = sqlite_path(url) {
+        if let Some(dir) = std::path::Path::new(path).parent() {
+            if !dir.as_os_str().is_empty() {
+                std::fs::create_dir_all(dir).map_err(|e| {
+                    AppError::Internal(format!("cannot create {}: {e}", dir.display()).into())
+                })?;
+            }
+        }
+    }
+    let mut opts = ConnectOptions::new(url.to_owned());
+    opts.sqlx_logging(false);
+    if sqlite_path(url).is_some() {
+        // One SQLite file serialises writers anyway; a small pool avoids lock churn.
+        opts.max_connections(8);
+    } else {
+        opts.max_connections(20);
+    }
+    let db = Database::connect(opts).await?;
+    if sqlite_path(url).is_some() {
+        // WAL lets readers proceed while a writer commits; the busy timeout makes writers queue
+        // instead of failing with "database is locked".
+        db.execute_unprepared("PRAGMA journal_mode=WAL; PRAGMA busy_timeout=10000; PRAGMA foreign_keys=ON;")
+            .await?;
+    }
+    Ok(db)
+}
+
+fn sqlite_path(url: &str) -> Option<&str> {
+    let rest = url.strip_prefix("sqlite:")?;
+    let rest = rest.trim_start_matches("//");
+    let path = rest.split('?').next().unwrap_or(rest);
+    (!path.is_empty() && path != ":memory:").then_some(path)
+}
+
+pub async fn migrate(db: &DatabaseConnection) -> AppResult<()> {
+    Migrator::up(db, None).await?;
+    Ok(())
+}
+
+/// Migrates, and on an empty database loads the embedded Herefordshire plan.
+/// Returns the import report when it loaded the plan.
+pub async fn prepare(db: &DatabaseConnection) -> AppResult<Option<plans::ImportReport>> {
+    migrate(db).await?;
+    let plans = entity::plan::Entity::find().count(db).await?;
+    if plans > 0 {
+        return Ok(None);
+    }
+    let report = plans::import_plan_file(
+        db,
+        plans::HEREFORDSHIRE_PLAN_JSON.as_bytes(),
+        plans::HEREFORDSHIRE_PLAN_FILE,
+    )
+    .await?;
+    Ok(Some(report))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::sqlite_path;
+
+    #[test]
+    fn sqlite_paths_are_recognised() {
+        assert_eq!(sqlite_path("sqlite://data/x.sqlite?mode=rwc"), Some("data/x.sqlite"));
+        assert_eq!(sqlite_path("sqlite:///tmp/x.db"), Some("/tmp/x.db"));
+        assert_eq!(sqlite_path("sqlite::memory:"), None);
+        assert_eq!(sqlite_path("postgres://localhost/test"), None);
+    }
+}

@@ -1,0 +1,595 @@
+//! Actions, their relations, the filter and ordering inputs, and RAG history.
+use async_graphql::{Context, Enum, InputObject, Object, Result, SimpleObject, ID};
+use entity::{action, action_descriptor, milestone, rag_update, removal_proposal, timescale_extension, workstream_move};
+
+use super::loaders::{
+    DescriptorsOf, EvidenceOf, ExtensionsOf, HistoryCount, HistoryOf, LeadsOf, LinksOf,
+    MilestonesOf, MovesOf, PlanId, ReferencesOf, RemovalProposalsOf, ThemeId, WorkstreamId,
+};
+use super::plan::{load, state, EvidenceSource, Person, Plan, Reference, Theme, Workstream};
+use super::relay::{cursor, global_id, offset_after, Kind, PageInfo};
+use super::scalars::Date;
+use crate::actions::{self, ActionFilter, ActionOrder, LinkDirection, OrderDirection, OrderField, ResolvedFilter};
+use crate::error::AppError;
+use crate::plans::format::{LifecycleState, OfstedArea, RagStatus};
+
+/// RAG status. GREY = not yet started, BLUE = completed.
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+#[graphql(name = "RagStatus")]
+pub enum RagStatusGql {
+    /// Tasks and/or outcomes have not been met or the timescale slipped.
+    Red,
+    /// On track, milestones met but not completed.
+    Amber,
+    /// Completed, or performance on target.
+    Green,
+    /// Not yet started.
+    Grey,
+    /// Completed.
+    Blue,
+}
+
+impl RagStatusGql {
+    pub fn from_db(s: &str) -> Result<Self> {
+        RagStatus::parse(s)
+            .map(Self::from)
+            .ok_or_else(|| AppError::Internal(format!("BUG: stored RAG status {s:?}").into()).into())
+    }
+}
+
+impl From<RagStatus> for RagStatusGql {
+    fn from(s: RagStatus) -> Self {
+        match s {
+            RagStatus::Red => Self::Red,
+            RagStatus::Amber => Self::Amber,
+            RagStatus::Green => Self::Green,
+            RagStatus::Grey => Self::Grey,
+            RagStatus::Blue => Self::Blue,
+        }
+    }
+}
+
+impl From<RagStatusGql> for RagStatus {
+    fn from(s: RagStatusGql) -> Self {
+        match s {
+            RagStatusGql::Red => Self::Red,
+            RagStatusGql::Amber => Self::Amber,
+            RagStatusGql::Green => Self::Green,
+            RagStatusGql::Grey => Self::Grey,
+            RagStatusGql::Blue => Self::Blue,
+        }
+    }
+}
+
+/// Whether an action is part of the plan or has been removed from it.
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+#[graphql(name = "LifecycleState")]
+pub enum LifecycleStateGql {
+    Active,
+    Removed,
+}
+
+/// Ofsted judgement areas.
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+#[graphql(name = "OfstedArea")]
+pub enum OfstedAreaGql {
+    /// Overall effectiveness.
+    OE,
+    /// Effectiveness of help and protection.
+    EHP,
+    /// Quality of practice.
+    QP,
+    /// Leadership and governance.
+    LG,
+}
+
+/// Narrows `Plan.actions`; lists mean "any of", fields combine with AND. Unknown names are
+/// an error (`BAD_USER_INPUT`), not an empty result.
+#[derive(InputObject, Default)]
+pub struct ActionFilterInput {
+    /// Theme numbers.
+    pub themes: Option<Vec<i32>>,
+    /// Work-stream names (`Practice`, `HSCB`, ...).
+    pub workstreams: Option<Vec<String>>,
+    /// Lead person codes (`KOM`, `DM`, `JRez`, ...).
+    pub leads: Option<Vec<String>>,
+    /// Current RAG statuses.
+    pub rag: Option<Vec<RagStatusGql>>,
+    /// Reference codes (`AA1`, `JD`, `Staff via KOM`).
+    pub references: Option<Vec<String>>,
+    /// Ofsted descriptor codes (`QP3.7`, or bare `3.7`) or areas (`OE`, `EHP`, `QP`, `LG`).
+    pub descriptors: Option<Vec<String>>,
+    pub state: Option<LifecycleStateGql>,
+    /// Words that must all appear in the objective or outcome (case-insensitive).
+    pub search: Option<String>,
+    /// Due (latest milestone) strictly before this date.
+    pub due_before: Option<Date>,
+    /// Due strictly after this date.
+    pub due_after: Option<Date>,
+}
+
+impl From<ActionFilterInput> for ActionFilter {
+    fn from(f: ActionFilterInput) -> Self {
+        ActionFilter {
+            themes: f.themes,
+            workstreams: f.workstreams,
+            leads: f.leads,
+            rag: f.rag.map(|v| v.into_iter().map(RagStatus::from).collect()),
+            references: f.references,
+            descriptors: f.descriptors,
+            state: f.state.map(|s| match s {
+                LifecycleStateGql::Active => LifecycleState::Active,
+                LifecycleStateGql::Removed => LifecycleState::Removed,
+            }),
+            search: f.search,
+            due_before: f.due_before.map(|d| d.0),
+            due_after: f.due_after.map(|d| d.0),
+        }
+    }
+}
+
+/// Fields actions can be ordered by.
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Default)]
+pub enum ActionOrderField {
+    /// The order of the plan document (1.1, 1.2, ... 5.12).
+    #[default]
+    Position,
+    /// Latest milestone due date; actions without one come last.
+    DueDate,
+    /// Severity: RED, AMBER, GREY, GREEN, BLUE.
+    RagStatus,
+    /// Last change.
+    UpdatedAt,
+}
+
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Default)]
+pub enum SortDirection {
+    #[default]
+    Asc,
+    Desc,
+}
+
+/// Ordering of `Plan.actions`.
+#[derive(InputObject, Default)]
+pub struct ActionOrderInput {
+    #[graphql(default)]
+    pub field: ActionOrderField,
+    #[graphql(default)]
+    pub direction: SortDirection,
+}
+
+impl From<ActionOrderInput> for ActionOrder {
+    fn from(o: ActionOrderInput) -> Self {
+        ActionOrder {
+            field: match o.field {
+                ActionOrderField::Position => OrderField::Position,
+                ActionOrderField::DueDate => OrderField::DueDate,
+                ActionOrderField::RagStatus => OrderField::RagStatus,
+                ActionOrderField::UpdatedAt => OrderField::UpdatedAt,
+            },
+            direction: match o.direction {
+                SortDirection::Asc => OrderDirection::Asc,
+                SortDirection::Desc => OrderDirection::Desc,
+            },
+        }
+    }
+}
+
+/// A page of actions.
+pub struct ActionConnection {
+    filter: ResolvedFilter,
+    offset: u64,
+    rows: Vec<action::Model>,
+    more: bool,
+}
+
+impl ActionConnection {
+    pub async fn load(
+        ctx: &Context<'_>,
+        plan_id: i32,
+        filter: Option<ActionFilterInput>,
+        order_by: Option<ActionOrderInput>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<Self> {
+        let st = state(ctx)?;
+        let limit = actions::page_size(first, st.limits.default_page_size, st.limits.max_page_size)?;
+        let offset = offset_after(after.as_deref())?;
+        let filter: ActionFilter = filter.map(Into::into).unwrap_or_default();
+        let filter = actions::resolve_filter(&st.db, plan_id, &filter).await?;
+        let order: ActionOrder = order_by.map(Into::into).unwrap_or_default();
+        let (rows, more) = actions::page(&st.db, &filter, order, offset, limit).await?;
+        Ok(Self { filter, offset, rows, more })
+    }
+}
+
+/// An edge to an action.
+#[derive(SimpleObject)]
+pub struct ActionEdge {
+    /// Pass as `after` to continue after this action.
+    cursor: String,
+    node: Action,
+}
+
+#[Object]
+impl ActionConnection {
+    async fn edges(&self) -> Vec<ActionEdge> {
+        self.rows
+            .iter()
+            .enumerate()
+            .map(|(i, a)| ActionEdge {
+                cursor: cursor(self.offset + i as u64),
+                node: Action(a.clone()),
+            })
+            .collect()
+    }
+    /// The actions of this page, without cursors.
+    async fn nodes(&self) -> Vec<Action> {
+        self.rows.iter().cloned().map(Action).collect()
+    }
+    async fn page_info(&self) -> PageInfo {
+        PageInfo::new(self.offset, self.rows.len(), self.more)
+    }
+    /// Number of actions matching the filter, across all pages.
+    async fn total_count(&self, ctx: &Context<'_>) -> Result<u64> {
+        Ok(actions::count(&state(ctx)?.db, &self.filter).await?)
+    }
+}
+
+/// An action of a plan.
+pub struct Action(pub action::Model);
+
+/// An action's current RAG status.
+#[derive(SimpleObject)]
+pub struct RagState {
+    status: RagStatusGql,
+    /// The note recorded with the status.
+    note: Option<String>,
+    /// The date the status took effect.
+    effective_date: Date,
+    /// When the status was recorded.
+    recorded_at: chrono::DateTime<chrono::Utc>,
+}
+
+#[Object]
+impl Action {
+    pub async fn id(&self) -> ID {
+        global_id(Kind::Action, self.0.id)
+    }
+    /// The code exactly as numbered in the plan: `1.1`, `2.1 (a)`.
+    async fn code(&self) -> &str {
+        &self.0.code
+    }
+    async fn plan(&self, ctx: &Context<'_>) -> Result<Plan> {
+        load(ctx, PlanId(self.0.plan_id))
+            .await?
+            .map(Plan)
+            .ok_or_else(|| AppError::Internal("BUG: action without plan".into()).into())
+    }
+    async fn theme(&self, ctx: &Context<'_>) -> Result<Theme> {
+        load(ctx, ThemeId(self.0.theme_id))
+            .await?
+            .map(Theme)
+            .ok_or_else(|| AppError::Internal("BUG: action without theme".into()).into())
+    }
+    /// The objective's lead text.
+    async fn objective(&self) -> &str {
+        &self.0.objective
+    }
+    /// The objective's bullet items.
+    async fn objective_items(&self) -> Result<Vec<String>> {
+        list(&self.0.objective_items)
+    }
+    /// Measurable targets.
+    async fn outcome(&self) -> Result<Vec<String>> {
+        list(&self.0.outcomes)
+    }
+    /// Evidence items.
+    async fn evidence(&self, ctx: &Context<'_>) -> Result<Vec<EvidenceSource>> {
+        Ok(load(ctx, EvidenceOf(self.0.id)).await?.unwrap_or_default().into_iter().map(EvidenceSource).collect())
+    }
+    /// Lead people, in the order the plan names them.
+    async fn leads(&self, ctx: &Context<'_>) -> Result<Vec<Person>> {
+        Ok(load(ctx, LeadsOf(self.0.id)).await?.unwrap_or_default().into_iter().map(Person).collect())
+    }
+    /// The lead cell as written in the source.
+    async fn lead_text(&self) -> &str {
+        &self.0.lead_text
+    }
+    /// The current work stream.
+    async fn workstream(&self, ctx: &Context<'_>) -> Result<Workstream> {
+        load(ctx, WorkstreamId(self.0.workstream_id))
+            .await?
+            .map(Workstream)
+            .ok_or_else(|| AppError::Internal("BUG: action without work stream".into()).into())
+    }
+    /// Source references.
+    async fn references(&self, ctx: &Context<'_>) -> Result<Vec<Reference>> {
+        Ok(load(ctx, ReferencesOf(self.0.id)).await?.unwrap_or_default().into_iter().map(Reference).collect())
+    }
+    /// The "by when" text as written.
+    async fn by_when(&self) -> &str {
+        &self.0.by_when
+    }
+    /// Milestones parsed from "by when".
+    async fn milestones(&self, ctx: &Context<'_>) -> Result<Vec<Milestone>> {
+        Ok(load(ctx, MilestonesOf(self.0.id)).await?.unwrap_or_default().into_iter().map(Milestone).collect())
+    }
+    /// The latest due date (last milestone or agreed extension).
+    async fn due_date(&self) -> Option<Date> {
+        self.0.due_date.map(Date)
+    }
+    /// Agreed timescale extensions.
+    async fn extensions(&self, ctx: &Context<'_>) -> Result<Vec<TimescaleExtension>> {
+        Ok(load(ctx, ExtensionsOf(self.0.id)).await?.unwrap_or_default().into_iter().map(TimescaleExtension).collect())
+    }
+    /// Moves between work streams.
+    async fn moves(&self, ctx: &Context<'_>) -> Result<Vec<WorkstreamMove>> {
+        Ok(load(ctx, MovesOf(self.0.id)).await?.unwrap_or_default().into_iter().map(WorkstreamMove).collect())
+    }
+    /// Recorded proposals to remove the action (it stays active until removed).
+    async fn removal_proposals(&self, ctx: &Context<'_>) -> Result<Vec<RemovalProposal>> {
+        Ok(load(ctx, RemovalProposalsOf(self.0.id))
+            .await?
+            .unwrap_or_default()
+            .into_iter()
+            .map(RemovalProposal)
+            .collect())
+    }
+    /// The current RAG status.
+    async fn rag(&self) -> Result<RagState> {
+        Ok(RagState {
+            status: RagStatusGql::from_db(&self.0.rag_status)?,
+            note: self.0.rag_note.clone(),
+            effective_date: Date(self.0.rag_effective_date),
+            recorded_at: self.0.rag_recorded_at,
+        })
+    }
+    /// Ofsted grade descriptors.
+    async fn ofsted_descriptors(&self, ctx: &Context<'_>) -> Result<Vec<OfstedDescriptor>> {
+        Ok(load(ctx, DescriptorsOf(self.0.id)).await?.unwrap_or_default().into_iter().map(OfstedDescriptor).collect())
+    }
+    /// Actions this one links to.
+    async fn links(&self, ctx: &Context<'_>) -> Result<Vec<Action>> {
+        Ok(load(ctx, LinksOf(self.0.id, LinkDirection::Outgoing))
+            .await?
+            .unwrap_or_default()
+            .into_iter()
+            .map(Action)
+            .collect())
+    }
+    /// Actions that link to this one.
+    async fn linked_from(&self, ctx: &Context<'_>) -> Result<Vec<Action>> {
+        Ok(load(ctx, LinksOf(self.0.id, LinkDirection::Incoming))
+            .await?
+            .unwrap_or_default()
+            .into_iter()
+            .map(Action)
+            .collect())
+    }
+    /// Increases with every change; pass it as `expectedVersion` to guard against lost updates.
+    async fn version(&self) -> i32 {
+        self.0.version
+    }
+    async fn state(&self) -> LifecycleStateGql {
+        if self.0.state == "removed" {
+            LifecycleStateGql::Removed
+        } else {
+            LifecycleStateGql::Active
+        }
+    }
+    /// Why the action was removed, when it was.
+    async fn removed_reason(&self) -> Option<&str> {
+        self.0.removed_reason.as_deref()
+    }
+    async fn created_at(&self) -> chrono::DateTime<chrono::Utc> {
+        self.0.created_at
+    }
+    async fn updated_at(&self) -> chrono::DateTime<chrono::Utc> {
+        self.0.updated_at
+    }
+    /// Every RAG status change, newest first (by effective date).
+    async fn rag_history(&self, ctx: &Context<'_>, first: Option<i32>, after: Option<String>) -> Result<RagUpdateConnection> {
+        let st = state(ctx)?;
+        let limit = actions::page_size(first, st.limits.default_page_size, st.limits.max_page_size)?;
+        let offset = offset_after(after.as_deref())?;
+        let (rows, more) = load(ctx, HistoryOf { action_id: self.0.id, offset, limit }).await?.unwrap_or_default();
+        Ok(RagUpdateConnection { action_id: self.0.id, offset, rows, more })
+    }
+}
+
+fn list(raw: &str) -> Result<Vec<String>> {
+    serde_json::from_str(raw).map_err(|e| AppError::internal(e).into())
+}
+
+/// A milestone parsed from an action's "by when".
+pub struct Milestone(milestone::Model);
+
+#[Object]
+impl Milestone {
+    /// As written, e.g. `Stage 1 – Nov 12`.
+    async fn label(&self) -> &str {
+        &self.0.label
+    }
+    /// The last day of the period named, when it names one.
+    async fn due(&self) -> Option<Date> {
+        self.0.due.map(Date)
+    }
+}
+
+/// An Ofsted grade descriptor as cited by an action.
+pub struct OfstedDescriptor(action_descriptor::Model);
+
+#[Object]
+impl OfstedDescriptor {
+    /// Normalised code, e.g. `QP3.21` (the bare area when only an area is cited).
+    async fn code(&self) -> &str {
+        &self.0.code
+    }
+    async fn area(&self) -> Result<OfstedAreaGql> {
+        match OfstedArea::parse(&self.0.area) {
+            Some(OfstedArea::OE) => Ok(OfstedAreaGql::OE),
+            Some(OfstedArea::EHP) => Ok(OfstedAreaGql::EHP),
+            Some(OfstedArea::QP) => Ok(OfstedAreaGql::QP),
+            Some(OfstedArea::LG) => Ok(OfstedAreaGql::LG),
+            None => Err(AppError::Internal(format!("BUG: stored area {:?}", self.0.area).into()).into()),
+        }
+    }
+    /// As written in the source, e.g. `LG .4.15`.
+    async fn raw(&self) -> &str {
+        &self.0.raw
+    }
+}
+
+/// An agreed extension of an action's timescale.
+pub struct TimescaleExtension(timescale_extension::Model);
+
+#[Object]
+impl TimescaleExtension {
+    /// As written in the source, when imported.
+    async fn raw(&self) -> Option<&str> {
+        self.0.raw.as_deref()
+    }
+    async fn reason(&self) -> Option<&str> {
+        self.0.reason.as_deref()
+    }
+    /// When it was agreed.
+    async fn agreed_on(&self) -> Option<Date> {
+        self.0.agreed_on.map(Date)
+    }
+    /// The due date before the extension.
+    async fn previous_due(&self) -> Option<Date> {
+        self.0.previous_due.map(Date)
+    }
+    /// The new due date, when one was set.
+    async fn new_due(&self) -> Option<Date> {
+        self.0.new_due.map(Date)
+    }
+    async fn recorded_at(&self) -> chrono::DateTime<chrono::Utc> {
+        self.0.recorded_at
+    }
+    async fn recorded_by(&self) -> &str {
+        &self.0.recorded_by
+    }
+}
+
+/// A move of an action from one work stream to another.
+pub struct WorkstreamMove(workstream_move::Model);
+
+#[Object]
+impl WorkstreamMove {
+    async fn from(&self, ctx: &Context<'_>) -> Result<Option<Workstream>> {
+        match self.0.from_workstream_id {
+            None => Ok(None),
+            Some(id) => Ok(load(ctx, WorkstreamId(id)).await?.map(Workstream)),
+        }
+    }
+    async fn to(&self, ctx: &Context<'_>) -> Result<Workstream> {
+        load(ctx, WorkstreamId(self.0.to_workstream_id))
+            .await?
+            .map(Workstream)
+            .ok_or_else(|| AppError::Internal("BUG: move to unknown work stream".into()).into())
+    }
+    /// As written in the source, e.g. `MOVED TO PRACTICE`.
+    async fn raw(&self) -> Option<&str> {
+        self.0.raw.as_deref()
+    }
+    async fn reason(&self) -> Option<&str> {
+        self.0.reason.as_deref()
+    }
+    async fn recorded_at(&self) -> chrono::DateTime<chrono::Utc> {
+        self.0.recorded_at
+    }
+    async fn recorded_by(&self) -> &str {
+        &self.0.recorded_by
+    }
+}
+
+/// A recorded proposal to remove an action from the plan.
+pub struct RemovalProposal(removal_proposal::Model);
+
+#[Object]
+impl RemovalProposal {
+    /// As written, e.g. `Remove from plan`.
+    async fn raw(&self) -> &str {
+        &self.0.raw
+    }
+    async fn recorded_at(&self) -> chrono::DateTime<chrono::Utc> {
+        self.0.recorded_at
+    }
+    async fn recorded_by(&self) -> &str {
+        &self.0.recorded_by
+    }
+}
+
+/// One RAG status change: append-only history.
+pub struct RagUpdate(pub rag_update::Model);
+
+#[Object]
+impl RagUpdate {
+    pub async fn id(&self) -> ID {
+        global_id(Kind::RagUpdate, self.0.id)
+    }
+    async fn status(&self) -> Result<RagStatusGql> {
+        RagStatusGql::from_db(&self.0.status)
+    }
+    /// The status before this change; null for an action's first entry.
+    async fn previous_status(&self) -> Result<Option<RagStatusGql>> {
+        self.0.previous_status.as_deref().map(RagStatusGql::from_db).transpose()
+    }
+    async fn note(&self) -> Option<&str> {
+        self.0.note.as_deref()
+    }
+    /// The date the status took effect (may be back-dated to a review date).
+    async fn effective_date(&self) -> Date {
+        Date(self.0.effective_date)
+    }
+    /// When the change was recorded.
+    async fn recorded_at(&self) -> chrono::DateTime<chrono::Utc> {
+        self.0.recorded_at
+    }
+    /// Who recorded it.
+    async fn author(&self) -> &str {
+        &self.0.author
+    }
+    /// Where it came from (e.g. the imported plan file).
+    async fn source(&self) -> &str {
+        &self.0.source
+    }
+}
+
+/// A page of an action's RAG history.
+pub struct RagUpdateConnection {
+    action_id: i32,
+    offset: u64,
+    rows: Vec<rag_update::Model>,
+    more: bool,
+}
+
+/// An edge to a RAG update.
+#[derive(SimpleObject)]
+pub struct RagUpdateEdge {
+    cursor: String,
+    node: RagUpdate,
+}
+
+#[Object]
+impl RagUpdateConnection {
+    async fn edges(&self) -> Vec<RagUpdateEdge> {
+        self.rows
+            .iter()
+            .enumerate()
+            .map(|(i, r)| RagUpdateEdge {
+                cursor: cursor(self.offset + i as u64),
+                node: RagUpdate(r.clone()),
+            })
+            .collect()
+    }
+    async fn page_info(&self) -> PageInfo {
+        PageInfo::new(self.offset, self.rows.len(), self.more)
+    }
+    /// Number of history entries of the action.
+    async fn total_count(&self, ctx: &Context<'_>) -> Result<u64> {
+        Ok(load(ctx, HistoryCount(self.action_id)).await?.unwrap_or(0))
+    }
+}

@@ -1,0 +1,117 @@
+//! The `plan-api` command: serve (default), migrate, import, convert, export-schema.
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use plan_api::config::{DbConfig, Limits, ServeConfig};
+use plan_api::{db, graphql, plans, startup};
+
+#[derive(Parser)]
+#[command(name = "plan-api", version, about = "GraphQL API for improvement plans")]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+    #[command(flatten)]
+    serve: ServeConfig,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the API (the default): migrates, and loads the Herefordshire plan into an empty database.
+    Serve(ServeConfig),
+    /// Apply database migrations and exit.
+    Migrate(DbConfig),
+    /// Import (or re-import) a plan file; idempotent.
+    Import {
+        /// Path to a plan file (JSON, see docs/plan-format.md).
+        file: std::path::PathBuf,
+        #[command(flatten)]
+        db: DbConfig,
+    },
+    /// Convert the published plan text into a plan file (printed to stdout).
+    Convert {
+        /// Path to the plan text, e.g. data/source/herefordshire-improvement-plan-v2.2.txt.
+        file: std::path::PathBuf,
+    },
+    /// Print the GraphQL schema (SDL) the server serves.
+    ExportSchema,
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "plan_api=info,warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(msg) => {
+            eprintln!("error: {msg}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> Result<(), String> {
+    match cli.command {
+        None => serve(cli.serve).await,
+        Some(Command::Serve(cfg)) => serve(cfg).await,
+        Some(Command::Migrate(cfg)) => {
+            let conn = db::connect(&cfg.database_url).await.map_err(|e| e.detail())?;
+            db::migrate(&conn).await.map_err(|e| e.detail())?;
+            eprintln!("migrations applied");
+            Ok(())
+        }
+        Some(Command::Import { file, db: cfg }) => {
+            let bytes = std::fs::read(&file).map_err(|e| format!("cannot read {}: {e}", file.display()))?;
+            let conn = db::connect(&cfg.database_url).await.map_err(|e| e.detail())?;
+            db::migrate(&conn).await.map_err(|e| e.detail())?;
+            let name = file.display().to_string();
+            let report = plans::import_plan_file(&conn, &bytes, &name)
+                .await
+                .map_err(|e| e.detail())?;
+            println!("{}", serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?);
+            Ok(())
+        }
+        Some(Command::Convert { file }) => {
+            let bytes = std::fs::read(&file).map_err(|e| format!("cannot read {}: {e}", file.display()))?;
+            let plan = plans::convert::convert_bytes(&bytes).map_err(|e| format!("{}: {e}", file.display()))?;
+            print!("{}", plans::convert::to_json(&plan));
+            Ok(())
+        }
+        Some(Command::ExportSchema) => {
+            print!("{}", graphql::sdl());
+            Ok(())
+        }
+    }
+}
+
+async fn serve(cfg: ServeConfig) -> Result<(), String> {
+    let started = std::time::Instant::now();
+    let conn = db::connect(&cfg.db.database_url).await.map_err(|e| e.detail())?;
+    if let Some(report) = db::prepare(&conn).await.map_err(|e| e.detail())? {
+        tracing::info!(
+            plan = %report.plan,
+            actions = report.actions_created,
+            "empty database: loaded the Herefordshire plan"
+        );
+    }
+    let app = startup::App::build(conn, cfg.bind, Limits::new(cfg.max_page_size))
+        .await
+        .map_err(|e| format!("cannot listen on {}: {e}", cfg.bind))?;
+    let addr = app.local_addr().map_err(|e| e.to_string())?;
+    eprintln!("plan-api ready in {} ms", started.elapsed().as_millis());
+    eprintln!("  GraphiQL: http://{addr}/");
+    eprintln!("  GraphQL:  http://{addr}/graphql");
+    eprintln!("  Try: {{ plan(slug: \"herefordshire-2012\") {{ title actions(first: 5) {{ totalCount edges {{ node {{ code rag {{ status }} }} }} }} }} }}");
+    app.run_until(startup::shutdown_signal()).await.map_err(|e| e.to_string())
+}

@@ -1,0 +1,124 @@
+//! Reading plans and their catalogues.
+use entity::{evidence_source, person, plan, source_reference, theme, workstream};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect};
+
+use crate::error::AppResult;
+
+pub async fn by_slug<C: ConnectionTrait>(db: &C, slug: &str) -> AppResult<Option<plan::Model>> {
+    Ok(plan::Entity::find()
+        .filter(plan::Column::Slug.eq(slug))
+        .one(db)
+        .await?)
+}
+
+pub async fn by_id<C: ConnectionTrait>(db: &C, id: i32) -> AppResult<Option<plan::Model>> {
+    Ok(plan::Entity::find_by_id(id).one(db).await?)
+}
+
+/// A page of plans by slug, plus whether more follow.
+pub async fn page<C: ConnectionTrait>(
+    db: &C,
+    offset: u64,
+    limit: u64,
+) -> AppResult<(Vec<plan::Model>, bool)> {
+    let mut rows = plan::Entity::find()
+        .order_by_asc(plan::Column::Slug)
+        .offset(offset)
+        .limit(limit + 1)
+        .all(db)
+        .await?;
+    let more = rows.len() as u64 > limit;
+    rows.truncate(limit as usize);
+    Ok((rows, more))
+}
+
+pub async fn count<C: ConnectionTrait>(db: &C) -> AppResult<u64> {
+    Ok(plan::Entity::find().count(db).await?)
+}
+
+pub async fn themes<C: ConnectionTrait>(db: &C, plan_id: i32) -> AppResult<Vec<theme::Model>> {
+    Ok(theme::Entity::find()
+        .filter(theme::Column::PlanId.eq(plan_id))
+        .order_by_asc(theme::Column::Number)
+        .all(db)
+        .await?)
+}
+
+pub async fn workstreams<C: ConnectionTrait>(db: &C, plan_id: i32) -> AppResult<Vec<workstream::Model>> {
+    Ok(workstream::Entity::find()
+        .filter(workstream::Column::PlanId.eq(plan_id))
+        .order_by_asc(workstream::Column::Position)
+        .all(db)
+        .await?)
+}
+
+pub async fn people<C: ConnectionTrait>(db: &C, plan_id: i32) -> AppResult<Vec<person::Model>> {
+    Ok(person::Entity::find()
+        .filter(person::Column::PlanId.eq(plan_id))
+        .order_by_asc(person::Column::Position)
+        .all(db)
+        .await?)
+}
+
+pub async fn references<C: ConnectionTrait>(
+    db: &C,
+    plan_id: i32,
+) -> AppResult<Vec<source_reference::Model>> {
+    Ok(source_reference::Entity::find()
+        .filter(source_reference::Column::PlanId.eq(plan_id))
+        .order_by_asc(source_reference::Column::Position)
+        .all(db)
+        .await?)
+}
+
+pub async fn evidence_sources<C: ConnectionTrait>(
+    db: &C,
+    plan_id: i32,
+) -> AppResult<Vec<evidence_source::Model>> {
+    Ok(evidence_source::Entity::find()
+        .filter(evidence_source::Column::PlanId.eq(plan_id))
+        .order_by_asc(evidence_source::Column::Position)
+        .all(db)
+        .await?)
+}
+
+pub async fn themes_by_ids<C: ConnectionTrait>(db: &C, ids: &[i32]) -> AppResult<Vec<theme::Model>> {
+    Ok(theme::Entity::find()
+        .filter(theme::Column::Id.is_in(ids.iter().copied()))
+        .all(db)
+        .await?)
+}
+
+pub async fn workstreams_by_ids<C: ConnectionTrait>(
+    db: &C,
+    ids: &[i32],
+) -> AppResult<Vec<workstream::Model>> {
+    Ok(workstream::Entity::find()
+        .filter(workstream::Column::Id.is_in(ids.iter().copied()))
+        .all(db)
+        .await?)
+}
+
+pub async fn people_by_ids<C: ConnectionTrait>(db: &C, ids: &[i32]) -> AppResult<Vec<person::Model>> {
+    Ok(person::Entity::find()
+        .filter(person::Column::Id.is_in(ids.iter().copied()))
+        .all(db)
+        .await?)
+}
+
+pub async fn references_by_ids<C: ConnectionTrait>(
+    db: &C,
+    ids: &[i32],
+) -> AppResult<Vec<source_reference::Model>> {
+    Ok(source_reference::Entity::find()
+        .filter(source_reference::Column::Id.is_in(ids.iter().copied()))
+        .all(db)
+        .await?)
+}
+
+pub async fn by_ids<C: ConnectionTrait>(db: &C, ids: &[i32]) -> AppResult<Vec<plan::Model>> {
+    Ok(plan::Entity::find()
+        .filter(plan::Column::Id.is_in(ids.iter().copied()))
+        .all(db)
+        .await?)
+}
