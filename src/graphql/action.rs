@@ -2,10 +2,10 @@
 use async_graphql::{Context, Enum, InputObject, Object, Result, SimpleObject, ID};
 use entity::{action, action_descriptor, milestone, rag_update, removal_proposal, timescale_extension, workstream_move};
 
-use super::loaders::{
-    DescriptorsOf, EvidenceOf, ExtensionsOf, HistoryCount, HistoryOf, LeadsOf, LinksOf,
-    MilestonesOf, MovesOf, PlanId, ReferencesOf, RemovalProposalsOf, ThemeId, WorkstreamId,
-};
+use std::sync::Arc;
+
+use super::batch::ActionBatch;
+use super::loaders::WorkstreamId;
 use super::plan::{load, state, EvidenceSource, Person, Plan, Reference, Theme, Workstream};
 use super::relay::{cursor, global_id, offset_after, Kind, PageInfo};
 use super::scalars::Date;
@@ -86,6 +86,7 @@ pub enum OfstedAreaGql {
 /// Narrows `Plan.actions`; lists mean "any of", fields combine with AND. Unknown names are
 /// an error (`BAD_USER_INPUT`), not an empty result.
 #[derive(InputObject, Default)]
+#[graphql(name = "ActionFilter")]
 pub struct ActionFilterInput {
     /// Theme numbers.
     pub themes: Option<Vec<i32>>,
@@ -151,6 +152,7 @@ pub enum SortDirection {
 
 /// Ordering of `Plan.actions`.
 #[derive(InputObject, Default)]
+#[graphql(name = "ActionOrder")]
 pub struct ActionOrderInput {
     #[graphql(default)]
     pub field: ActionOrderField,
@@ -179,7 +181,7 @@ impl From<ActionOrderInput> for ActionOrder {
 pub struct ActionConnection {
     filter: ResolvedFilter,
     offset: u64,
-    rows: Vec<action::Model>,
+    batch: Arc<ActionBatch>,
     more: bool,
 }
 
@@ -199,7 +201,12 @@ impl ActionConnection {
         let filter = actions::resolve_filter(&st.db, plan_id, &filter).await?;
         let order: ActionOrder = order_by.map(Into::into).unwrap_or_default();
         let (rows, more) = actions::page(&st.db, &filter, order, offset, limit).await?;
-        Ok(Self { filter, offset, rows, more })
+        Ok(Self {
+            filter,
+            offset,
+            batch: ActionBatch::new(st.db.clone(), rows),
+            more,
+        })
     }
 }
 
@@ -214,21 +221,21 @@ pub struct ActionEdge {
 #[Object]
 impl ActionConnection {
     async fn edges(&self) -> Vec<ActionEdge> {
-        self.rows
-            .iter()
+        Action::all_of(&self.batch)
+            .into_iter()
             .enumerate()
-            .map(|(i, a)| ActionEdge {
+            .map(|(i, node)| ActionEdge {
                 cursor: cursor(self.offset + i as u64),
-                node: Action(a.clone()),
+                node,
             })
             .collect()
     }
     /// The actions of this page, without cursors.
     async fn nodes(&self) -> Vec<Action> {
-        self.rows.iter().cloned().map(Action).collect()
+        Action::all_of(&self.batch)
     }
     async fn page_info(&self) -> PageInfo {
-        PageInfo::new(self.offset, self.rows.len(), self.more)
+        PageInfo::new(self.offset, self.batch.rows().len(), self.more)
     }
     /// Number of actions matching the filter, across all pages.
     async fn total_count(&self, ctx: &Context<'_>) -> Result<u64> {
@@ -236,8 +243,33 @@ impl ActionConnection {
     }
 }
 
-/// An action of a plan.
-pub struct Action(pub action::Model);
+/// An action of a plan, resolved together with the others of its batch.
+pub struct Action {
+    model: action::Model,
+    batch: Arc<ActionBatch>,
+}
+
+impl Action {
+    /// An action on its own (`action(code:)`, `node(id:)`).
+    pub fn single(db: &sea_orm::DatabaseConnection, model: action::Model) -> Self {
+        let batch = ActionBatch::new(db.clone(), vec![model.clone()]);
+        Self { model, batch }
+    }
+
+    /// Every action of a batch, in its order.
+    pub fn all_of(batch: &Arc<ActionBatch>) -> Vec<Self> {
+        batch
+            .rows()
+            .iter()
+            .map(|model| Self { model: model.clone(), batch: batch.clone() })
+            .collect()
+    }
+
+    async fn linked(&self, dir: LinkDirection) -> Result<Vec<Action>> {
+        let (rows, batch) = self.batch.links(self.model.id, dir).await?;
+        Ok(rows.into_iter().map(|model| Action { model, batch: batch.clone() }).collect())
+    }
+}
 
 /// An action's current RAG status.
 #[derive(SimpleObject)]
@@ -254,125 +286,101 @@ pub struct RagState {
 #[Object]
 impl Action {
     pub async fn id(&self) -> ID {
-        global_id(Kind::Action, self.0.id)
+        global_id(Kind::Action, self.model.id)
     }
     /// The code exactly as numbered in the plan: `1.1`, `2.1 (a)`.
     async fn code(&self) -> &str {
-        &self.0.code
+        &self.model.code
     }
-    async fn plan(&self, ctx: &Context<'_>) -> Result<Plan> {
-        load(ctx, PlanId(self.0.plan_id))
-            .await?
-            .map(Plan)
-            .ok_or_else(|| AppError::Internal("BUG: action without plan".into()).into())
+    async fn plan(&self) -> Result<Plan> {
+        Ok(Plan(self.batch.plan(self.model.plan_id).await?))
     }
-    async fn theme(&self, ctx: &Context<'_>) -> Result<Theme> {
-        load(ctx, ThemeId(self.0.theme_id))
-            .await?
-            .map(Theme)
-            .ok_or_else(|| AppError::Internal("BUG: action without theme".into()).into())
+    async fn theme(&self) -> Result<Theme> {
+        Ok(Theme(self.batch.theme(self.model.theme_id).await?))
     }
     /// The objective's lead text.
     async fn objective(&self) -> &str {
-        &self.0.objective
+        &self.model.objective
     }
     /// The objective's bullet items.
     async fn objective_items(&self) -> Result<Vec<String>> {
-        list(&self.0.objective_items)
+        list(&self.model.objective_items)
     }
     /// Measurable targets.
     async fn outcome(&self) -> Result<Vec<String>> {
-        list(&self.0.outcomes)
+        list(&self.model.outcomes)
     }
     /// Evidence items.
-    async fn evidence(&self, ctx: &Context<'_>) -> Result<Vec<EvidenceSource>> {
-        Ok(load(ctx, EvidenceOf(self.0.id)).await?.unwrap_or_default().into_iter().map(EvidenceSource).collect())
+    async fn evidence(&self) -> Result<Vec<EvidenceSource>> {
+        Ok(self.batch.evidence(self.model.id).await?.into_iter().map(EvidenceSource).collect())
     }
     /// Lead people, in the order the plan names them.
-    async fn leads(&self, ctx: &Context<'_>) -> Result<Vec<Person>> {
-        Ok(load(ctx, LeadsOf(self.0.id)).await?.unwrap_or_default().into_iter().map(Person).collect())
+    async fn leads(&self) -> Result<Vec<Person>> {
+        Ok(self.batch.leads(self.model.id).await?.into_iter().map(Person).collect())
     }
     /// The lead cell as written in the source.
     async fn lead_text(&self) -> &str {
-        &self.0.lead_text
+        &self.model.lead_text
     }
     /// The current work stream.
-    async fn workstream(&self, ctx: &Context<'_>) -> Result<Workstream> {
-        load(ctx, WorkstreamId(self.0.workstream_id))
-            .await?
-            .map(Workstream)
-            .ok_or_else(|| AppError::Internal("BUG: action without work stream".into()).into())
+    async fn workstream(&self) -> Result<Workstream> {
+        Ok(Workstream(self.batch.workstream(self.model.workstream_id).await?))
     }
     /// Source references.
-    async fn references(&self, ctx: &Context<'_>) -> Result<Vec<Reference>> {
-        Ok(load(ctx, ReferencesOf(self.0.id)).await?.unwrap_or_default().into_iter().map(Reference).collect())
+    async fn references(&self) -> Result<Vec<Reference>> {
+        Ok(self.batch.references(self.model.id).await?.into_iter().map(Reference).collect())
     }
     /// The "by when" text as written.
     async fn by_when(&self) -> &str {
-        &self.0.by_when
+        &self.model.by_when
     }
     /// Milestones parsed from "by when".
-    async fn milestones(&self, ctx: &Context<'_>) -> Result<Vec<Milestone>> {
-        Ok(load(ctx, MilestonesOf(self.0.id)).await?.unwrap_or_default().into_iter().map(Milestone).collect())
+    async fn milestones(&self) -> Result<Vec<Milestone>> {
+        Ok(self.batch.milestones(self.model.id).await?.into_iter().map(Milestone).collect())
     }
     /// The latest due date (last milestone or agreed extension).
     async fn due_date(&self) -> Option<Date> {
-        self.0.due_date.map(Date)
+        self.model.due_date.map(Date)
     }
     /// Agreed timescale extensions.
-    async fn extensions(&self, ctx: &Context<'_>) -> Result<Vec<TimescaleExtension>> {
-        Ok(load(ctx, ExtensionsOf(self.0.id)).await?.unwrap_or_default().into_iter().map(TimescaleExtension).collect())
+    async fn extensions(&self) -> Result<Vec<TimescaleExtension>> {
+        Ok(self.batch.extensions(self.model.id).await?.into_iter().map(TimescaleExtension).collect())
     }
     /// Moves between work streams.
-    async fn moves(&self, ctx: &Context<'_>) -> Result<Vec<WorkstreamMove>> {
-        Ok(load(ctx, MovesOf(self.0.id)).await?.unwrap_or_default().into_iter().map(WorkstreamMove).collect())
+    async fn moves(&self) -> Result<Vec<WorkstreamMove>> {
+        Ok(self.batch.moves(self.model.id).await?.into_iter().map(WorkstreamMove).collect())
     }
     /// Recorded proposals to remove the action (it stays active until removed).
-    async fn removal_proposals(&self, ctx: &Context<'_>) -> Result<Vec<RemovalProposal>> {
-        Ok(load(ctx, RemovalProposalsOf(self.0.id))
-            .await?
-            .unwrap_or_default()
-            .into_iter()
-            .map(RemovalProposal)
-            .collect())
+    async fn removal_proposals(&self) -> Result<Vec<RemovalProposal>> {
+        Ok(self.batch.removal_proposals(self.model.id).await?.into_iter().map(RemovalProposal).collect())
     }
     /// The current RAG status.
     async fn rag(&self) -> Result<RagState> {
         Ok(RagState {
-            status: RagStatusGql::from_db(&self.0.rag_status)?,
-            note: self.0.rag_note.clone(),
-            effective_date: Date(self.0.rag_effective_date),
-            recorded_at: self.0.rag_recorded_at,
+            status: RagStatusGql::from_db(&self.model.rag_status)?,
+            note: self.model.rag_note.clone(),
+            effective_date: Date(self.model.rag_effective_date),
+            recorded_at: self.model.rag_recorded_at,
         })
     }
     /// Ofsted grade descriptors.
-    async fn ofsted_descriptors(&self, ctx: &Context<'_>) -> Result<Vec<OfstedDescriptor>> {
-        Ok(load(ctx, DescriptorsOf(self.0.id)).await?.unwrap_or_default().into_iter().map(OfstedDescriptor).collect())
+    async fn ofsted_descriptors(&self) -> Result<Vec<OfstedDescriptor>> {
+        Ok(self.batch.descriptors(self.model.id).await?.into_iter().map(OfstedDescriptor).collect())
     }
     /// Actions this one links to.
-    async fn links(&self, ctx: &Context<'_>) -> Result<Vec<Action>> {
-        Ok(load(ctx, LinksOf(self.0.id, LinkDirection::Outgoing))
-            .await?
-            .unwrap_or_default()
-            .into_iter()
-            .map(Action)
-            .collect())
+    async fn links(&self) -> Result<Vec<Action>> {
+        self.linked(LinkDirection::Outgoing).await
     }
     /// Actions that link to this one.
-    async fn linked_from(&self, ctx: &Context<'_>) -> Result<Vec<Action>> {
-        Ok(load(ctx, LinksOf(self.0.id, LinkDirection::Incoming))
-            .await?
-            .unwrap_or_default()
-            .into_iter()
-            .map(Action)
-            .collect())
+    async fn linked_from(&self) -> Result<Vec<Action>> {
+        self.linked(LinkDirection::Incoming).await
     }
     /// Increases with every change; pass it as `expectedVersion` to guard against lost updates.
     async fn version(&self) -> i32 {
-        self.0.version
+        self.model.version
     }
     async fn state(&self) -> LifecycleStateGql {
-        if self.0.state == "removed" {
+        if self.model.state == "removed" {
             LifecycleStateGql::Removed
         } else {
             LifecycleStateGql::Active
@@ -380,21 +388,27 @@ impl Action {
     }
     /// Why the action was removed, when it was.
     async fn removed_reason(&self) -> Option<&str> {
-        self.0.removed_reason.as_deref()
+        self.model.removed_reason.as_deref()
     }
     async fn created_at(&self) -> chrono::DateTime<chrono::Utc> {
-        self.0.created_at
+        self.model.created_at
     }
     async fn updated_at(&self) -> chrono::DateTime<chrono::Utc> {
-        self.0.updated_at
+        self.model.updated_at
     }
     /// Every RAG status change, newest first (by effective date).
     async fn rag_history(&self, ctx: &Context<'_>, first: Option<i32>, after: Option<String>) -> Result<RagUpdateConnection> {
         let st = state(ctx)?;
         let limit = actions::page_size(first, st.limits.default_page_size, st.limits.max_page_size)?;
         let offset = offset_after(after.as_deref())?;
-        let (rows, more) = load(ctx, HistoryOf { action_id: self.0.id, offset, limit }).await?.unwrap_or_default();
-        Ok(RagUpdateConnection { action_id: self.0.id, offset, rows, more })
+        let (rows, more) = self.batch.history(self.model.id, offset, limit).await?;
+        Ok(RagUpdateConnection {
+            action_id: self.model.id,
+            batch: self.batch.clone(),
+            offset,
+            rows,
+            more,
+        })
     }
 }
 
@@ -561,6 +575,7 @@ impl RagUpdate {
 /// A page of an action's RAG history.
 pub struct RagUpdateConnection {
     action_id: i32,
+    batch: Arc<ActionBatch>,
     offset: u64,
     rows: Vec<rag_update::Model>,
     more: bool,
@@ -589,7 +604,7 @@ impl RagUpdateConnection {
         PageInfo::new(self.offset, self.rows.len(), self.more)
     }
     /// Number of history entries of the action.
-    async fn total_count(&self, ctx: &Context<'_>) -> Result<u64> {
-        Ok(load(ctx, HistoryCount(self.action_id)).await?.unwrap_or(0))
+    async fn total_count(&self) -> Result<u64> {
+        Ok(self.batch.history_count(self.action_id).await?)
     }
 }

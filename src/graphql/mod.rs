@@ -1,6 +1,7 @@
 //! The GraphQL API: schema construction, error mapping, and one module per domain's types.
 //! Resolvers are thin: they call `plans`, `actions` and `rag` services and wrap the results.
 mod action;
+mod batch;
 mod loaders;
 mod plan;
 mod relay;

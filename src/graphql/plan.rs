@@ -75,7 +75,7 @@ impl QueryRoot {
         let (kind, n) = decode_global_id(&id)?;
         Ok(match kind {
             Kind::Plan => query::by_id(db, n).await?.map(|p| Node::Plan(Plan(p))),
-            Kind::Action => actions::by_id(db, n).await?.map(|a| Node::Action(Action(a))),
+            Kind::Action => actions::by_id(db, n).await?.map(|a| Node::Action(Action::single(db, a))),
             Kind::Theme => query::themes_by_ids(db, &[n]).await?.pop().map(|t| Node::Theme(Theme(t))),
             Kind::Workstream => query::workstreams_by_ids(db, &[n])
                 .await?
@@ -209,7 +209,8 @@ impl Plan {
     }
     /// One action by its code as numbered in the plan, e.g. `2.1 (a)`; null when there is none.
     async fn action(&self, ctx: &Context<'_>, code: String) -> Result<Option<Action>> {
-        Ok(actions::by_code(&state(ctx)?.db, self.0.id, &code).await?.map(Action))
+        let db = &state(ctx)?.db;
+        Ok(actions::by_code(db, self.0.id, &code).await?.map(|a| Action::single(db, a)))
     }
     /// The plan's actions, filtered and ordered (plan order by default).
     async fn actions(

@@ -32,7 +32,16 @@ async fn graphiql() -> impl IntoResponse {
 
 async fn graphql(AxumState(state): AxumState<HttpState>, req: GraphQLRequest) -> GraphQLResponse {
     let req = req.into_inner().data(request_loaders(&state.db));
-    state.schema.execute(req).await.into()
+    let mut res = state.schema.execute(req).await;
+    // Parse and validation errors come from async-graphql without a code; they are the
+    // client's mistakes, so they get BAD_USER_INPUT like every other input error.
+    for err in &mut res.errors {
+        let ext = err.extensions.get_or_insert_with(Default::default);
+        if ext.get("code").is_none() {
+            ext.set("code", "BAD_USER_INPUT");
+        }
+    }
+    res.into()
 }
 
 /// Liveness and database reachability, for load balancers; no authentication.

@@ -817,3 +817,33 @@ async fn append_records<C: ConnectionTrait>(
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        // Arbitrary bytes never panic the parser; they are refused with a clear error.
+        #[test]
+        fn parsing_arbitrary_bytes_never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..512)) {
+            let _ = parse_plan_file(&bytes, "fuzz.json");
+        }
+
+        // Nor does any truncation or single-byte corruption of the real plan file.
+        #[test]
+        fn corrupting_the_shipped_plan_never_panics(cut in 0usize..super::super::HEREFORDSHIRE_PLAN_JSON.len(), byte in any::<u8>()) {
+            let mut bytes = super::super::HEREFORDSHIRE_PLAN_JSON.as_bytes().to_vec();
+            bytes[cut] = byte;
+            let _ = parse_plan_file(&bytes, "fuzz.json");
+            let _ = parse_plan_file(&bytes[..cut], "fuzz.json");
+        }
+    }
+
+    #[test]
+    fn the_shipped_plan_parses_and_validates() {
+        let plan = parse_plan_file(super::super::HEREFORDSHIRE_PLAN_JSON.as_bytes(), "shipped")
+            .map_err(|e| e.detail());
+        assert!(plan.is_ok(), "{plan:?}");
+    }
+}

@@ -1,0 +1,236 @@
+//! Batched relations for actions resolved together.
+//!
+//! Actions resolved together (one page, one action, or all actions linked from a page) share
+//! an `ActionBatch`. The first field that needs a relation loads it for the whole batch with one
+//! statement; every other action waits for that same result. Unlike timer-based batching this
+//! is deterministic: a page of 100 costs the same statements as a page of 5, under any load.
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use entity::{
+    action, action_descriptor, evidence_source, milestone, person, plan, rag_update,
+    removal_proposal, source_reference, theme, timescale_extension, workstream, workstream_move,
+};
+use sea_orm::DatabaseConnection;
+use tokio::sync::OnceCell;
+
+use crate::actions::{self, LinkDirection};
+use crate::error::{AppError, AppResult};
+use crate::{plans, rag};
+
+type PerAction<T> = OnceCell<HashMap<i32, Vec<T>>>;
+type HistoryPages = HashMap<i32, (Vec<rag_update::Model>, bool)>;
+
+pub struct ActionBatch {
+    db: DatabaseConnection,
+    rows: Vec<action::Model>,
+    ids: Vec<i32>,
+    leads: PerAction<person::Model>,
+    references: PerAction<source_reference::Model>,
+    evidence: PerAction<evidence_source::Model>,
+    descriptors: PerAction<action_descriptor::Model>,
+    milestones: PerAction<milestone::Model>,
+    extensions: PerAction<timescale_extension::Model>,
+    moves: PerAction<workstream_move::Model>,
+    removal_proposals: PerAction<removal_proposal::Model>,
+    themes: OnceCell<HashMap<i32, theme::Model>>,
+    workstreams: OnceCell<HashMap<i32, workstream::Model>>,
+    plans: OnceCell<HashMap<i32, plan::Model>>,
+    links: [OnceCell<(HashMap<i32, Vec<i32>>, Arc<ActionBatch>)>; 2],
+    history: Mutex<HashMap<(u64, u64), Arc<OnceCell<HistoryPages>>>>,
+    history_counts: OnceCell<HashMap<i32, u64>>,
+}
+
+/// Takes one action's share of a batch result.
+fn share<T: Clone>(map: &HashMap<i32, Vec<T>>, id: i32) -> Vec<T> {
+    map.get(&id).cloned().unwrap_or_default()
+}
+
+fn index<T>(rows: Vec<T>, id: impl Fn(&T) -> i32) -> HashMap<i32, T> {
+    rows.into_iter().map(|r| (id(&r), r)).collect()
+}
+
+fn distinct(ids: impl Iterator<Item = i32>) -> Vec<i32> {
+    let mut v: Vec<i32> = ids.collect();
+    v.sort_unstable();
+    v.dedup();
+    v
+}
+
+impl ActionBatch {
+    pub fn new(db: DatabaseConnection, rows: Vec<action::Model>) -> Arc<Self> {
+        let ids = rows.iter().map(|a| a.id).collect();
+        Arc::new(Self {
+            db,
+            rows,
+            ids,
+            leads: OnceCell::new(),
+            references: OnceCell::new(),
+            evidence: OnceCell::new(),
+            descriptors: OnceCell::new(),
+            milestones: OnceCell::new(),
+            extensions: OnceCell::new(),
+            moves: OnceCell::new(),
+            removal_proposals: OnceCell::new(),
+            themes: OnceCell::new(),
+            workstreams: OnceCell::new(),
+            plans: OnceCell::new(),
+            links: [OnceCell::new(), OnceCell::new()],
+            history: Mutex::new(HashMap::new()),
+            history_counts: OnceCell::new(),
+        })
+    }
+
+    pub fn rows(&self) -> &[action::Model] {
+        &self.rows
+    }
+
+    pub async fn leads(&self, id: i32) -> AppResult<Vec<person::Model>> {
+        let map = self.leads.get_or_try_init(|| actions::leads_for(&self.db, &self.ids)).await?;
+        Ok(share(map, id))
+    }
+
+    pub async fn references(&self, id: i32) -> AppResult<Vec<source_reference::Model>> {
+        let map = self
+            .references
+            .get_or_try_init(|| actions::references_for(&self.db, &self.ids))
+            .await?;
+        Ok(share(map, id))
+    }
+
+    pub async fn evidence(&self, id: i32) -> AppResult<Vec<evidence_source::Model>> {
+        let map = self.evidence.get_or_try_init(|| actions::evidence_for(&self.db, &self.ids)).await?;
+        Ok(share(map, id))
+    }
+
+    pub async fn descriptors(&self, id: i32) -> AppResult<Vec<action_descriptor::Model>> {
+        let map = self
+            .descriptors
+            .get_or_try_init(|| actions::descriptors_for(&self.db, &self.ids))
+            .await?;
+        Ok(share(map, id))
+    }
+
+    pub async fn milestones(&self, id: i32) -> AppResult<Vec<milestone::Model>> {
+        let map = self
+            .milestones
+            .get_or_try_init(|| actions::milestones_for(&self.db, &self.ids))
+            .await?;
+        Ok(share(map, id))
+    }
+
+    pub async fn extensions(&self, id: i32) -> AppResult<Vec<timescale_extension::Model>> {
+        let map = self
+            .extensions
+            .get_or_try_init(|| actions::extensions_for(&self.db, &self.ids))
+            .await?;
+        Ok(share(map, id))
+    }
+
+    pub async fn moves(&self, id: i32) -> AppResult<Vec<workstream_move::Model>> {
+        let map = self.moves.get_or_try_init(|| actions::moves_for(&self.db, &self.ids)).await?;
+        Ok(share(map, id))
+    }
+
+    pub async fn removal_proposals(&self, id: i32) -> AppResult<Vec<removal_proposal::Model>> {
+        let map = self
+            .removal_proposals
+            .get_or_try_init(|| actions::removal_proposals_for(&self.db, &self.ids))
+            .await?;
+        Ok(share(map, id))
+    }
+
+    pub async fn theme(&self, theme_id: i32) -> AppResult<theme::Model> {
+        let map = self
+            .themes
+            .get_or_try_init(|| async {
+                let ids = distinct(self.rows.iter().map(|a| a.theme_id));
+                Ok::<_, AppError>(index(plans::query::themes_by_ids(&self.db, &ids).await?, |t| t.id))
+            })
+            .await?;
+        map.get(&theme_id)
+            .cloned()
+            .ok_or_else(|| AppError::Internal("BUG: action's theme missing".into()))
+    }
+
+    pub async fn workstream(&self, workstream_id: i32) -> AppResult<workstream::Model> {
+        let map = self
+            .workstreams
+            .get_or_try_init(|| async {
+                let ids = distinct(self.rows.iter().map(|a| a.workstream_id));
+                Ok::<_, AppError>(index(plans::query::workstreams_by_ids(&self.db, &ids).await?, |w| w.id))
+            })
+            .await?;
+        map.get(&workstream_id)
+            .cloned()
+            .ok_or_else(|| AppError::Internal("BUG: action's work stream missing".into()))
+    }
+
+    pub async fn plan(&self, plan_id: i32) -> AppResult<plan::Model> {
+        let map = self
+            .plans
+            .get_or_try_init(|| async {
+                let ids = distinct(self.rows.iter().map(|a| a.plan_id));
+                Ok::<_, AppError>(index(plans::query::by_ids(&self.db, &ids).await?, |p| p.id))
+            })
+            .await?;
+        map.get(&plan_id)
+            .cloned()
+            .ok_or_else(|| AppError::Internal("BUG: action's plan missing".into()))
+    }
+
+    /// Linked actions of `id`, as members of one batch holding every action linked from this
+    /// batch, so their own relations batch too.
+    pub async fn links(&self, id: i32, dir: LinkDirection) -> AppResult<(Vec<action::Model>, Arc<ActionBatch>)> {
+        let cell = &self.links[match dir {
+            LinkDirection::Outgoing => 0,
+            LinkDirection::Incoming => 1,
+        }];
+        let (map, batch) = cell
+            .get_or_try_init(|| async {
+                let found = actions::links_for(&self.db, &self.ids, dir).await?;
+                let mut all: HashMap<i32, action::Model> = HashMap::new();
+                let mut by_action = HashMap::new();
+                for (from, targets) in found {
+                    by_action.insert(from, targets.iter().map(|a| a.id).collect::<Vec<_>>());
+                    for t in targets {
+                        all.insert(t.id, t);
+                    }
+                }
+                let mut rows: Vec<action::Model> = all.into_values().collect();
+                rows.sort_by_key(|a| (a.plan_id, a.position, a.id));
+                Ok::<_, AppError>((by_action, ActionBatch::new(self.db.clone(), rows)))
+            })
+            .await?;
+        let wanted = map.get(&id).cloned().unwrap_or_default();
+        let rows = wanted
+            .iter()
+            .filter_map(|t| batch.rows.iter().find(|a| a.id == *t).cloned())
+            .collect();
+        Ok((rows, batch.clone()))
+    }
+
+    /// One page of `id`'s history; every action of the batch asking for the same bounds shares
+    /// one statement.
+    pub async fn history(&self, id: i32, offset: u64, limit: u64) -> AppResult<(Vec<rag_update::Model>, bool)> {
+        let cell = {
+            let mut pages = self
+                .history
+                .lock()
+                .map_err(|_| AppError::Internal("BUG: history cache poisoned".into()))?;
+            pages.entry((offset, limit)).or_default().clone()
+        };
+        let map = cell
+            .get_or_try_init(|| rag::history_pages(&self.db, &self.ids, offset, limit))
+            .await?;
+        Ok(map.get(&id).cloned().unwrap_or_default())
+    }
+
+    pub async fn history_count(&self, id: i32) -> AppResult<u64> {
+        let map = self
+            .history_counts
+            .get_or_try_init(|| rag::history_counts(&self.db, &self.ids))
+            .await?;
+        Ok(map.get(&id).copied().unwrap_or(0))
+    }
+}

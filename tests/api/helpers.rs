@@ -1,0 +1,247 @@
+//! Test harness: a fresh database per test (a temp SQLite file, or a new PostgreSQL database
+//! dropped afterwards), the real server on port 0, and a statement counter on the connection.
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+
+use plan_api::config::Limits;
+use plan_api::startup::App;
+use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
+use serde_json::{json, Value};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Engine {
+    Sqlite,
+    Postgres,
+}
+
+/// Runs an async test body once per engine: `both_engines!(name, |engine| async move { .. })`.
+/// The PostgreSQL half is skipped (with a note) only when `TEST_DATABASE_URL` is unset.
+macro_rules! both_engines {
+    ($name:ident, $body:expr) => {
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                ($body)($crate::helpers::Engine::Sqlite).await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                if std::env::var("TEST_DATABASE_URL").is_err() {
+                    eprintln!("TEST_DATABASE_URL unset: skipping the PostgreSQL half");
+                    return;
+                }
+                ($body)($crate::helpers::Engine::Postgres).await;
+            }
+        }
+    };
+}
+
+/// A database of its own for one test; removed when dropped.
+pub struct TestDb {
+    pub url: String,
+    cleanup: Cleanup,
+}
+
+enum Cleanup {
+    File(std::path::PathBuf),
+    PgDatabase { admin_url: String, name: String },
+}
+
+impl TestDb {
+    pub async fn new(engine: Engine) -> Self {
+        let id = uuid::Uuid::new_v4().simple().to_string();
+        match engine {
+            Engine::Sqlite => {
+                let path = std::env::temp_dir().join(format!("plan-api-test-{id}.sqlite"));
+                Self {
+                    url: format!("sqlite://{}?mode=rwc", path.display()),
+                    cleanup: Cleanup::File(path),
+                }
+            }
+            Engine::Postgres => {
+                let admin_url = std::env::var("TEST_DATABASE_URL").expect("TEST_DATABASE_URL");
+                let name = format!("plan_api_test_{id}");
+                let admin = Database::connect(&admin_url).await.expect("connect to TEST_DATABASE_URL");
+                admin
+                    .execute_unprepared(&format!("CREATE DATABASE {name}"))
+                    .await
+                    .expect("create test database");
+                admin.close().await.ok();
+                let url = replace_db_name(&admin_url, &name);
+                Self {
+                    url,
+                    cleanup: Cleanup::PgDatabase { admin_url, name },
+                }
+            }
+        }
+    }
+}
+
+/// `postgres://u@h:5432/test?x` -> `postgres://u@h:5432/<name>?x`.
+fn replace_db_name(url: &str, name: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((b, q)) => (b, Some(q)),
+        None => (url, None),
+    };
+    let scheme_end = base.find("://").map(|i| i + 3).unwrap_or(0);
+    let path_start = base[scheme_end..].find('/').map(|i| i + scheme_end);
+    let host = match path_start {
+        Some(i) => &base[..i],
+        None => base,
+    };
+    match query {
+        Some(q) => format!("{host}/{name}?{q}"),
+        None => format!("{host}/{name}"),
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        match &self.cleanup {
+            Cleanup::File(path) => {
+                for suffix in ["", "-wal", "-shm"] {
+                    let mut p = path.clone().into_os_string();
+                    p.push(suffix);
+                    let _ = std::fs::remove_file(p);
+                }
+            }
+            Cleanup::PgDatabase { admin_url, name } => {
+                let (admin_url, name) = (admin_url.clone(), name.clone());
+                // Drop runs inside the test's runtime; a separate thread gets a runtime of its own.
+                let _ = std::thread::spawn(move || {
+                    let Ok(rt) = tokio::runtime::Runtime::new() else { return };
+                    rt.block_on(async move {
+                        if let Ok(admin) = Database::connect(&admin_url).await {
+                            let _ = admin
+                                .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                                .await;
+                            let _ = admin.close().await;
+                        }
+                    });
+                })
+                .join();
+            }
+        }
+    }
+}
+
+/// A running server over a prepared database (migrated, Herefordshire plan loaded).
+pub struct TestApp {
+    pub addr: SocketAddr,
+    pub client: reqwest::Client,
+    /// Statements executed on the server's connection since start (or the last `reset`).
+    pub statements: Arc<AtomicUsize>,
+    /// A second connection for arranging and checking state directly.
+    pub db: DatabaseConnection,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    // Last: dropped after the server and connections are gone.
+    _database: TestDb,
+}
+
+impl TestApp {
+    pub async fn spawn(engine: Engine) -> Self {
+        Self::spawn_with(engine, Limits::new(100)).await
+    }
+
+    pub async fn spawn_with(engine: Engine, limits: Limits) -> Self {
+        let database = TestDb::new(engine).await;
+        let mut server_db = plan_api::db::connect(&database.url).await.expect("connect");
+        plan_api::db::prepare(&server_db).await.expect("migrate and seed");
+        let statements = Arc::new(AtomicUsize::new(0));
+        let counter = statements.clone();
+        server_db.set_metric_callback(move |info| {
+            if std::env::var("TEST_LOG_SQL").is_ok() {
+                eprintln!("SQL: {}", info.statement);
+            }
+            counter.fetch_add(1, Ordering::SeqCst);
+        });
+        let db = plan_api::db::connect(&database.url).await.expect("connect");
+        let app = App::build(server_db, "127.0.0.1:0".parse().expect("addr"), limits)
+            .await
+            .expect("bind");
+        let addr = app.local_addr().expect("addr");
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        tokio::spawn(app.run_until(async move {
+            let _ = rx.await;
+        }));
+        Self {
+            addr,
+            client: reqwest::Client::new(),
+            statements,
+            db,
+            shutdown: Some(tx),
+            _database: database,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+
+    /// POSTs a GraphQL request; returns the whole response body.
+    pub async fn graphql(&self, query: &str, variables: Value) -> Value {
+        let res = self
+            .client
+            .post(self.url("/graphql"))
+            .json(&json!({ "query": query, "variables": variables }))
+            .send()
+            .await
+            .expect("request");
+        res.json().await.expect("json body")
+    }
+
+    /// Like `graphql`, but fails the test on any error and returns `data`.
+    pub async fn data(&self, query: &str, variables: Value) -> Value {
+        let body = self.graphql(query, variables).await;
+        assert!(body.get("errors").is_none(), "unexpected errors: {body:#}");
+        body["data"].clone()
+    }
+
+    pub fn reset_statements(&self) {
+        self.statements.store(0, Ordering::SeqCst);
+    }
+
+    pub fn statement_count(&self) -> usize {
+        self.statements.load(Ordering::SeqCst)
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+    }
+}
+
+/// The `extensions.code` of the first error, if any.
+pub fn error_code(body: &Value) -> Option<String> {
+    body["errors"][0]["extensions"]["code"].as_str().map(str::to_string)
+}
+
+/// Fetches one action of the shipped plan by code with the given selection.
+pub async fn action(app: &TestApp, code: &str, selection: &str) -> Value {
+    let q = format!(
+        "query($code: String!) {{ plan(slug: \"herefordshire-2012\") {{ action(code: $code) {{ {selection} }} }} }}"
+    );
+    let data = app.data(&q, json!({ "code": code })).await;
+    let a = data["plan"]["action"].clone();
+    assert!(!a.is_null(), "action {code} not found");
+    a
+}
+
+#[test]
+fn database_names_are_replaced() {
+    assert_eq!(
+        replace_db_name("postgres://postgres@127.0.0.1:5432/test", "x"),
+        "postgres://postgres@127.0.0.1:5432/x"
+    );
+    assert_eq!(
+        replace_db_name("postgres://postgres@localhost/test?sslmode=disable", "x"),
+        "postgres://postgres@localhost/x?sslmode=disable"
+    );
+}
