@@ -1,6 +1,8 @@
 //! Connecting, migrating and first-start seeding. The URL decides the engine.
 use migration::{Migrator, MigratorTrait};
-use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, EntityTrait, PaginatorTrait};
+use sea_orm::{
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, EntityTrait, PaginatorTrait,
+};
 
 use crate::error::{AppError, AppResult};
 use crate::plans;
@@ -29,8 +31,10 @@ pub async fn connect(url: &str) -> AppResult<DatabaseConnection> {
     if sqlite_path(url).is_some() {
         // WAL lets readers proceed while a writer commits; the busy timeout makes writers queue
         // instead of failing with "database is locked".
-        db.execute_unprepared("PRAGMA journal_mode=WAL; PRAGMA busy_timeout=10000; PRAGMA foreign_keys=ON;")
-            .await?;
+        db.execute_unprepared(
+            "PRAGMA journal_mode=WAL; PRAGMA busy_timeout=10000; PRAGMA foreign_keys=ON;",
+        )
+        .await?;
     }
     Ok(db)
 }
@@ -70,7 +74,10 @@ mod tests {
 
     #[test]
     fn sqlite_paths_are_recognised() {
-        assert_eq!(sqlite_path("sqlite://data/x.sqlite?mode=rwc"), Some("data/x.sqlite"));
+        assert_eq!(
+            sqlite_path("sqlite://data/x.sqlite?mode=rwc"),
+            Some("data/x.sqlite")
+        );
         assert_eq!(sqlite_path("sqlite:///tmp/x.db"), Some("/tmp/x.db"));
         assert_eq!(sqlite_path("sqlite::memory:"), None);
         assert_eq!(sqlite_path("postgres://localhost/test"), None);

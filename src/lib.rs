@@ -3,21 +3,21 @@
 //! Service modules (`plans`, `actions`, `rag`) hold the domain rules and import neither
 //! async-graphql nor axum; `graphql` and `http` are thin layers over them.
 
+/// Actions: filtered pages and batched relations.
+pub mod actions;
 /// Runtime configuration from the environment and CLI.
 pub mod config;
 /// Connecting, migrating and first-start seeding.
 pub mod db;
 /// The one error type and its client-facing codes.
 pub mod error;
-/// Plans: the file format, the converter from the published text, import, plan reads.
-pub mod plans;
-/// Actions: filtered pages and batched relations.
-pub mod actions;
-/// RAG scale and the append-only status history.
-pub mod rag;
 /// The GraphQL schema (thin resolvers, DataLoaders).
 pub mod graphql;
 /// The HTTP router.
 pub mod http;
+/// Plans: the file format, the converter from the published text, import, plan reads.
+pub mod plans;
+/// RAG scale and the append-only status history.
+pub mod rag;
 /// Building and running the server.
 pub mod startup;

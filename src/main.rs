@@ -6,7 +6,11 @@ use plan_api::config::{DbConfig, Limits, ServeConfig};
 use plan_api::{db, graphql, plans, startup};
 
 #[derive(Parser)]
-#[command(name = "plan-api", version, about = "GraphQL API for improvement plans")]
+#[command(
+    name = "plan-api",
+    version,
+    about = "GraphQL API for improvement plans"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
@@ -66,25 +70,35 @@ async fn run(cli: Cli) -> Result<(), String> {
         None => serve(cli.serve).await,
         Some(Command::Serve(cfg)) => serve(cfg).await,
         Some(Command::Migrate(cfg)) => {
-            let conn = db::connect(&cfg.database_url).await.map_err(|e| e.detail())?;
+            let conn = db::connect(&cfg.database_url)
+                .await
+                .map_err(|e| e.detail())?;
             db::migrate(&conn).await.map_err(|e| e.detail())?;
             eprintln!("migrations applied");
             Ok(())
         }
         Some(Command::Import { file, db: cfg }) => {
-            let bytes = std::fs::read(&file).map_err(|e| format!("cannot read {}: {e}", file.display()))?;
-            let conn = db::connect(&cfg.database_url).await.map_err(|e| e.detail())?;
+            let bytes =
+                std::fs::read(&file).map_err(|e| format!("cannot read {}: {e}", file.display()))?;
+            let conn = db::connect(&cfg.database_url)
+                .await
+                .map_err(|e| e.detail())?;
             db::migrate(&conn).await.map_err(|e| e.detail())?;
             let name = file.display().to_string();
             let report = plans::import_plan_file(&conn, &bytes, &name)
                 .await
                 .map_err(|e| e.detail())?;
-            println!("{}", serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?);
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?
+            );
             Ok(())
         }
         Some(Command::Convert { file }) => {
-            let bytes = std::fs::read(&file).map_err(|e| format!("cannot read {}: {e}", file.display()))?;
-            let plan = plans::convert::convert_bytes(&bytes).map_err(|e| format!("{}: {e}", file.display()))?;
+            let bytes =
+                std::fs::read(&file).map_err(|e| format!("cannot read {}: {e}", file.display()))?;
+            let plan = plans::convert::convert_bytes(&bytes)
+                .map_err(|e| format!("{}: {e}", file.display()))?;
             print!("{}", plans::convert::to_json(&plan));
             Ok(())
         }
@@ -97,7 +111,9 @@ async fn run(cli: Cli) -> Result<(), String> {
 
 async fn serve(cfg: ServeConfig) -> Result<(), String> {
     let started = std::time::Instant::now();
-    let conn = db::connect(&cfg.db.database_url).await.map_err(|e| e.detail())?;
+    let conn = db::connect(&cfg.db.database_url)
+        .await
+        .map_err(|e| e.detail())?;
     if let Some(report) = db::prepare(&conn).await.map_err(|e| e.detail())? {
         tracing::info!(
             plan = %report.plan,
@@ -113,5 +129,7 @@ async fn serve(cfg: ServeConfig) -> Result<(), String> {
     eprintln!("  GraphiQL: http://{addr}/");
     eprintln!("  GraphQL:  http://{addr}/graphql");
     eprintln!("  Try: {{ plan(slug: \"herefordshire-2012\") {{ title actions(first: 5) {{ totalCount edges {{ node {{ code rag {{ status }} }} }} }} }} }}");
-    app.run_until(startup::shutdown_signal()).await.map_err(|e| e.to_string())
+    app.run_until(startup::shutdown_signal())
+        .await
+        .map_err(|e| e.to_string())
 }

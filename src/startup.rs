@@ -16,7 +16,11 @@ pub struct App {
 
 impl App {
     /// Binds `addr` (port 0 picks a free port, as tests do) over an already prepared database.
-    pub async fn build(db: DatabaseConnection, addr: SocketAddr, limits: Limits) -> std::io::Result<Self> {
+    pub async fn build(
+        db: DatabaseConnection,
+        addr: SocketAddr,
+        limits: Limits,
+    ) -> std::io::Result<Self> {
         let listener = TcpListener::bind(addr).await?;
         let schema = build_schema(db.clone(), limits);
         let router = router(HttpState { schema, db });
@@ -28,7 +32,10 @@ impl App {
     }
 
     /// Serves until `shutdown` resolves, letting in-flight requests finish.
-    pub async fn run_until(self, shutdown: impl std::future::Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
+    pub async fn run_until(
+        self,
+        shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
         axum::serve(self.listener, self.router)
             .with_graceful_shutdown(shutdown)
             .await

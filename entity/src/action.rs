@@ -41,9 +41,17 @@ pub struct Model {
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {
-    #[sea_orm(belongs_to = "super::theme::Entity", from = "Column::ThemeId", to = "super::theme::Column::Id")]
+    #[sea_orm(
+        belongs_to = "super::theme::Entity",
+        from = "Column::ThemeId",
+        to = "super::theme::Column::Id"
+    )]
     Theme,
-    #[sea_orm(belongs_to = "super::workstream::Entity", from = "Column::WorkstreamId", to = "super::workstream::Column::Id")]
+    #[sea_orm(
+        belongs_to = "super::workstream::Entity",
+        from = "Column::WorkstreamId",
+        to = "super::workstream::Column::Id"
+    )]
     Workstream,
 }
 

@@ -13,9 +13,17 @@ pub struct Model {
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {
-    #[sea_orm(belongs_to = "super::action::Entity", from = "Column::ActionId", to = "super::action::Column::Id")]
+    #[sea_orm(
+        belongs_to = "super::action::Entity",
+        from = "Column::ActionId",
+        to = "super::action::Column::Id"
+    )]
     Action,
-    #[sea_orm(belongs_to = "super::source_reference::Entity", from = "Column::ReferenceId", to = "super::source_reference::Column::Id")]
+    #[sea_orm(
+        belongs_to = "super::source_reference::Entity",
+        from = "Column::ReferenceId",
+        to = "super::source_reference::Column::Id"
+    )]
     Reference,
 }
 

@@ -27,7 +27,12 @@ fn action_fk(table: &'static str, col: &'static str) -> ForeignKeyCreateStatemen
         .take()
 }
 
-fn index(name: &str, table: &'static str, cols: &[&'static str], unique: bool) -> IndexCreateStatement {
+fn index(
+    name: &str,
+    table: &'static str,
+    cols: &[&'static str],
+    unique: bool,
+) -> IndexCreateStatement {
     let mut idx = Index::create();
     idx.name(name).table(table);
     for c in cols {
@@ -76,8 +81,13 @@ impl MigrationTrait for Migration {
                 .take(),
         )
         .await?;
-        m.create_index(index("ux_rag_level_plan_status", "rag_level", &["plan_id", "status"], true))
-            .await?;
+        m.create_index(index(
+            "ux_rag_level_plan_status",
+            "rag_level",
+            &["plan_id", "status"],
+            true,
+        ))
+        .await?;
 
         m.create_table(
             Table::create()
@@ -90,8 +100,13 @@ impl MigrationTrait for Migration {
                 .take(),
         )
         .await?;
-        m.create_index(index("ux_theme_plan_number", "theme", &["plan_id", "number"], true))
-            .await?;
+        m.create_index(index(
+            "ux_theme_plan_number",
+            "theme",
+            &["plan_id", "number"],
+            true,
+        ))
+        .await?;
 
         m.create_table(
             Table::create()
@@ -104,8 +119,13 @@ impl MigrationTrait for Migration {
                 .take(),
         )
         .await?;
-        m.create_index(index("ux_workstream_plan_name", "workstream", &["plan_id", "name"], true))
-            .await?;
+        m.create_index(index(
+            "ux_workstream_plan_name",
+            "workstream",
+            &["plan_id", "name"],
+            true,
+        ))
+        .await?;
 
         m.create_table(
             Table::create()
@@ -121,8 +141,13 @@ impl MigrationTrait for Migration {
                 .take(),
         )
         .await?;
-        m.create_index(index("ux_person_plan_code", "person", &["plan_id", "code"], true))
-            .await?;
+        m.create_index(index(
+            "ux_person_plan_code",
+            "person",
+            &["plan_id", "code"],
+            true,
+        ))
+        .await?;
 
         // `reference` is an SQL keyword, hence `source_reference`.
         m.create_table(
@@ -207,7 +232,11 @@ impl MigrationTrait for Migration {
                 .col(timestamp_with_time_zone("created_at"))
                 .col(timestamp_with_time_zone("updated_at"))
                 .foreign_key(&mut plan_fk("action"))
-                .foreign_key(ForeignKey::create().from("action", "theme_id").to("theme", "id"))
+                .foreign_key(
+                    ForeignKey::create()
+                        .from("action", "theme_id")
+                        .to("theme", "id"),
+                )
                 .foreign_key(
                     ForeignKey::create()
                         .from("action", "workstream_id")
@@ -218,9 +247,17 @@ impl MigrationTrait for Migration {
         .await?;
         for (name, cols, unique) in [
             ("ux_action_plan_code", &["plan_id", "code"][..], true),
-            ("ix_action_plan_position", &["plan_id", "position", "id"][..], false),
+            (
+                "ix_action_plan_position",
+                &["plan_id", "position", "id"][..],
+                false,
+            ),
             ("ix_action_plan_theme", &["plan_id", "theme_id"][..], false),
-            ("ix_action_plan_workstream", &["plan_id", "workstream_id"][..], false),
+            (
+                "ix_action_plan_workstream",
+                &["plan_id", "workstream_id"][..],
+                false,
+            ),
             ("ix_action_plan_rag", &["plan_id", "rag_status"][..], false),
             ("ix_action_plan_due", &["plan_id", "due_date"][..], false),
             ("ix_action_plan_state", &["plan_id", "state"][..], false),
@@ -252,8 +289,13 @@ impl MigrationTrait for Migration {
                     .take(),
             )
             .await?;
-            m.create_index(index(&format!("ix_{table}_{other}"), table, &[other, "action_id"], false))
-                .await?;
+            m.create_index(index(
+                &format!("ix_{table}_{other}"),
+                table,
+                &[other, "action_id"],
+                false,
+            ))
+            .await?;
         }
 
         m.create_table(
@@ -269,12 +311,27 @@ impl MigrationTrait for Migration {
                 .take(),
         )
         .await?;
-        m.create_index(index("ix_action_descriptor_action", "action_descriptor", &["action_id", "position"], false))
-            .await?;
-        m.create_index(index("ix_action_descriptor_code", "action_descriptor", &["code", "action_id"], false))
-            .await?;
-        m.create_index(index("ix_action_descriptor_area", "action_descriptor", &["area", "action_id"], false))
-            .await?;
+        m.create_index(index(
+            "ix_action_descriptor_action",
+            "action_descriptor",
+            &["action_id", "position"],
+            false,
+        ))
+        .await?;
+        m.create_index(index(
+            "ix_action_descriptor_code",
+            "action_descriptor",
+            &["code", "action_id"],
+            false,
+        ))
+        .await?;
+        m.create_index(index(
+            "ix_action_descriptor_area",
+            "action_descriptor",
+            &["area", "action_id"],
+            false,
+        ))
+        .await?;
 
         m.create_table(
             Table::create()
@@ -287,8 +344,13 @@ impl MigrationTrait for Migration {
                 .take(),
         )
         .await?;
-        m.create_index(index("ix_action_link_to", "action_link", &["to_action_id", "from_action_id"], false))
-            .await?;
+        m.create_index(index(
+            "ix_action_link_to",
+            "action_link",
+            &["to_action_id", "from_action_id"],
+            false,
+        ))
+        .await?;
 
         m.create_table(
             Table::create()
@@ -302,8 +364,13 @@ impl MigrationTrait for Migration {
                 .take(),
         )
         .await?;
-        m.create_index(index("ix_milestone_action", "milestone", &["action_id", "position"], false))
-            .await?;
+        m.create_index(index(
+            "ix_milestone_action",
+            "milestone",
+            &["action_id", "position"],
+            false,
+        ))
+        .await?;
 
         // Append-only records below: rows are inserted, never updated or deleted by the API.
         m.create_table(
@@ -322,8 +389,13 @@ impl MigrationTrait for Migration {
                 .take(),
         )
         .await?;
-        m.create_index(index("ix_timescale_extension_action", "timescale_extension", &["action_id", "id"], false))
-            .await?;
+        m.create_index(index(
+            "ix_timescale_extension_action",
+            "timescale_extension",
+            &["action_id", "id"],
+            false,
+        ))
+        .await?;
 
         m.create_table(
             Table::create()
@@ -350,8 +422,13 @@ impl MigrationTrait for Migration {
                 .take(),
         )
         .await?;
-        m.create_index(index("ix_workstream_move_action", "workstream_move", &["action_id", "id"], false))
-            .await?;
+        m.create_index(index(
+            "ix_workstream_move_action",
+            "workstream_move",
+            &["action_id", "id"],
+            false,
+        ))
+        .await?;
 
         m.create_table(
             Table::create()
@@ -365,8 +442,13 @@ impl MigrationTrait for Migration {
                 .take(),
         )
         .await?;
-        m.create_index(index("ix_removal_proposal_action", "removal_proposal", &["action_id", "id"], false))
-            .await?;
+        m.create_index(index(
+            "ix_removal_proposal_action",
+            "removal_proposal",
+            &["action_id", "id"],
+            false,
+        ))
+        .await?;
 
         m.create_table(
             Table::create()

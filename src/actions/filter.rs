@@ -144,7 +144,10 @@ impl ResolvedFilter {
             c = c.add(action::Column::State.eq(state));
         }
         for term in &self.search_terms {
-            c = c.add(Expr::col(action::Column::SearchText).like(LikeExpr::new(like_pattern(term)).escape('\\')));
+            c = c.add(
+                Expr::col(action::Column::SearchText)
+                    .like(LikeExpr::new(like_pattern(term)).escape('\\')),
+            );
         }
         if let Some(d) = self.due_before {
             c = c.add(action::Column::DueDate.lt(d));
@@ -173,14 +176,22 @@ fn like_pattern(term: &str) -> String {
 fn unknown(what: &str, values: &[String], known: &[String]) -> AppError {
     AppError::bad_input(format!(
         "unknown {what} {}; this plan has: {}",
-        values.iter().map(|v| format!("{v:?}")).collect::<Vec<_>>().join(", "),
+        values
+            .iter()
+            .map(|v| format!("{v:?}"))
+            .collect::<Vec<_>>()
+            .join(", "),
         known.join(", ")
     ))
 }
 
 /// Normalises an Ofsted code or area as clients may type it: `qp 3.7` → `QP3.7`, `3.7` → `QP3.7`.
 pub fn normalise_descriptor(raw: &str) -> Option<Result<String, OfstedArea>> {
-    let s: String = raw.chars().filter(|c| !c.is_whitespace()).collect::<String>().to_uppercase();
+    let s: String = raw
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect::<String>()
+        .to_uppercase();
     if let Some(area) = OfstedArea::parse(&s) {
         return Some(Err(area));
     }
@@ -228,7 +239,12 @@ pub async fn resolve_filter<C: ConnectionTrait>(
             let known: Vec<String> = rows.iter().map(|t| t.number.to_string()).collect();
             return Err(unknown("theme", &missing, &known));
         }
-        r.theme_ids = Some(rows.iter().filter(|t| numbers.contains(&t.number)).map(|t| t.id).collect());
+        r.theme_ids = Some(
+            rows.iter()
+                .filter(|t| numbers.contains(&t.number))
+                .map(|t| t.id)
+                .collect(),
+        );
     }
     if let Some(names) = &f.workstreams {
         let rows = workstream::Entity::find()
@@ -317,7 +333,9 @@ pub async fn resolve_filter<C: ConnectionTrait>(
     if let Some(s) = &f.search {
         r.search_terms = s.split_whitespace().map(str::to_lowercase).collect();
         if r.search_terms.is_empty() {
-            return Err(AppError::bad_input("`search` must contain at least one word"));
+            return Err(AppError::bad_input(
+                "`search` must contain at least one word",
+            ));
         }
     }
     if let (Some(b), Some(a)) = (f.due_before, f.due_after) {

@@ -3,7 +3,9 @@
 mod filter;
 mod relations;
 
-pub use filter::{resolve_filter, ActionFilter, ActionOrder, OrderDirection, OrderField, ResolvedFilter};
+pub use filter::{
+    resolve_filter, ActionFilter, ActionOrder, OrderDirection, OrderField, ResolvedFilter,
+};
 pub use relations::*;
 
 use entity::action;
@@ -86,7 +88,9 @@ pub async fn count<C: ConnectionTrait>(db: &C, filter: &ResolvedFilter) -> AppRe
 pub fn page_size(first: Option<i32>, default: u64, max: u64) -> AppResult<u64> {
     match first {
         None => Ok(default),
-        Some(n) if n < 0 => Err(AppError::bad_input(format!("`first` must not be negative (got {n})"))),
+        Some(n) if n < 0 => Err(AppError::bad_input(format!(
+            "`first` must not be negative (got {n})"
+        ))),
         Some(n) if n as u64 > max => Err(AppError::bad_input(format!(
             "`first` is {n}; the maximum page size is {max}"
         ))),

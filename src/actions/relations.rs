@@ -31,7 +31,10 @@ pub async fn leads_for<C: ConnectionTrait>(
         .order_by_asc(action_lead::Column::Position)
         .all(db)
         .await?;
-    Ok(group(rows.into_iter().filter_map(|(l, p)| Some((l.action_id, p?)))))
+    Ok(group(
+        rows.into_iter()
+            .filter_map(|(l, p)| Some((l.action_id, p?))),
+    ))
 }
 
 pub async fn references_for<C: ConnectionTrait>(
@@ -45,7 +48,10 @@ pub async fn references_for<C: ConnectionTrait>(
         .order_by_asc(action_reference::Column::Position)
         .all(db)
         .await?;
-    Ok(group(rows.into_iter().filter_map(|(l, r)| Some((l.action_id, r?)))))
+    Ok(group(
+        rows.into_iter()
+            .filter_map(|(l, r)| Some((l.action_id, r?))),
+    ))
 }
 
 pub async fn evidence_for<C: ConnectionTrait>(
@@ -59,7 +65,10 @@ pub async fn evidence_for<C: ConnectionTrait>(
         .order_by_asc(action_evidence::Column::Position)
         .all(db)
         .await?;
-    Ok(group(rows.into_iter().filter_map(|(l, e)| Some((l.action_id, e?)))))
+    Ok(group(
+        rows.into_iter()
+            .filter_map(|(l, e)| Some((l.action_id, e?))),
+    ))
 }
 
 pub async fn descriptors_for<C: ConnectionTrait>(

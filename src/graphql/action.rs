@@ -1,6 +1,9 @@
 //! Actions, their relations, the filter and ordering inputs, and RAG history.
 use async_graphql::{Context, Enum, InputObject, Object, Result, SimpleObject, ID};
-use entity::{action, action_descriptor, milestone, rag_update, removal_proposal, timescale_extension, workstream_move};
+use entity::{
+    action, action_descriptor, milestone, rag_update, removal_proposal, timescale_extension,
+    workstream_move,
+};
 
 use std::sync::Arc;
 
@@ -9,7 +12,9 @@ use super::loaders::WorkstreamId;
 use super::plan::{load, state, EvidenceSource, Person, Plan, Reference, Theme, Workstream};
 use super::relay::{cursor, global_id, offset_after, Kind, PageInfo};
 use super::scalars::Date;
-use crate::actions::{self, ActionFilter, ActionOrder, LinkDirection, OrderDirection, OrderField, ResolvedFilter};
+use crate::actions::{
+    self, ActionFilter, ActionOrder, LinkDirection, OrderDirection, OrderField, ResolvedFilter,
+};
 use crate::error::AppError;
 use crate::plans::format::{LifecycleState, OfstedArea, RagStatus};
 
@@ -31,9 +36,9 @@ pub enum RagStatusGql {
 
 impl RagStatusGql {
     pub fn from_db(s: &str) -> Result<Self> {
-        RagStatus::parse(s)
-            .map(Self::from)
-            .ok_or_else(|| AppError::Internal(format!("BUG: stored RAG status {s:?}").into()).into())
+        RagStatus::parse(s).map(Self::from).ok_or_else(|| {
+            AppError::Internal(format!("BUG: stored RAG status {s:?}").into()).into()
+        })
     }
 }
 
@@ -70,6 +75,8 @@ pub enum LifecycleStateGql {
 }
 
 /// Ofsted judgement areas.
+// The framework's own abbreviations, kept as clients know them.
+#[allow(clippy::upper_case_acronyms)]
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
 #[graphql(name = "OfstedArea")]
 pub enum OfstedAreaGql {
@@ -195,7 +202,8 @@ impl ActionConnection {
         after: Option<String>,
     ) -> Result<Self> {
         let st = state(ctx)?;
-        let limit = actions::page_size(first, st.limits.default_page_size, st.limits.max_page_size)?;
+        let limit =
+            actions::page_size(first, st.limits.default_page_size, st.limits.max_page_size)?;
         let offset = offset_after(after.as_deref())?;
         let filter: ActionFilter = filter.map(Into::into).unwrap_or_default();
         let filter = actions::resolve_filter(&st.db, plan_id, &filter).await?;
@@ -261,13 +269,22 @@ impl Action {
         batch
             .rows()
             .iter()
-            .map(|model| Self { model: model.clone(), batch: batch.clone() })
+            .map(|model| Self {
+                model: model.clone(),
+                batch: batch.clone(),
+            })
             .collect()
     }
 
     async fn linked(&self, dir: LinkDirection) -> Result<Vec<Action>> {
         let (rows, batch) = self.batch.links(self.model.id, dir).await?;
-        Ok(rows.into_iter().map(|model| Action { model, batch: batch.clone() }).collect())
+        Ok(rows
+            .into_iter()
+            .map(|model| Action {
+                model,
+                batch: batch.clone(),
+            })
+            .collect())
     }
 }
 
@@ -312,11 +329,23 @@ impl Action {
     }
     /// Evidence items.
     async fn evidence(&self) -> Result<Vec<EvidenceSource>> {
-        Ok(self.batch.evidence(self.model.id).await?.into_iter().map(EvidenceSource).collect())
+        Ok(self
+            .batch
+            .evidence(self.model.id)
+            .await?
+            .into_iter()
+            .map(EvidenceSource)
+            .collect())
     }
     /// Lead people, in the order the plan names them.
     async fn leads(&self) -> Result<Vec<Person>> {
-        Ok(self.batch.leads(self.model.id).await?.into_iter().map(Person).collect())
+        Ok(self
+            .batch
+            .leads(self.model.id)
+            .await?
+            .into_iter()
+            .map(Person)
+            .collect())
     }
     /// The lead cell as written in the source.
     async fn lead_text(&self) -> &str {
@@ -324,11 +353,19 @@ impl Action {
     }
     /// The current work stream.
     async fn workstream(&self) -> Result<Workstream> {
-        Ok(Workstream(self.batch.workstream(self.model.workstream_id).await?))
+        Ok(Workstream(
+            self.batch.workstream(self.model.workstream_id).await?,
+        ))
     }
     /// Source references.
     async fn references(&self) -> Result<Vec<Reference>> {
-        Ok(self.batch.references(self.model.id).await?.into_iter().map(Reference).collect())
+        Ok(self
+            .batch
+            .references(self.model.id)
+            .await?
+            .into_iter()
+            .map(Reference)
+            .collect())
     }
     /// The "by when" text as written.
     async fn by_when(&self) -> &str {
@@ -336,7 +373,13 @@ impl Action {
     }
     /// Milestones parsed from "by when".
     async fn milestones(&self) -> Result<Vec<Milestone>> {
-        Ok(self.batch.milestones(self.model.id).await?.into_iter().map(Milestone).collect())
+        Ok(self
+            .batch
+            .milestones(self.model.id)
+            .await?
+            .into_iter()
+            .map(Milestone)
+            .collect())
     }
     /// The latest due date (last milestone or agreed extension).
     async fn due_date(&self) -> Option<Date> {
@@ -344,15 +387,33 @@ impl Action {
     }
     /// Agreed timescale extensions.
     async fn extensions(&self) -> Result<Vec<TimescaleExtension>> {
-        Ok(self.batch.extensions(self.model.id).await?.into_iter().map(TimescaleExtension).collect())
+        Ok(self
+            .batch
+            .extensions(self.model.id)
+            .await?
+            .into_iter()
+            .map(TimescaleExtension)
+            .collect())
     }
     /// Moves between work streams.
     async fn moves(&self) -> Result<Vec<WorkstreamMove>> {
-        Ok(self.batch.moves(self.model.id).await?.into_iter().map(WorkstreamMove).collect())
+        Ok(self
+            .batch
+            .moves(self.model.id)
+            .await?
+            .into_iter()
+            .map(WorkstreamMove)
+            .collect())
     }
     /// Recorded proposals to remove the action (it stays active until removed).
     async fn removal_proposals(&self) -> Result<Vec<RemovalProposal>> {
-        Ok(self.batch.removal_proposals(self.model.id).await?.into_iter().map(RemovalProposal).collect())
+        Ok(self
+            .batch
+            .removal_proposals(self.model.id)
+            .await?
+            .into_iter()
+            .map(RemovalProposal)
+            .collect())
     }
     /// The current RAG status.
     async fn rag(&self) -> Result<RagState> {
@@ -365,7 +426,13 @@ impl Action {
     }
     /// Ofsted grade descriptors.
     async fn ofsted_descriptors(&self) -> Result<Vec<OfstedDescriptor>> {
-        Ok(self.batch.descriptors(self.model.id).await?.into_iter().map(OfstedDescriptor).collect())
+        Ok(self
+            .batch
+            .descriptors(self.model.id)
+            .await?
+            .into_iter()
+            .map(OfstedDescriptor)
+            .collect())
     }
     /// Actions this one links to.
     async fn links(&self) -> Result<Vec<Action>> {
@@ -397,9 +464,15 @@ impl Action {
         self.model.updated_at
     }
     /// Every RAG status change, newest first (by effective date).
-    async fn rag_history(&self, ctx: &Context<'_>, first: Option<i32>, after: Option<String>) -> Result<RagUpdateConnection> {
+    async fn rag_history(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<RagUpdateConnection> {
         let st = state(ctx)?;
-        let limit = actions::page_size(first, st.limits.default_page_size, st.limits.max_page_size)?;
+        let limit =
+            actions::page_size(first, st.limits.default_page_size, st.limits.max_page_size)?;
         let offset = offset_after(after.as_deref())?;
         let (rows, more) = self.batch.history(self.model.id, offset, limit).await?;
         Ok(RagUpdateConnection {
@@ -446,7 +519,9 @@ impl OfstedDescriptor {
             Some(OfstedArea::EHP) => Ok(OfstedAreaGql::EHP),
             Some(OfstedArea::QP) => Ok(OfstedAreaGql::QP),
             Some(OfstedArea::LG) => Ok(OfstedAreaGql::LG),
-            None => Err(AppError::Internal(format!("BUG: stored area {:?}", self.0.area).into()).into()),
+            None => {
+                Err(AppError::Internal(format!("BUG: stored area {:?}", self.0.area).into()).into())
+            }
         }
     }
     /// As written in the source, e.g. `LG .4.15`.
@@ -549,7 +624,11 @@ impl RagUpdate {
     }
     /// The status before this change; null for an action's first entry.
     async fn previous_status(&self) -> Result<Option<RagStatusGql>> {
-        self.0.previous_status.as_deref().map(RagStatusGql::from_db).transpose()
+        self.0
+            .previous_status
+            .as_deref()
+            .map(RagStatusGql::from_db)
+            .transpose()
     }
     async fn note(&self) -> Option<&str> {
         self.0.note.as_deref()

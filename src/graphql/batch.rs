@@ -20,6 +20,10 @@ use crate::{plans, rag};
 
 type PerAction<T> = OnceCell<HashMap<i32, Vec<T>>>;
 type HistoryPages = HashMap<i32, (Vec<rag_update::Model>, bool)>;
+/// Linked action ids per action, and the batch holding every linked action.
+type Links = OnceCell<(HashMap<i32, Vec<i32>>, Arc<ActionBatch>)>;
+/// History pages keyed by (offset, limit).
+type HistoryCache = Mutex<HashMap<(u64, u64), Arc<OnceCell<HistoryPages>>>>;
 
 pub struct ActionBatch {
     db: DatabaseConnection,
@@ -36,8 +40,8 @@ pub struct ActionBatch {
     themes: OnceCell<HashMap<i32, theme::Model>>,
     workstreams: OnceCell<HashMap<i32, workstream::Model>>,
     plans: OnceCell<HashMap<i32, plan::Model>>,
-    links: [OnceCell<(HashMap<i32, Vec<i32>>, Arc<ActionBatch>)>; 2],
-    history: Mutex<HashMap<(u64, u64), Arc<OnceCell<HistoryPages>>>>,
+    links: [Links; 2],
+    history: HistoryCache,
     history_counts: OnceCell<HashMap<i32, u64>>,
 }
 
@@ -86,7 +90,10 @@ impl ActionBatch {
     }
 
     pub async fn leads(&self, id: i32) -> AppResult<Vec<person::Model>> {
-        let map = self.leads.get_or_try_init(|| actions::leads_for(&self.db, &self.ids)).await?;
+        let map = self
+            .leads
+            .get_or_try_init(|| actions::leads_for(&self.db, &self.ids))
+            .await?;
         Ok(share(map, id))
     }
 
@@ -99,7 +106,10 @@ impl ActionBatch {
     }
 
     pub async fn evidence(&self, id: i32) -> AppResult<Vec<evidence_source::Model>> {
-        let map = self.evidence.get_or_try_init(|| actions::evidence_for(&self.db, &self.ids)).await?;
+        let map = self
+            .evidence
+            .get_or_try_init(|| actions::evidence_for(&self.db, &self.ids))
+            .await?;
         Ok(share(map, id))
     }
 
@@ -128,7 +138,10 @@ impl ActionBatch {
     }
 
     pub async fn moves(&self, id: i32) -> AppResult<Vec<workstream_move::Model>> {
-        let map = self.moves.get_or_try_init(|| actions::moves_for(&self.db, &self.ids)).await?;
+        let map = self
+            .moves
+            .get_or_try_init(|| actions::moves_for(&self.db, &self.ids))
+            .await?;
         Ok(share(map, id))
     }
 
@@ -145,7 +158,10 @@ impl ActionBatch {
             .themes
             .get_or_try_init(|| async {
                 let ids = distinct(self.rows.iter().map(|a| a.theme_id));
-                Ok::<_, AppError>(index(plans::query::themes_by_ids(&self.db, &ids).await?, |t| t.id))
+                Ok::<_, AppError>(index(
+                    plans::query::themes_by_ids(&self.db, &ids).await?,
+                    |t| t.id,
+                ))
             })
             .await?;
         map.get(&theme_id)
@@ -158,7 +174,10 @@ impl ActionBatch {
             .workstreams
             .get_or_try_init(|| async {
                 let ids = distinct(self.rows.iter().map(|a| a.workstream_id));
-                Ok::<_, AppError>(index(plans::query::workstreams_by_ids(&self.db, &ids).await?, |w| w.id))
+                Ok::<_, AppError>(index(
+                    plans::query::workstreams_by_ids(&self.db, &ids).await?,
+                    |w| w.id,
+                ))
             })
             .await?;
         map.get(&workstream_id)
@@ -181,7 +200,11 @@ impl ActionBatch {
 
     /// Linked actions of `id`, as members of one batch holding every action linked from this
     /// batch, so their own relations batch too.
-    pub async fn links(&self, id: i32, dir: LinkDirection) -> AppResult<(Vec<action::Model>, Arc<ActionBatch>)> {
+    pub async fn links(
+        &self,
+        id: i32,
+        dir: LinkDirection,
+    ) -> AppResult<(Vec<action::Model>, Arc<ActionBatch>)> {
         let cell = &self.links[match dir {
             LinkDirection::Outgoing => 0,
             LinkDirection::Incoming => 1,
@@ -212,7 +235,12 @@ impl ActionBatch {
 
     /// One page of `id`'s history; every action of the batch asking for the same bounds shares
     /// one statement.
-    pub async fn history(&self, id: i32, offset: u64, limit: u64) -> AppResult<(Vec<rag_update::Model>, bool)> {
+    pub async fn history(
+        &self,
+        id: i32,
+        offset: u64,
+        limit: u64,
+    ) -> AppResult<(Vec<rag_update::Model>, bool)> {
         let cell = {
             let mut pages = self
                 .history

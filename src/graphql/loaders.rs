@@ -32,12 +32,18 @@ macro_rules! by_id {
             type Error = LoadError;
 
             async fn load(&self, keys: &[$key]) -> Result<HashMap<$key, Self::Value>, Self::Error> {
-                let rows = $service(&self.db, &ids(keys, |k| k.0)).await.map_err(Arc::new)?;
+                let rows = $service(&self.db, &ids(keys, |k| k.0))
+                    .await
+                    .map_err(Arc::new)?;
                 Ok(rows.into_iter().map(|m| ($key(m.id), m)).collect())
             }
         }
     };
 }
 
-by_id!(WorkstreamId, workstream::Model, plans::query::workstreams_by_ids);
+by_id!(
+    WorkstreamId,
+    workstream::Model,
+    plans::query::workstreams_by_ids
+);
 by_id!(PersonId, person::Model, plans::query::people_by_ids);

@@ -7,7 +7,9 @@ mod plan;
 mod relay;
 mod scalars;
 
-use async_graphql::{dataloader::DataLoader, EmptyMutation, EmptySubscription, ErrorExtensions, Schema};
+use async_graphql::{
+    dataloader::DataLoader, EmptyMutation, EmptySubscription, ErrorExtensions, Schema,
+};
 use sea_orm::DatabaseConnection;
 
 use crate::config::Limits;

@@ -1,5 +1,7 @@
 //! Query root, plans and their catalogues.
-use async_graphql::{dataloader::DataLoader, Context, Enum, Interface, Object, Result, SimpleObject, ID};
+use async_graphql::{
+    dataloader::DataLoader, Context, Enum, Interface, Object, Result, SimpleObject, ID,
+};
 use entity::{evidence_source, person, plan, rag_level, source_reference, theme, workstream};
 
 use super::action::{Action, ActionConnection, ActionFilterInput, ActionOrderInput, RagUpdate};
@@ -23,7 +25,10 @@ pub(super) fn loaders<'a>(ctx: &Context<'a>) -> Result<&'a DataLoader<Loaders>> 
 }
 
 /// Loads one value through the request's DataLoader, keeping the error's code.
-pub(super) async fn load<K>(ctx: &Context<'_>, key: K) -> Result<Option<<Loaders as async_graphql::dataloader::Loader<K>>::Value>>
+pub(super) async fn load<K>(
+    ctx: &Context<'_>,
+    key: K,
+) -> Result<Option<<Loaders as async_graphql::dataloader::Loader<K>>::Value>>
 where
     K: Send + Sync + std::hash::Hash + Eq + Clone + 'static,
     Loaders: async_graphql::dataloader::Loader<K, Error = super::loaders::LoadError>,
@@ -56,9 +61,15 @@ pub enum Node {
 #[Object]
 impl QueryRoot {
     /// Plans on this server, by slug.
-    async fn plans(&self, ctx: &Context<'_>, first: Option<i32>, after: Option<String>) -> Result<PlanConnection> {
+    async fn plans(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<PlanConnection> {
         let st = state(ctx)?;
-        let limit = actions::page_size(first, st.limits.default_page_size, st.limits.max_page_size)?;
+        let limit =
+            actions::page_size(first, st.limits.default_page_size, st.limits.max_page_size)?;
         let offset = offset_after(after.as_deref())?;
         let (rows, more) = query::page(&st.db, offset, limit).await?;
         Ok(PlanConnection { offset, rows, more })
@@ -75,18 +86,28 @@ impl QueryRoot {
         let (kind, n) = decode_global_id(&id)?;
         Ok(match kind {
             Kind::Plan => query::by_id(db, n).await?.map(|p| Node::Plan(Plan(p))),
-            Kind::Action => actions::by_id(db, n).await?.map(|a| Node::Action(Action::single(db, a))),
-            Kind::Theme => query::themes_by_ids(db, &[n]).await?.pop().map(|t| Node::Theme(Theme(t))),
+            Kind::Action => actions::by_id(db, n)
+                .await?
+                .map(|a| Node::Action(Action::single(db, a))),
+            Kind::Theme => query::themes_by_ids(db, &[n])
+                .await?
+                .pop()
+                .map(|t| Node::Theme(Theme(t))),
             Kind::Workstream => query::workstreams_by_ids(db, &[n])
                 .await?
                 .pop()
                 .map(|w| Node::Workstream(Workstream(w))),
-            Kind::Person => query::people_by_ids(db, &[n]).await?.pop().map(|p| Node::Person(Person(p))),
+            Kind::Person => query::people_by_ids(db, &[n])
+                .await?
+                .pop()
+                .map(|p| Node::Person(Person(p))),
             Kind::Reference => query::references_by_ids(db, &[n])
                 .await?
                 .pop()
                 .map(|r| Node::Reference(Reference(r))),
-            Kind::RagUpdate => rag::update_by_id(db, n).await?.map(|r| Node::RagUpdate(RagUpdate(r))),
+            Kind::RagUpdate => rag::update_by_id(db, n)
+                .await?
+                .map(|r| Node::RagUpdate(RagUpdate(r))),
         })
     }
 }
@@ -182,22 +203,42 @@ impl Plan {
     }
     /// The RAG scale with the plan's descriptors.
     async fn rag_scale(&self, ctx: &Context<'_>) -> Result<Vec<RagLevel>> {
-        Ok(rag::scale(&state(ctx)?.db, self.0.id).await?.into_iter().map(RagLevel).collect())
+        Ok(rag::scale(&state(ctx)?.db, self.0.id)
+            .await?
+            .into_iter()
+            .map(RagLevel)
+            .collect())
     }
     async fn themes(&self, ctx: &Context<'_>) -> Result<Vec<Theme>> {
-        Ok(query::themes(&state(ctx)?.db, self.0.id).await?.into_iter().map(Theme).collect())
+        Ok(query::themes(&state(ctx)?.db, self.0.id)
+            .await?
+            .into_iter()
+            .map(Theme)
+            .collect())
     }
     /// Work streams (lead task groups), in the plan's order.
     async fn workstreams(&self, ctx: &Context<'_>) -> Result<Vec<Workstream>> {
-        Ok(query::workstreams(&state(ctx)?.db, self.0.id).await?.into_iter().map(Workstream).collect())
+        Ok(query::workstreams(&state(ctx)?.db, self.0.id)
+            .await?
+            .into_iter()
+            .map(Workstream)
+            .collect())
     }
     /// People named as leads or sources.
     async fn people(&self, ctx: &Context<'_>) -> Result<Vec<Person>> {
-        Ok(query::people(&state(ctx)?.db, self.0.id).await?.into_iter().map(Person).collect())
+        Ok(query::people(&state(ctx)?.db, self.0.id)
+            .await?
+            .into_iter()
+            .map(Person)
+            .collect())
     }
     /// Source references (`AA1`..`AA7`, `JD`, `Staff via KOM`).
     async fn references(&self, ctx: &Context<'_>) -> Result<Vec<Reference>> {
-        Ok(query::references(&state(ctx)?.db, self.0.id).await?.into_iter().map(Reference).collect())
+        Ok(query::references(&state(ctx)?.db, self.0.id)
+            .await?
+            .into_iter()
+            .map(Reference)
+            .collect())
     }
     /// Distinct evidence items cited by the plan's actions.
     async fn evidence_sources(&self, ctx: &Context<'_>) -> Result<Vec<EvidenceSource>> {
@@ -210,7 +251,9 @@ impl Plan {
     /// One action by its code as numbered in the plan, e.g. `2.1 (a)`; null when there is none.
     async fn action(&self, ctx: &Context<'_>, code: String) -> Result<Option<Action>> {
         let db = &state(ctx)?.db;
-        Ok(actions::by_code(db, self.0.id, &code).await?.map(|a| Action::single(db, a)))
+        Ok(actions::by_code(db, self.0.id, &code)
+            .await?
+            .map(|a| Action::single(db, a)))
     }
     /// The plan's actions, filtered and ordered (plan order by default).
     async fn actions(

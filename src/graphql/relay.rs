@@ -47,10 +47,15 @@ pub fn global_id(kind: Kind, id: i32) -> ID {
 /// Decodes a global id; anything malformed is a client error, never a panic.
 pub fn decode_global_id(id: &str) -> AppResult<(Kind, i32)> {
     let bad = || AppError::bad_input(format!("{id:?} is not a valid id"));
-    let bytes = URL_SAFE_NO_PAD.decode(id.trim_end_matches('=')).map_err(|_| bad())?;
+    let bytes = URL_SAFE_NO_PAD
+        .decode(id.trim_end_matches('='))
+        .map_err(|_| bad())?;
     let text = String::from_utf8(bytes).map_err(|_| bad())?;
     let (kind, num) = text.split_once(':').ok_or_else(bad)?;
-    let kind = Kind::ALL.into_iter().find(|k| k.name() == kind).ok_or_else(bad)?;
+    let kind = Kind::ALL
+        .into_iter()
+        .find(|k| k.name() == kind)
+        .ok_or_else(bad)?;
     let num = num.parse::<i32>().map_err(|_| bad())?;
     Ok((kind, num))
 }

@@ -453,13 +453,10 @@ fn state_str(s: LifecycleState) -> &'static str {
 }
 
 /// Looks up a validated key; validation guarantees presence, so a miss is a bug.
-fn id_of<K: std::hash::Hash + Eq + std::fmt::Debug + ?Sized>(
-    map: &HashMap<<K as ToOwned>::Owned, i32>,
-    key: &K,
-) -> AppResult<i32>
+fn id_of<K, Q>(map: &HashMap<K, i32>, key: &Q) -> AppResult<i32>
 where
-    K: ToOwned,
-    <K as ToOwned>::Owned: std::borrow::Borrow<K> + std::hash::Hash + Eq,
+    K: std::borrow::Borrow<Q> + std::hash::Hash + Eq,
+    Q: std::hash::Hash + Eq + std::fmt::Debug + ?Sized,
 {
     map.get(key).copied().ok_or_else(|| {
         AppError::Internal(format!("BUG: validated key {key:?} missing from catalogue").into())
@@ -492,8 +489,7 @@ async fn sync_actions<C: ConnectionTrait>(
         let snapshot = serde_json::to_string(a)?;
         let old = existing.get(&a.code);
         if let Some(old) = old {
-            if old.imported_json.as_deref() == Some(snapshot.as_str())
-                && old.position == pos as i32
+            if old.imported_json.as_deref() == Some(snapshot.as_str()) && old.position == pos as i32
             {
                 report.actions_unchanged += 1;
                 continue;
@@ -544,7 +540,11 @@ async fn sync_actions<C: ConnectionTrait>(
 
         // RAG: append only when the file says something new, so that re-importing an edited
         // file never reverts updates recorded through the API since.
-        let file_rag = (a.rag.status.as_str().to_string(), a.rag.note.clone(), effective);
+        let file_rag = (
+            a.rag.status.as_str().to_string(),
+            a.rag.note.clone(),
+            effective,
+        );
         if previous_rag.as_ref() != Some(&file_rag) {
             record_imported_rag(db, action_id, a, effective, &source, now).await?;
             report.rag_updates += 1;
@@ -570,7 +570,9 @@ async fn sync_actions<C: ConnectionTrait>(
                 })
             })
             .collect::<AppResult<Vec<_>>>()?;
-        action_link::Entity::insert_many(rows).exec_without_returning(db).await?;
+        action_link::Entity::insert_many(rows)
+            .exec_without_returning(db)
+            .await?;
     }
 
     // Actions the file no longer lists leave the plan as removed, keeping their history.
@@ -637,7 +639,9 @@ async fn record_imported_rag<C: ConnectionTrait>(
     .await?;
     // The current status is the latest by effective date; a back-dated import row must not
     // overwrite a newer status recorded through the API.
-    let is_latest = previous.as_ref().is_none_or(|p| p.effective_date <= effective);
+    let is_latest = previous
+        .as_ref()
+        .is_none_or(|p| p.effective_date <= effective);
     if is_latest {
         let mut am: action::ActiveModel = current.into();
         am.rag_status = Set(a.rag.status.as_str().to_string());
@@ -690,7 +694,9 @@ async fn replace_children<C: ConnectionTrait>(
             })
         })
         .collect::<AppResult<Vec<_>>>()?;
-    action_lead::Entity::insert_many(leads).exec_without_returning(db).await?;
+    action_lead::Entity::insert_many(leads)
+        .exec_without_returning(db)
+        .await?;
 
     let refs = a
         .references
@@ -704,7 +710,9 @@ async fn replace_children<C: ConnectionTrait>(
             })
         })
         .collect::<AppResult<Vec<_>>>()?;
-    action_reference::Entity::insert_many(refs).exec_without_returning(db).await?;
+    action_reference::Entity::insert_many(refs)
+        .exec_without_returning(db)
+        .await?;
 
     let evidence = a
         .evidence
@@ -718,26 +726,40 @@ async fn replace_children<C: ConnectionTrait>(
             })
         })
         .collect::<AppResult<Vec<_>>>()?;
-    action_evidence::Entity::insert_many(evidence).exec_without_returning(db).await?;
+    action_evidence::Entity::insert_many(evidence)
+        .exec_without_returning(db)
+        .await?;
 
-    let descriptors = a.ofsted.iter().enumerate().map(|(i, d)| action_descriptor::ActiveModel {
-        action_id: Set(action_id),
-        position: Set(i as i32),
-        code: Set(d.code.clone()),
-        area: Set(d.area.as_str().to_string()),
-        raw: Set(d.raw.clone()),
-        ..Default::default()
-    });
-    action_descriptor::Entity::insert_many(descriptors).exec_without_returning(db).await?;
+    let descriptors = a
+        .ofsted
+        .iter()
+        .enumerate()
+        .map(|(i, d)| action_descriptor::ActiveModel {
+            action_id: Set(action_id),
+            position: Set(i as i32),
+            code: Set(d.code.clone()),
+            area: Set(d.area.as_str().to_string()),
+            raw: Set(d.raw.clone()),
+            ..Default::default()
+        });
+    action_descriptor::Entity::insert_many(descriptors)
+        .exec_without_returning(db)
+        .await?;
 
-    let milestones = a.milestones.iter().enumerate().map(|(i, m)| milestone::ActiveModel {
-        action_id: Set(action_id),
-        position: Set(i as i32),
-        label: Set(m.label.clone()),
-        due: Set(m.due),
-        ..Default::default()
-    });
-    milestone::Entity::insert_many(milestones).exec_without_returning(db).await?;
+    let milestones = a
+        .milestones
+        .iter()
+        .enumerate()
+        .map(|(i, m)| milestone::ActiveModel {
+            action_id: Set(action_id),
+            position: Set(i as i32),
+            label: Set(m.label.clone()),
+            due: Set(m.due),
+            ..Default::default()
+        });
+    milestone::Entity::insert_many(milestones)
+        .exec_without_returning(db)
+        .await?;
     Ok(())
 }
 
@@ -772,7 +794,9 @@ async fn append_records<C: ConnectionTrait>(
             recorded_by: Set(IMPORT_AUTHOR.to_string()),
             ..Default::default()
         });
-    timescale_extension::Entity::insert_many(new).exec_without_returning(db).await?;
+    timescale_extension::Entity::insert_many(new)
+        .exec_without_returning(db)
+        .await?;
 
     let known: HashSet<Option<String>> = workstream_move::Entity::find()
         .filter(workstream_move::Column::ActionId.eq(action_id))
@@ -782,7 +806,11 @@ async fn append_records<C: ConnectionTrait>(
         .map(|m| m.raw)
         .collect();
     let mut moves = Vec::new();
-    for m in a.moves.iter().filter(|m| !known.contains(&Some(m.raw.clone()))) {
+    for m in a
+        .moves
+        .iter()
+        .filter(|m| !known.contains(&Some(m.raw.clone())))
+    {
         moves.push(workstream_move::ActiveModel {
             action_id: Set(action_id),
             from_workstream_id: Set(Some(id_of(&cat.workstreams, m.from.as_str())?)),
@@ -794,7 +822,9 @@ async fn append_records<C: ConnectionTrait>(
             ..Default::default()
         });
     }
-    workstream_move::Entity::insert_many(moves).exec_without_returning(db).await?;
+    workstream_move::Entity::insert_many(moves)
+        .exec_without_returning(db)
+        .await?;
 
     if let Some(p) = &a.removal_proposal {
         let exists = removal_proposal::Entity::find()

@@ -1,6 +1,8 @@
 //! Reading plans and their catalogues.
 use entity::{evidence_source, person, plan, source_reference, theme, workstream};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+};
 
 use crate::error::AppResult;
 
@@ -44,7 +46,10 @@ pub async fn themes<C: ConnectionTrait>(db: &C, plan_id: i32) -> AppResult<Vec<t
         .await?)
 }
 
-pub async fn workstreams<C: ConnectionTrait>(db: &C, plan_id: i32) -> AppResult<Vec<workstream::Model>> {
+pub async fn workstreams<C: ConnectionTrait>(
+    db: &C,
+    plan_id: i32,
+) -> AppResult<Vec<workstream::Model>> {
     Ok(workstream::Entity::find()
         .filter(workstream::Column::PlanId.eq(plan_id))
         .order_by_asc(workstream::Column::Position)
@@ -82,7 +87,10 @@ pub async fn evidence_sources<C: ConnectionTrait>(
         .await?)
 }
 
-pub async fn themes_by_ids<C: ConnectionTrait>(db: &C, ids: &[i32]) -> AppResult<Vec<theme::Model>> {
+pub async fn themes_by_ids<C: ConnectionTrait>(
+    db: &C,
+    ids: &[i32],
+) -> AppResult<Vec<theme::Model>> {
     Ok(theme::Entity::find()
         .filter(theme::Column::Id.is_in(ids.iter().copied()))
         .all(db)
@@ -99,7 +107,10 @@ pub async fn workstreams_by_ids<C: ConnectionTrait>(
         .await?)
 }
 
-pub async fn people_by_ids<C: ConnectionTrait>(db: &C, ids: &[i32]) -> AppResult<Vec<person::Model>> {
+pub async fn people_by_ids<C: ConnectionTrait>(
+    db: &C,
+    ids: &[i32],
+) -> AppResult<Vec<person::Model>> {
     Ok(person::Entity::find()
         .filter(person::Column::Id.is_in(ids.iter().copied()))
         .all(db)

@@ -14,7 +14,10 @@ pub fn problems(file: &PlanFile) -> Vec<String> {
     if file.format_version != FORMAT_VERSION {
         bad(
             "format_version".into(),
-            format!("is {}, this server reads version {FORMAT_VERSION}", file.format_version),
+            format!(
+                "is {}, this server reads version {FORMAT_VERSION}",
+                file.format_version
+            ),
         );
     }
     let slug = &file.plan.slug;
@@ -23,7 +26,10 @@ pub fn problems(file: &PlanFile) -> Vec<String> {
             .chars()
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
     {
-        bad("plan.slug".into(), format!("{slug:?} must be non-empty lowercase letters, digits and '-'"));
+        bad(
+            "plan.slug".into(),
+            format!("{slug:?} must be non-empty lowercase letters, digits and '-'"),
+        );
     }
     for (field, value) in [
         ("plan.title", &file.plan.title),
@@ -35,18 +41,49 @@ pub fn problems(file: &PlanFile) -> Vec<String> {
         }
     }
 
-    let themes = unique(&mut bad, "themes", file.themes.iter().map(|t| t.number.to_string()));
-    let workstreams = unique(&mut bad, "workstreams", file.workstreams.iter().map(|w| w.name.clone()));
-    let people = unique(&mut bad, "people", file.people.iter().map(|p| p.code.clone()));
-    let references = unique(&mut bad, "references", file.references.iter().map(|r| r.code.clone()));
-    let evidence = unique(&mut bad, "evidence_sources", file.evidence_sources.iter().map(|e| e.name.clone()));
-    let codes = unique(&mut bad, "actions", file.actions.iter().map(|a| a.code.clone()));
-    unique(&mut bad, "rag_scale", file.rag_scale.iter().map(|r| r.status.as_str().to_string()));
+    let themes = unique(
+        &mut bad,
+        "themes",
+        file.themes.iter().map(|t| t.number.to_string()),
+    );
+    let workstreams = unique(
+        &mut bad,
+        "workstreams",
+        file.workstreams.iter().map(|w| w.name.clone()),
+    );
+    let people = unique(
+        &mut bad,
+        "people",
+        file.people.iter().map(|p| p.code.clone()),
+    );
+    let references = unique(
+        &mut bad,
+        "references",
+        file.references.iter().map(|r| r.code.clone()),
+    );
+    let evidence = unique(
+        &mut bad,
+        "evidence_sources",
+        file.evidence_sources.iter().map(|e| e.name.clone()),
+    );
+    let codes = unique(
+        &mut bad,
+        "actions",
+        file.actions.iter().map(|a| a.code.clone()),
+    );
+    unique(
+        &mut bad,
+        "rag_scale",
+        file.rag_scale.iter().map(|r| r.status.as_str().to_string()),
+    );
 
     for (i, r) in file.references.iter().enumerate() {
         if let Some(p) = &r.person {
             if !people.contains(p.as_str()) {
-                bad(format!("references[{i}].person"), format!("unknown person {p:?}"));
+                bad(
+                    format!("references[{i}].person"),
+                    format!("unknown person {p:?}"),
+                );
             }
         }
     }
@@ -59,7 +96,10 @@ pub fn problems(file: &PlanFile) -> Vec<String> {
             bad(at("theme"), format!("unknown theme {}", a.theme));
         }
         if !workstreams.contains(a.workstream.as_str()) {
-            bad(at("workstream"), format!("unknown work stream {:?}", a.workstream));
+            bad(
+                at("workstream"),
+                format!("unknown work stream {:?}", a.workstream),
+            );
         }
         for (set, values, what, field) in [
             (&people, &a.leads, "person", "leads"),
@@ -83,7 +123,10 @@ pub fn problems(file: &PlanFile) -> Vec<String> {
         for (j, m) in a.moves.iter().enumerate() {
             for (end, name) in [("from", &m.from), ("to", &m.to)] {
                 if !workstreams.contains(name.as_str()) {
-                    bad(at(&format!("moves[{j}].{end}")), format!("unknown work stream {name:?}"));
+                    bad(
+                        at(&format!("moves[{j}].{end}")),
+                        format!("unknown work stream {name:?}"),
+                    );
                 }
             }
         }
@@ -91,21 +134,35 @@ pub fn problems(file: &PlanFile) -> Vec<String> {
             if last.to != a.workstream {
                 bad(
                     at("workstream"),
-                    format!("is {:?} but the last move goes to {:?}", a.workstream, last.to),
+                    format!(
+                        "is {:?} but the last move goes to {:?}",
+                        a.workstream, last.to
+                    ),
                 );
             }
         }
         if a.state == LifecycleState::Removed
-            && a.removed_reason.as_deref().is_none_or(|r| r.trim().is_empty())
+            && a.removed_reason
+                .as_deref()
+                .is_none_or(|r| r.trim().is_empty())
         {
-            bad(at("removed_reason"), "a removed action needs a reason".into());
+            bad(
+                at("removed_reason"),
+                "a removed action needs a reason".into(),
+            );
         }
         if a.state == LifecycleState::Active && a.removed_reason.is_some() {
-            bad(at("removed_reason"), "only a removed action has a removal reason".into());
+            bad(
+                at("removed_reason"),
+                "only a removed action has a removal reason".into(),
+            );
         }
         if let Some(d) = a.rag.effective_date {
             if d > file.plan.as_of {
-                bad(at("rag.effective_date"), format!("{d} is after the plan's as_of {}", file.plan.as_of));
+                bad(
+                    at("rag.effective_date"),
+                    format!("{d} is after the plan's as_of {}", file.plan.as_of),
+                );
             }
         }
     }
@@ -123,7 +180,10 @@ fn unique<'a>(
         if k.trim().is_empty() {
             bad(format!("{list}[{i}]"), "key must not be empty".into());
         } else if !set.insert(k.clone()) {
-            bad(format!("{list}[{i}]"), format!("{k:?} appears more than once"));
+            bad(
+                format!("{list}[{i}]"),
+                format!("{k:?} appears more than once"),
+            );
         }
     }
     set

@@ -84,7 +84,10 @@ pub async fn history_counts<C: ConnectionTrait>(
         .into_tuple()
         .all(db)
         .await?;
-    Ok(rows.into_iter().map(|(a, n)| (a, n.max(0) as u64)).collect())
+    Ok(rows
+        .into_iter()
+        .map(|(a, n)| (a, n.max(0) as u64))
+        .collect())
 }
 
 pub async fn update_by_id<C: ConnectionTrait>(

@@ -65,7 +65,9 @@ impl TestDb {
             Engine::Postgres => {
                 let admin_url = std::env::var("TEST_DATABASE_URL").expect("TEST_DATABASE_URL");
                 let name = format!("plan_api_test_{id}");
-                let admin = Database::connect(&admin_url).await.expect("connect to TEST_DATABASE_URL");
+                let admin = Database::connect(&admin_url)
+                    .await
+                    .expect("connect to TEST_DATABASE_URL");
                 admin
                     .execute_unprepared(&format!("CREATE DATABASE {name}"))
                     .await
@@ -113,11 +115,15 @@ impl Drop for TestDb {
                 let (admin_url, name) = (admin_url.clone(), name.clone());
                 // Drop runs inside the test's runtime; a separate thread gets a runtime of its own.
                 let _ = std::thread::spawn(move || {
-                    let Ok(rt) = tokio::runtime::Runtime::new() else { return };
+                    let Ok(rt) = tokio::runtime::Runtime::new() else {
+                        return;
+                    };
                     rt.block_on(async move {
                         if let Ok(admin) = Database::connect(&admin_url).await {
                             let _ = admin
-                                .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                                .execute_unprepared(&format!(
+                                    "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+                                ))
                                 .await;
                             let _ = admin.close().await;
                         }
@@ -150,7 +156,9 @@ impl TestApp {
     pub async fn spawn_with(engine: Engine, limits: Limits) -> Self {
         let database = TestDb::new(engine).await;
         let mut server_db = plan_api::db::connect(&database.url).await.expect("connect");
-        plan_api::db::prepare(&server_db).await.expect("migrate and seed");
+        plan_api::db::prepare(&server_db)
+            .await
+            .expect("migrate and seed");
         let statements = Arc::new(AtomicUsize::new(0));
         let counter = statements.clone();
         server_db.set_metric_callback(move |info| {
@@ -220,7 +228,9 @@ impl Drop for TestApp {
 
 /// The `extensions.code` of the first error, if any.
 pub fn error_code(body: &Value) -> Option<String> {
-    body["errors"][0]["extensions"]["code"].as_str().map(str::to_string)
+    body["errors"][0]["extensions"]["code"]
+        .as_str()
+        .map(str::to_string)
 }
 
 /// Fetches one action of the shipped plan by code with the given selection.

@@ -6,9 +6,23 @@ use serde_json::{json, Value};
 use crate::helpers::{action, TestApp};
 
 const TABLES: [&str; 18] = [
-    "plan", "rag_level", "theme", "workstream", "person", "source_reference", "evidence_source",
-    "action", "action_lead", "action_reference", "action_evidence", "action_descriptor",
-    "action_link", "milestone", "timescale_extension", "workstream_move", "removal_proposal",
+    "plan",
+    "rag_level",
+    "theme",
+    "workstream",
+    "person",
+    "source_reference",
+    "evidence_source",
+    "action",
+    "action_lead",
+    "action_reference",
+    "action_evidence",
+    "action_descriptor",
+    "action_link",
+    "milestone",
+    "timescale_extension",
+    "workstream_move",
+    "removal_proposal",
     "rag_update",
 ];
 
@@ -19,7 +33,10 @@ async fn fingerprint(app: &TestApp) -> Vec<String> {
     for t in TABLES {
         let row = app
             .db
-            .query_one_raw(Statement::from_string(backend, format!("SELECT COUNT(*) AS n FROM {t}")))
+            .query_one_raw(Statement::from_string(
+                backend,
+                format!("SELECT COUNT(*) AS n FROM {t}"),
+            ))
             .await
             .expect("count")
             .expect("row");
@@ -56,70 +73,119 @@ fn action_mut<'a>(plan: &'a mut Value, code: &str) -> &'a mut Value {
         .expect("action in shipped plan")
 }
 
-both_engines!(reimporting_the_same_file_changes_nothing, |engine| async move {
-    let app = TestApp::spawn(engine).await;
-    let before = fingerprint(&app).await;
-    let report = import_plan_file(&app.db, HEREFORDSHIRE_PLAN_JSON.as_bytes(), "again.json")
-        .await
-        .map_err(|e| e.detail())
-        .expect("import");
-    assert!(report.is_noop(), "{report:?}");
-    assert_eq!(report.actions_unchanged, before.iter().filter(|l| l.contains(':')).count());
-    assert_eq!(fingerprint(&app).await, before);
-});
+both_engines!(
+    reimporting_the_same_file_changes_nothing,
+    |engine| async move {
+        let app = TestApp::spawn(engine).await;
+        let before = fingerprint(&app).await;
+        let report = import_plan_file(&app.db, HEREFORDSHIRE_PLAN_JSON.as_bytes(), "again.json")
+            .await
+            .map_err(|e| e.detail())
+            .expect("import");
+        assert!(report.is_noop(), "{report:?}");
+        assert_eq!(
+            report.actions_unchanged,
+            before.iter().filter(|l| l.contains(':')).count()
+        );
+        assert_eq!(fingerprint(&app).await, before);
+    }
+);
 
-both_engines!(a_changed_file_updates_in_place_and_keeps_history, |engine| async move {
-    let app = TestApp::spawn(engine).await;
-    let before = action(&app, "1.2", "id version rag { status }").await;
-    assert_eq!(before["rag"]["status"], "AMBER");
+both_engines!(
+    a_changed_file_updates_in_place_and_keeps_history,
+    |engine| async move {
+        let app = TestApp::spawn(engine).await;
+        let before = action(&app, "1.2", "id version rag { status }").await;
+        assert_eq!(before["rag"]["status"], "AMBER");
 
-    // The next version of the plan, a month on.
-    let mut plan = shipped();
-    plan["plan"]["as_of"] = json!("2013-02-28");
-    let a = action_mut(&mut plan, "1.2");
-    a["rag"] = json!({ "status": "GREEN", "note": "Strategy complete", "effective_date": "2013-02-20", "raw": "Green 20.02.13 - Strategy complete" });
-    a["objective"] = json!("Aggregate learning for Service User Involvement (revised)");
-    let bytes = serde_json::to_vec(&plan).expect("json");
-    let report = import_plan_file(&app.db, &bytes, "v2.3.json").await.map_err(|e| e.detail()).expect("import");
-    assert_eq!((report.actions_updated, report.rag_updates, report.actions_created), (1, 1, 0), "{report:?}");
+        // The next version of the plan, a month on.
+        let mut plan = shipped();
+        plan["plan"]["as_of"] = json!("2013-02-28");
+        let a = action_mut(&mut plan, "1.2");
+        a["rag"] = json!({ "status": "GREEN", "note": "Strategy complete", "effective_date": "2013-02-20", "raw": "Green 20.02.13 - Strategy complete" });
+        a["objective"] = json!("Aggregate learning for Service User Involvement (revised)");
+        let bytes = serde_json::to_vec(&plan).expect("json");
+        let report = import_plan_file(&app.db, &bytes, "v2.3.json")
+            .await
+            .map_err(|e| e.detail())
+            .expect("import");
+        assert_eq!(
+            (
+                report.actions_updated,
+                report.rag_updates,
+                report.actions_created
+            ),
+            (1, 1, 0),
+            "{report:?}"
+        );
 
-    let after = action(
+        let after = action(
         &app,
         "1.2",
         "id version objective rag { status note effectiveDate }
          ragHistory(first: 10) { totalCount edges { node { status previousStatus note effectiveDate author source } } }",
     )
     .await;
-    assert_eq!(after["id"], before["id"], "updated in place");
-    assert_eq!(after["version"], before["version"].as_i64().expect("version") + 1);
-    assert_eq!(after["objective"], "Aggregate learning for Service User Involvement (revised)");
-    assert_eq!(after["rag"], json!({ "status": "GREEN", "note": "Strategy complete", "effectiveDate": "2013-02-20" }));
-    let history = &after["ragHistory"];
-    assert_eq!(history["totalCount"], 2);
-    let newest = &history["edges"][0]["node"];
-    assert_eq!(newest["status"], "GREEN");
-    assert_eq!(newest["previousStatus"], "AMBER");
-    assert!(newest["source"].as_str().unwrap_or_default().contains("v2.3.json"));
-    assert_eq!(history["edges"][1]["node"]["status"], "AMBER");
+        assert_eq!(after["id"], before["id"], "updated in place");
+        assert_eq!(
+            after["version"],
+            before["version"].as_i64().expect("version") + 1
+        );
+        assert_eq!(
+            after["objective"],
+            "Aggregate learning for Service User Involvement (revised)"
+        );
+        assert_eq!(
+            after["rag"],
+            json!({ "status": "GREEN", "note": "Strategy complete", "effectiveDate": "2013-02-20" })
+        );
+        let history = &after["ragHistory"];
+        assert_eq!(history["totalCount"], 2);
+        let newest = &history["edges"][0]["node"];
+        assert_eq!(newest["status"], "GREEN");
+        assert_eq!(newest["previousStatus"], "AMBER");
+        assert!(newest["source"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("v2.3.json"));
+        assert_eq!(history["edges"][1]["node"]["status"], "AMBER");
 
-    // And importing the changed file again is a no-op.
-    let again = import_plan_file(&app.db, &bytes, "v2.3.json").await.map_err(|e| e.detail()).expect("import");
-    assert!(again.is_noop(), "{again:?}");
-});
+        // And importing the changed file again is a no-op.
+        let again = import_plan_file(&app.db, &bytes, "v2.3.json")
+            .await
+            .map_err(|e| e.detail())
+            .expect("import");
+        assert!(again.is_noop(), "{again:?}");
+    }
+);
 
-both_engines!(an_action_dropped_from_the_file_is_removed_not_deleted, |engine| async move {
-    let app = TestApp::spawn(engine).await;
-    let mut plan = shipped();
-    let list = plan["actions"].as_array_mut().expect("actions");
-    list.retain(|a| a["code"] != "5.12");
-    let bytes = serde_json::to_vec(&plan).expect("json");
-    let report = import_plan_file(&app.db, &bytes, "smaller.json").await.map_err(|e| e.detail()).expect("import");
-    assert_eq!(report.actions_removed, 1, "{report:?}");
-    let a = action(&app, "5.12", "state removedReason ragHistory { totalCount }").await;
-    assert_eq!(a["state"], "REMOVED");
-    assert!(a["removedReason"].as_str().unwrap_or_default().contains("smaller.json"));
-    assert_eq!(a["ragHistory"]["totalCount"], 1, "history kept");
-});
+both_engines!(
+    an_action_dropped_from_the_file_is_removed_not_deleted,
+    |engine| async move {
+        let app = TestApp::spawn(engine).await;
+        let mut plan = shipped();
+        let list = plan["actions"].as_array_mut().expect("actions");
+        list.retain(|a| a["code"] != "5.12");
+        let bytes = serde_json::to_vec(&plan).expect("json");
+        let report = import_plan_file(&app.db, &bytes, "smaller.json")
+            .await
+            .map_err(|e| e.detail())
+            .expect("import");
+        assert_eq!(report.actions_removed, 1, "{report:?}");
+        let a = action(
+            &app,
+            "5.12",
+            "state removedReason ragHistory { totalCount }",
+        )
+        .await;
+        assert_eq!(a["state"], "REMOVED");
+        assert!(a["removedReason"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("smaller.json"));
+        assert_eq!(a["ragHistory"]["totalCount"], 1, "history kept");
+    }
+);
 
 /// Each bad file: how to break the shipped plan, and what the error must mention.
 fn bad_files() -> Vec<(&'static str, Vec<u8>, &'static str)> {
@@ -136,34 +202,68 @@ fn bad_files() -> Vec<(&'static str, Vec<u8>, &'static str)> {
         f(&mut v);
         cases.push((what, serde_json::to_vec_pretty(&v).expect("json"), needle));
     };
-    edit("unknown field", "unknown field", &|v| v["plan"]["colour"] = json!("red"));
-    edit("wrong type", "actions[3].theme", &|v| v["actions"][3]["theme"] = json!("three"));
-    edit("bad status", "actions[0].rag.status", &|v| v["actions"][0]["rag"]["status"] = json!("PURPLE"));
-    edit("bad date", "as_of", &|v| v["plan"]["as_of"] = json!("31/01/2013"));
-    edit("unknown lead", "unknown person \"XYZ\"", &|v| v["actions"][0]["leads"] = json!(["XYZ"]));
+    edit("unknown field", "unknown field", &|v| {
+        v["plan"]["colour"] = json!("red")
+    });
+    edit("wrong type", "actions[3].theme", &|v| {
+        v["actions"][3]["theme"] = json!("three")
+    });
+    edit("bad status", "actions[0].rag.status", &|v| {
+        v["actions"][0]["rag"]["status"] = json!("PURPLE")
+    });
+    edit("bad date", "as_of", &|v| {
+        v["plan"]["as_of"] = json!("31/01/2013")
+    });
+    edit("unknown lead", "unknown person \"XYZ\"", &|v| {
+        v["actions"][0]["leads"] = json!(["XYZ"])
+    });
     edit("duplicate code", "appears more than once", &|v| {
         let first = v["actions"][0].clone();
         v["actions"].as_array_mut().expect("actions").push(first);
     });
-    edit("dangling link", "unknown action \"9.99\"", &|v| v["actions"][0]["links"] = json!(["9.99"]));
-    edit("wrong version", "format_version", &|v| v["format_version"] = json!(99));
-    edit("future RAG date", "after the plan's as_of", &|v| v["actions"][0]["rag"]["effective_date"] = json!("2030-01-01"));
+    edit("dangling link", "unknown action \"9.99\"", &|v| {
+        v["actions"][0]["links"] = json!(["9.99"])
+    });
+    edit("wrong version", "format_version", &|v| {
+        v["format_version"] = json!(99)
+    });
+    edit("future RAG date", "after the plan's as_of", &|v| {
+        v["actions"][0]["rag"]["effective_date"] = json!("2030-01-01")
+    });
     cases
 }
 
-both_engines!(malformed_files_are_refused_and_nothing_is_written, |engine| async move {
-    let app = TestApp::spawn(engine).await;
-    let before = fingerprint(&app).await;
-    for (what, bytes, needle) in bad_files() {
-        let err = import_plan_file(&app.db, &bytes, "bad.json")
-            .await
-            .expect_err(what);
-        assert_eq!(err.code(), "BAD_USER_INPUT", "{what}");
-        let msg = err.detail();
-        assert!(msg.contains(needle), "{what}: {msg:?} should mention {needle:?}");
-        assert!(msg.contains("bad.json"), "{what}: {msg:?} should name the file");
+both_engines!(
+    malformed_files_are_refused_and_nothing_is_written,
+    |engine| async move {
+        let app = TestApp::spawn(engine).await;
+        let before = fingerprint(&app).await;
+        for (what, bytes, needle) in bad_files() {
+            let err = import_plan_file(&app.db, &bytes, "bad.json")
+                .await
+                .expect_err(what);
+            assert_eq!(err.code(), "BAD_USER_INPUT", "{what}");
+            let msg = err.detail();
+            assert!(
+                msg.contains(needle),
+                "{what}: {msg:?} should mention {needle:?}"
+            );
+            assert!(
+                msg.contains("bad.json"),
+                "{what}: {msg:?} should name the file"
+            );
+        }
+        assert_eq!(
+            fingerprint(&app).await,
+            before,
+            "a refused file changed the database"
+        );
+        let d = app
+            .data(
+                r#"{ plan(slug: "herefordshire-2012") { title } }"#,
+                json!({}),
+            )
+            .await;
+        assert_ne!(d["plan"]["title"], "HALF WRITTEN");
     }
-    assert_eq!(fingerprint(&app).await, before, "a refused file changed the database");
-    let d = app.data(r#"{ plan(slug: "herefordshire-2012") { title } }"#, json!({})).await;
-    assert_ne!(d["plan"]["title"], "HALF WRITTEN");
-});
+);

@@ -1150,16 +1150,16 @@ both_engines!(
         let mut problems = Vec::new();
         for e in &expected {
             let a = action(&app, e.code, ACTION_FIELDS).await;
-            // linkedFrom has no documented order; compare it as a set.
+            // Links have no documented order (the server lists them in plan order); compare them
+            // as sets by putting the served ones in the document's order.
             let mut a = a;
-            if let Some(list) = a["linkedFrom"].as_array_mut() {
-                list.sort_by_key(|x| {
-                    let c = x["code"].as_str().unwrap_or_default().to_string();
-                    e.linked_from
-                        .iter()
-                        .position(|w| *w == c)
-                        .unwrap_or(usize::MAX)
-                });
+            for (field, wanted) in [("links", e.links), ("linkedFrom", e.linked_from)] {
+                if let Some(list) = a[field].as_array_mut() {
+                    list.sort_by_key(|x| {
+                        let c = x["code"].as_str().unwrap_or_default();
+                        wanted.iter().position(|w| *w == c).unwrap_or(usize::MAX)
+                    });
+                }
             }
             problems.extend(differences(e, &a));
         }

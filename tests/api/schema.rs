@@ -32,14 +32,20 @@ async fn the_running_server_serves_the_exported_schema() {
     let sdl = plan_api::graphql::sdl();
     for t in types.iter().filter(|t| !t.starts_with("__")) {
         assert!(
-            sdl.contains(&format!("type {t} ")) || sdl.contains(&format!("enum {t} "))
-                || sdl.contains(&format!("input {t} ")) || sdl.contains(&format!("scalar {t}"))
-                || sdl.contains(&format!("interface {t} ")) || ["String", "Int", "Boolean", "ID", "Float"].contains(t),
+            sdl.contains(&format!("type {t} "))
+                || sdl.contains(&format!("enum {t} "))
+                || sdl.contains(&format!("input {t} "))
+                || sdl.contains(&format!("scalar {t}"))
+                || sdl.contains(&format!("interface {t} "))
+                || ["String", "Int", "Boolean", "ID", "Float"].contains(t),
             "served type {t} missing from the exported SDL"
         );
     }
     for f in data["__type"]["fields"].as_array().expect("fields") {
         let name = f["name"].as_str().expect("name");
-        assert!(sdl.contains(&format!("\t{name}")), "Action.{name} missing from the SDL");
+        assert!(
+            sdl.contains(&format!("\t{name}")),
+            "Action.{name} missing from the SDL"
+        );
     }
 }

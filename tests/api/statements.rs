@@ -29,22 +29,31 @@ query($first: Int!) {
 async fn statements_for(app: &TestApp, first: i64) -> usize {
     app.reset_statements();
     let data = app.data(PAGE, json!({ "first": first })).await;
-    let edges = data["plan"]["actions"]["edges"].as_array().map(Vec::len).unwrap_or(0);
+    let edges = data["plan"]["actions"]["edges"]
+        .as_array()
+        .map(Vec::len)
+        .unwrap_or(0);
     assert_eq!(edges as i64, first, "page size");
     app.statement_count()
 }
 
-both_engines!(a_page_of_fifty_actions_takes_as_many_statements_as_a_page_of_five, |engine| async move {
-    let app = TestApp::spawn(engine).await;
-    let five = statements_for(&app, 5).await;
-    let fifty = statements_for(&app, 50).await;
-    let hundred = statements_for(&app, 100).await;
-    eprintln!("{engine:?}: statements per page: 5 -> {five}, 50 -> {fifty}, 100 -> {hundred}");
-    // A page of five may skip a statement a bigger page needs (the first five actions link
-    // to nothing, so no linked actions are fetched); beyond that the count is flat.
-    assert!(five <= fifty, "statements grew with the page size");
-    assert_eq!(fifty, hundred, "statements grew with the page size");
-    // plan + page + count + one per relation (theme, work stream, leads, references,
-    // descriptors, milestones, links out (2), links in (2), history page, history count).
-    assert!(fifty <= 16, "{fifty} statements for one page is more than expected");
-});
+both_engines!(
+    a_page_of_fifty_actions_takes_as_many_statements_as_a_page_of_five,
+    |engine| async move {
+        let app = TestApp::spawn(engine).await;
+        let five = statements_for(&app, 5).await;
+        let fifty = statements_for(&app, 50).await;
+        let hundred = statements_for(&app, 100).await;
+        eprintln!("{engine:?}: statements per page: 5 -> {five}, 50 -> {fifty}, 100 -> {hundred}");
+        // A page of five may skip a statement a bigger page needs (the first five actions link
+        // to nothing, so no linked actions are fetched); beyond that the count is flat.
+        assert!(five <= fifty, "statements grew with the page size");
+        assert_eq!(fifty, hundred, "statements grew with the page size");
+        // plan + page + count + one per relation (theme, work stream, leads, references,
+        // descriptors, milestones, links out (2), links in (2), history page, history count).
+        assert!(
+            fifty <= 16,
+            "{fifty} statements for one page is more than expected"
+        );
+    }
+);
