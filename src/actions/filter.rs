@@ -2,16 +2,16 @@
 //! unknown theme, work stream, lead or reference is a clear error rather than an empty page.
 use chrono::NaiveDate;
 use entity::{
-    action, action_descriptor, action_lead, action_reference, person, source_reference, theme,
-    workstream,
+    action, action_descriptor, action_lead, action_reference, person, source_reference, workstream,
 };
 use sea_orm::{
     sea_query::{Expr, ExprTrait, LikeExpr, Query},
-    ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
+    ColumnTrait, Condition, ConnectionTrait,
 };
 
 use crate::error::{AppError, AppResult};
 use crate::plans::format::{LifecycleState, OfstedArea, RagStatus};
+use crate::plans::query;
 
 /// What a client may filter on; every list is "any of", and the fields combine with AND.
 #[derive(Debug, Clone, Default)]
@@ -185,6 +185,35 @@ fn unknown(what: &str, values: &[String], known: &[String]) -> AppError {
     ))
 }
 
+/// Maps client-given names to ids; names that match nothing are one error listing them and
+/// every name the plan does have.
+fn resolve<T, N: std::fmt::Display>(
+    what: &str,
+    wanted: &[N],
+    rows: &[T],
+    key: impl Fn(&T) -> String,
+    same: impl Fn(&T, &N) -> bool,
+    id: impl Fn(&T) -> i32,
+) -> AppResult<Vec<i32>> {
+    let mut ids = Vec::new();
+    let mut missing = Vec::new();
+    for w in wanted {
+        match rows.iter().find(|row| same(row, w)) {
+            Some(row) => ids.push(id(row)),
+            None => missing.push(w.to_string()),
+        }
+    }
+    if missing.is_empty() {
+        Ok(ids)
+    } else {
+        Err(unknown(
+            what,
+            &missing,
+            &rows.iter().map(key).collect::<Vec<_>>(),
+        ))
+    }
+}
+
 /// Normalises an Ofsted code or area as clients may type it: `qp 3.7` → `QP3.7`, `3.7` → `QP3.7`.
 pub fn normalise_descriptor(raw: &str) -> Option<Result<String, OfstedArea>> {
     let s: String = raw
@@ -226,92 +255,60 @@ pub async fn resolve_filter<C: ConnectionTrait>(
 ) -> AppResult<ResolvedFilter> {
     let mut r = ResolvedFilter::plan(plan_id);
     if let Some(numbers) = &f.themes {
-        let rows = theme::Entity::find()
-            .filter(theme::Column::PlanId.eq(plan_id))
-            .all(db)
-            .await?;
-        let missing: Vec<String> = numbers
-            .iter()
-            .filter(|n| !rows.iter().any(|t| t.number == **n))
-            .map(|n| n.to_string())
-            .collect();
-        if !missing.is_empty() {
-            let known: Vec<String> = rows.iter().map(|t| t.number.to_string()).collect();
-            return Err(unknown("theme", &missing, &known));
-        }
-        r.theme_ids = Some(
-            rows.iter()
-                .filter(|t| numbers.contains(&t.number))
-                .map(|t| t.id)
-                .collect(),
-        );
+        let rows = query::themes(db, plan_id).await?;
+        r.theme_ids = Some(resolve(
+            "theme",
+            numbers,
+            &rows,
+            |t| t.number.to_string(),
+            |t, n| t.number == *n,
+            |t| t.id,
+        )?);
     }
     if let Some(names) = &f.workstreams {
-        let rows = workstream::Entity::find()
-            .filter(workstream::Column::PlanId.eq(plan_id))
-            .all(db)
-            .await?;
-        let mut ids = Vec::new();
-        let mut missing = Vec::new();
-        for n in names {
-            match rows.iter().find(|w| w.name.eq_ignore_ascii_case(n.trim())) {
-                Some(w) => ids.push(w.id),
-                None => missing.push(n.clone()),
-            }
-        }
-        if !missing.is_empty() {
-            let known: Vec<String> = rows.iter().map(|w| w.name.clone()).collect();
-            return Err(unknown("work stream", &missing, &known));
-        }
-        r.workstream_ids = Some(ids);
+        let rows = query::workstreams(db, plan_id).await?;
+        let same = |w: &workstream::Model, n: &String| w.name.eq_ignore_ascii_case(n.trim());
+        r.workstream_ids = Some(resolve(
+            "work stream",
+            names,
+            &rows,
+            |w| w.name.clone(),
+            same,
+            |w| w.id,
+        )?);
     }
     if let Some(codes) = &f.leads {
-        let rows = person::Entity::find()
-            .filter(person::Column::PlanId.eq(plan_id))
-            .all(db)
-            .await?;
-        let mut ids = Vec::new();
-        let mut missing = Vec::new();
-        for c in codes {
+        let rows = query::people(db, plan_id).await?;
+        // Spelling variants the plan uses (`J.Rez`) name the same person as the code (`JRez`).
+        let same = |p: &person::Model, c: &String| {
             let c = c.trim();
-            let hit = rows.iter().find(|p| {
-                p.code == c
-                    || serde_json::from_str::<Vec<String>>(&p.aliases)
-                        .map(|a| a.iter().any(|x| x == c))
-                        .unwrap_or(false)
-            });
-            match hit {
-                Some(p) => ids.push(p.id),
-                None => missing.push(c.to_string()),
-            }
-        }
-        if !missing.is_empty() {
-            let known: Vec<String> = rows.iter().map(|p| p.code.clone()).collect();
-            return Err(unknown("lead", &missing, &known));
-        }
-        r.person_ids = Some(ids);
+            p.code == c
+                || serde_json::from_str::<Vec<String>>(&p.aliases)
+                    .is_ok_and(|a| a.iter().any(|x| x == c))
+        };
+        r.person_ids = Some(resolve(
+            "lead",
+            codes,
+            &rows,
+            |p| p.code.clone(),
+            same,
+            |p| p.id,
+        )?);
     }
     if let Some(rag) = &f.rag {
         r.rag = Some(rag.iter().map(|s| s.as_str()).collect());
     }
     if let Some(codes) = &f.references {
-        let rows = source_reference::Entity::find()
-            .filter(source_reference::Column::PlanId.eq(plan_id))
-            .all(db)
-            .await?;
-        let mut ids = Vec::new();
-        let mut missing = Vec::new();
-        for c in codes {
-            match rows.iter().find(|x| x.code.eq_ignore_ascii_case(c.trim())) {
-                Some(x) => ids.push(x.id),
-                None => missing.push(c.clone()),
-            }
-        }
-        if !missing.is_empty() {
-            let known: Vec<String> = rows.iter().map(|x| x.code.clone()).collect();
-            return Err(unknown("reference", &missing, &known));
-        }
-        r.reference_ids = Some(ids);
+        let rows = query::references(db, plan_id).await?;
+        let same = |x: &source_reference::Model, c: &String| x.code.eq_ignore_ascii_case(c.trim());
+        r.reference_ids = Some(resolve(
+            "reference",
+            codes,
+            &rows,
+            |x| x.code.clone(),
+            same,
+            |x| x.id,
+        )?);
     }
     if let Some(codes) = &f.descriptors {
         for c in codes {

@@ -184,17 +184,3 @@ pub async fn links_for<C: ConnectionTrait>(
     }
     Ok(out)
 }
-
-/// Loads actions by id (for `node(id:)` and the like).
-pub async fn by_ids<C: ConnectionTrait>(
-    db: &C,
-    ids: &[i32],
-) -> AppResult<HashMap<i32, action::Model>> {
-    Ok(action::Entity::find()
-        .filter(action::Column::Id.is_in(ids.iter().copied()))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|a| (a.id, a))
-        .collect())
-}

@@ -45,11 +45,6 @@ pub struct ActionBatch {
     history_counts: OnceCell<HashMap<i32, u64>>,
 }
 
-/// Takes one action's share of a batch result.
-fn share<T: Clone>(map: &HashMap<i32, Vec<T>>, id: i32) -> Vec<T> {
-    map.get(&id).cloned().unwrap_or_default()
-}
-
 fn index<T>(rows: Vec<T>, id: impl Fn(&T) -> i32) -> HashMap<i32, T> {
     rows.into_iter().map(|r| (id(&r), r)).collect()
 }
@@ -89,68 +84,57 @@ impl ActionBatch {
         &self.rows
     }
 
+    /// One action's share of a per-action relation, loading it for the whole batch first.
+    async fn share<'a, T, F, Fut>(
+        &'a self,
+        cell: &'a PerAction<T>,
+        id: i32,
+        load: F,
+    ) -> AppResult<Vec<T>>
+    where
+        T: Clone,
+        F: FnOnce(&'a DatabaseConnection, &'a [i32]) -> Fut,
+        Fut: std::future::Future<Output = AppResult<HashMap<i32, Vec<T>>>>,
+    {
+        let map = cell.get_or_try_init(|| load(&self.db, &self.ids)).await?;
+        Ok(map.get(&id).cloned().unwrap_or_default())
+    }
+
     pub async fn leads(&self, id: i32) -> AppResult<Vec<person::Model>> {
-        let map = self
-            .leads
-            .get_or_try_init(|| actions::leads_for(&self.db, &self.ids))
-            .await?;
-        Ok(share(map, id))
+        self.share(&self.leads, id, actions::leads_for).await
     }
 
     pub async fn references(&self, id: i32) -> AppResult<Vec<source_reference::Model>> {
-        let map = self
-            .references
-            .get_or_try_init(|| actions::references_for(&self.db, &self.ids))
-            .await?;
-        Ok(share(map, id))
+        self.share(&self.references, id, actions::references_for)
+            .await
     }
 
     pub async fn evidence(&self, id: i32) -> AppResult<Vec<evidence_source::Model>> {
-        let map = self
-            .evidence
-            .get_or_try_init(|| actions::evidence_for(&self.db, &self.ids))
-            .await?;
-        Ok(share(map, id))
+        self.share(&self.evidence, id, actions::evidence_for).await
     }
 
     pub async fn descriptors(&self, id: i32) -> AppResult<Vec<action_descriptor::Model>> {
-        let map = self
-            .descriptors
-            .get_or_try_init(|| actions::descriptors_for(&self.db, &self.ids))
-            .await?;
-        Ok(share(map, id))
+        self.share(&self.descriptors, id, actions::descriptors_for)
+            .await
     }
 
     pub async fn milestones(&self, id: i32) -> AppResult<Vec<milestone::Model>> {
-        let map = self
-            .milestones
-            .get_or_try_init(|| actions::milestones_for(&self.db, &self.ids))
-            .await?;
-        Ok(share(map, id))
+        self.share(&self.milestones, id, actions::milestones_for)
+            .await
     }
 
     pub async fn extensions(&self, id: i32) -> AppResult<Vec<timescale_extension::Model>> {
-        let map = self
-            .extensions
-            .get_or_try_init(|| actions::extensions_for(&self.db, &self.ids))
-            .await?;
-        Ok(share(map, id))
+        self.share(&self.extensions, id, actions::extensions_for)
+            .await
     }
 
     pub async fn moves(&self, id: i32) -> AppResult<Vec<workstream_move::Model>> {
-        let map = self
-            .moves
-            .get_or_try_init(|| actions::moves_for(&self.db, &self.ids))
-            .await?;
-        Ok(share(map, id))
+        self.share(&self.moves, id, actions::moves_for).await
     }
 
     pub async fn removal_proposals(&self, id: i32) -> AppResult<Vec<removal_proposal::Model>> {
-        let map = self
-            .removal_proposals
-            .get_or_try_init(|| actions::removal_proposals_for(&self.db, &self.ids))
-            .await?;
-        Ok(share(map, id))
+        self.share(&self.removal_proposals, id, actions::removal_proposals_for)
+            .await
     }
 
     pub async fn theme(&self, theme_id: i32) -> AppResult<theme::Model> {

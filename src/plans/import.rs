@@ -546,7 +546,7 @@ async fn sync_actions<C: ConnectionTrait>(
             effective,
         );
         if previous_rag.as_ref() != Some(&file_rag) {
-            record_imported_rag(db, action_id, a, effective, &source, now).await?;
+            record_imported_rag(db, action_id, a, effective, &source, now, old.is_none()).await?;
             report.rag_updates += 1;
         }
         replace_children(db, action_id, a, cat).await?;
@@ -613,17 +613,19 @@ async fn record_imported_rag<C: ConnectionTrait>(
     effective: chrono::NaiveDate,
     source: &str,
     now: DateTime<Utc>,
+    created: bool,
 ) -> AppResult<()> {
-    let current = action::Entity::find_by_id(action_id)
-        .one(db)
-        .await?
-        .ok_or_else(|| AppError::Internal("BUG: action vanished inside its import".into()))?;
-    let previous = rag_update::Entity::find()
-        .filter(rag_update::Column::ActionId.eq(action_id))
-        .order_by_desc(rag_update::Column::EffectiveDate)
-        .order_by_desc(rag_update::Column::Id)
-        .one(db)
-        .await?;
+    // A new action has no history yet, and its row was inserted with this RAG already.
+    let previous = if created {
+        None
+    } else {
+        rag_update::Entity::find()
+            .filter(rag_update::Column::ActionId.eq(action_id))
+            .order_by_desc(rag_update::Column::EffectiveDate)
+            .order_by_desc(rag_update::Column::Id)
+            .one(db)
+            .await?
+    };
     rag_update::ActiveModel {
         action_id: Set(action_id),
         status: Set(a.rag.status.as_str().to_string()),
@@ -642,13 +644,17 @@ async fn record_imported_rag<C: ConnectionTrait>(
     let is_latest = previous
         .as_ref()
         .is_none_or(|p| p.effective_date <= effective);
-    if is_latest {
-        let mut am: action::ActiveModel = current.into();
-        am.rag_status = Set(a.rag.status.as_str().to_string());
-        am.rag_note = Set(a.rag.note.clone());
-        am.rag_effective_date = Set(effective);
-        am.rag_recorded_at = Set(now);
-        am.update(db).await?;
+    if is_latest && !created {
+        action::ActiveModel {
+            id: Set(action_id),
+            rag_status: Set(a.rag.status.as_str().to_string()),
+            rag_note: Set(a.rag.note.clone()),
+            rag_effective_date: Set(effective),
+            rag_recorded_at: Set(now),
+            ..Default::default()
+        }
+        .update(db)
+        .await?;
     }
     Ok(())
 }

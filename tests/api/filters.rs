@@ -2,58 +2,14 @@
 //! unknown values are refused with BAD_USER_INPUT.
 use serde_json::{json, Value};
 
-use crate::helpers::{error_code, TestApp};
+use crate::helpers::{error_code, paged_actions, paged_codes, TestApp};
 
 const FIELDS: &str =
     "code state dueDate objective objectiveItems outcome theme { number } workstream { name }
     leads { code } rag { status } references { code } ofstedDescriptors { code area }";
 
 async fn all_actions(app: &TestApp) -> Vec<Value> {
-    let q = format!(
-        "query($after: String) {{ plan(slug: \"herefordshire-2012\") {{ actions(first: 100, after: $after) {{
-            pageInfo {{ hasNextPage endCursor }} edges {{ node {{ {FIELDS} }} }} }} }} }}"
-    );
-    let mut out = Vec::new();
-    let mut after = Value::Null;
-    loop {
-        let d = app.data(&q, json!({ "after": after })).await;
-        let conn = &d["plan"]["actions"];
-        out.extend(
-            conn["edges"]
-                .as_array()
-                .expect("edges")
-                .iter()
-                .map(|e| e["node"].clone()),
-        );
-        if conn["pageInfo"]["hasNextPage"] != true {
-            return out;
-        }
-        after = conn["pageInfo"]["endCursor"].clone();
-    }
-}
-
-/// Every action matching `filter`, following cursors, and the reported totalCount.
-async fn filtered(app: &TestApp, filter: &Value) -> (Vec<String>, u64) {
-    let q = r#"query($f: ActionFilter, $after: String) { plan(slug: "herefordshire-2012") {
-        actions(filter: $f, first: 100, after: $after) { totalCount pageInfo { hasNextPage endCursor }
-            edges { node { code } } } } }"#;
-    let mut codes = Vec::new();
-    let mut after = Value::Null;
-    loop {
-        let d = app.data(q, json!({ "f": filter, "after": after })).await;
-        let conn = &d["plan"]["actions"];
-        codes.extend(
-            conn["edges"]
-                .as_array()
-                .expect("edges")
-                .iter()
-                .map(|e| e["node"]["code"].as_str().expect("code").to_string()),
-        );
-        if conn["pageInfo"]["hasNextPage"] != true {
-            return (codes, conn["totalCount"].as_u64().expect("totalCount"));
-        }
-        after = conn["pageInfo"]["endCursor"].clone();
-    }
+    paged_actions(app, &Value::Null, FIELDS).await.0
 }
 
 fn has(list: &Value, key: &str, wanted: &str) -> bool {
@@ -179,7 +135,7 @@ both_engines!(each_filter_matches_filtering_by_hand, |engine| async move {
             !expected.is_empty(),
             "filter {filter} matches nothing: a useless case"
         );
-        let (codes, total) = filtered(&app, &filter).await;
+        let (codes, total) = paged_codes(&app, &filter).await;
         assert_eq!(codes, expected, "filter {filter}");
         assert_eq!(total as usize, expected.len(), "totalCount for {filter}");
     }

@@ -233,6 +233,43 @@ pub fn error_code(body: &Value) -> Option<String> {
         .map(str::to_string)
 }
 
+/// Every action of the shipped plan matching `filter` (JSON, or null for all), following
+/// cursors page by page; returns the `selection` of each and the reported `totalCount`.
+pub async fn paged_actions(app: &TestApp, filter: &Value, selection: &str) -> (Vec<Value>, u64) {
+    let q = format!(
+        "query($f: ActionFilter, $after: String) {{ plan(slug: \"herefordshire-2012\") {{
+            actions(filter: $f, first: 100, after: $after) {{ totalCount pageInfo {{ hasNextPage endCursor }}
+                edges {{ node {{ {selection} }} }} }} }} }}"
+    );
+    let mut nodes = Vec::new();
+    let mut after = Value::Null;
+    loop {
+        let d = app.data(&q, json!({ "f": filter, "after": after })).await;
+        let conn = &d["plan"]["actions"];
+        nodes.extend(
+            conn["edges"]
+                .as_array()
+                .expect("edges")
+                .iter()
+                .map(|e| e["node"].clone()),
+        );
+        if conn["pageInfo"]["hasNextPage"] != true {
+            return (nodes, conn["totalCount"].as_u64().expect("totalCount"));
+        }
+        after = conn["pageInfo"]["endCursor"].clone();
+    }
+}
+
+/// The codes of every action matching `filter`, and the reported `totalCount`.
+pub async fn paged_codes(app: &TestApp, filter: &Value) -> (Vec<String>, u64) {
+    let (nodes, total) = paged_actions(app, filter, "code").await;
+    let codes = nodes
+        .iter()
+        .map(|n| n["code"].as_str().expect("code").to_string())
+        .collect();
+    (codes, total)
+}
+
 /// Fetches one action of the shipped plan by code with the given selection.
 pub async fn action(app: &TestApp, code: &str, selection: &str) -> Value {
     let q = format!(

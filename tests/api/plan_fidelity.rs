@@ -6,7 +6,7 @@
 //! items joined, a repeated Ofsted code kept once) the normalised value is expected.
 use serde_json::{json, Value};
 
-use crate::helpers::{action, TestApp};
+use crate::helpers::{action, paged_codes, TestApp};
 
 const PLAN: &str = r#"plan(slug: "herefordshire-2012")"#;
 /// The plan speaks as of the end of January 2013; undated statuses take effect then.
@@ -36,31 +36,6 @@ fn strings(list: &Value) -> Vec<String> {
 
 fn owned(xs: &[&str]) -> Vec<String> {
     xs.iter().map(|s| s.to_string()).collect()
-}
-
-/// Every action of the plan in plan order, across pages.
-async fn all_codes(app: &TestApp, filter: &str) -> (Vec<String>, u64) {
-    let q = format!(
-        "query($after: String) {{ {PLAN} {{ actions({filter} first: 100, after: $after) {{
-            totalCount pageInfo {{ hasNextPage endCursor }} edges {{ node {{ code }} }} }} }} }}"
-    );
-    let mut codes = Vec::new();
-    let mut after = Value::Null;
-    loop {
-        let d = app.data(&q, json!({ "after": after })).await;
-        let conn = &d["plan"]["actions"];
-        codes.extend(
-            conn["edges"]
-                .as_array()
-                .expect("edges")
-                .iter()
-                .map(|e| e["node"]["code"].as_str().expect("code").to_string()),
-        );
-        if conn["pageInfo"]["hasNextPage"] != true {
-            return (codes, conn["totalCount"].as_u64().expect("totalCount"));
-        }
-        after = conn["pageInfo"]["endCursor"].clone();
-    }
 }
 
 /// The action codes of each theme, in document order: sub-actions `2.1 (a)`..`(e)` replace 2.1,
@@ -109,7 +84,7 @@ both_engines!(
         ];
 
         // Act
-        let (every, total) = all_codes(&app, "").await;
+        let (every, total) = paged_codes(&app, &Value::Null).await;
         let mut q = format!("{{ {PLAN} {{ all: actions {{ totalCount }} active: actions(filter: {{ state: ACTIVE }}) {{ totalCount }}");
         for (n, _) in themes {
             q.push_str(&format!(
@@ -149,7 +124,7 @@ both_engines!(
                 count,
                 "actions of theme {n}"
             );
-            let (codes, _) = all_codes(&app, &format!("filter: {{ themes: [{n}] }},")).await;
+            let (codes, _) = paged_codes(&app, &json!({ "themes": [n] })).await;
             assert_eq!(
                 codes,
                 document_codes(n),
@@ -169,33 +144,33 @@ both_engines!(
         // The small groups and the extreme statuses, action by action.
         for (filter, codes) in [
             (
-                r#"workstreams: ["MASH"]"#,
+                json!({ "workstreams": ["MASH"] }),
                 vec!["2.13", "3.1 (a)", "3.27", "3.36"],
             ),
-            (r#"workstreams: ["LAC"]"#, vec!["2.1 (d)", "3.17"]),
+            (json!({ "workstreams": ["LAC"] }), vec!["2.1 (d)", "3.17"]),
             (
-                r#"workstreams: ["Strengthening Governance"]"#,
+                json!({ "workstreams": ["Strengthening Governance"] }),
                 vec!["3.42", "3.43", "3.44", "3.45"],
             ),
             (
-                r#"workstreams: ["Commissioning"]"#,
+                json!({ "workstreams": ["Commissioning"] }),
                 vec!["2.2", "2.4", "2.6", "2.7", "5.8", "5.9", "5.10", "5.12"],
             ),
             (
-                "rag: [RED]",
+                json!({ "rag": ["RED"] }),
                 vec![
                     "1.7", "3.2", "3.3", "3.30", "3.33", "3.36", "3.37", "4.7", "4.10", "4.11",
                     "4.24", "4.25", "5.7", "5.8", "5.9", "5.10", "5.11",
                 ],
             ),
             (
-                "rag: [BLUE]",
+                json!({ "rag": ["BLUE"] }),
                 vec![
                     "2.1 (d)", "3.1 (a)", "3.5", "3.6", "3.21", "4.2", "4.4", "4.5", "4.6",
                 ],
             ),
         ] {
-            let (got, _) = all_codes(&app, &format!("filter: {{ {filter} }},")).await;
+            let (got, _) = paged_codes(&app, &filter).await;
             assert_eq!(got, owned(&codes), "actions with {filter}");
         }
     }
@@ -1194,8 +1169,7 @@ both_engines!(
 
         for (words, codes) in cases {
             // Act
-            let (got, total) =
-                all_codes(&app, &format!("filter: {{ search: {} }},", json!(words))).await;
+            let (got, total) = paged_codes(&app, &json!({ "search": words })).await;
 
             // Assert
             assert_eq!(got, owned(codes), "search {words:?}");
