@@ -1,6 +1,8 @@
 //! Runtime configuration, read once at startup from the environment (or CLI flags).
 use std::net::SocketAddr;
 
+use crate::auth::{AuthSettings, KeySource};
+
 /// Default database: a SQLite file under `./data/`, created on first start.
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/plan-api.sqlite?mode=rwc";
 
@@ -21,6 +23,51 @@ pub struct ServeConfig {
     /// Largest page a connection field returns (`first`).
     #[arg(long, env = "PLAN_API_MAX_PAGE_SIZE", default_value_t = 100)]
     pub max_page_size: u64,
+    #[command(flatten)]
+    pub auth: AuthConfig,
+}
+
+/// How bearer tokens are verified (and, with a shared secret, issued).
+#[derive(Debug, Clone, clap::Args)]
+pub struct AuthConfig {
+    /// HS256 shared secret (at least 32 bytes). Without it or a public key, a secret is
+    /// generated in the data folder on first start.
+    #[arg(
+        long,
+        env = "PLAN_API_JWT_SECRET",
+        hide_env_values = true,
+        conflicts_with = "jwt_public_key"
+    )]
+    pub jwt_secret: Option<String>,
+    /// Path to a PEM public key (RSA → RS256, EC P-256 → ES256) from your identity provider.
+    #[arg(long, env = "PLAN_API_JWT_PUBLIC_KEY")]
+    pub jwt_public_key: Option<std::path::PathBuf>,
+    /// Accepted `iss`.
+    #[arg(long, env = "PLAN_API_JWT_ISSUER", default_value = "plan-api")]
+    pub jwt_issuer: String,
+    /// Accepted `aud`.
+    #[arg(long, env = "PLAN_API_JWT_AUDIENCE", default_value = "plan-api")]
+    pub jwt_audience: String,
+    /// Folder for files the server keeps (the generated secret).
+    #[arg(long, env = "PLAN_API_DATA_DIR", default_value = "data")]
+    pub data_dir: std::path::PathBuf,
+}
+
+impl AuthConfig {
+    pub fn settings(&self) -> AuthSettings {
+        let key = match (&self.jwt_secret, &self.jwt_public_key) {
+            (Some(s), _) => KeySource::Secret(s.clone()),
+            (None, Some(p)) => KeySource::PublicKeyFile(p.clone()),
+            (None, None) => KeySource::GeneratedSecret {
+                data_dir: self.data_dir.clone(),
+            },
+        };
+        AuthSettings {
+            key,
+            issuer: self.jwt_issuer.clone(),
+            audience: self.jwt_audience.clone(),
+        }
+    }
 }
 
 /// Settings the schema needs at request time, fixed at startup.

@@ -5,6 +5,10 @@
 
 /// Actions: filtered pages and batched relations.
 pub mod actions;
+/// The audit trail and the one transactional write path (`Change`).
+pub mod audit;
+/// Who may do what: tokens, principals, the role policy.
+pub mod auth;
 /// Runtime configuration from the environment and CLI.
 pub mod config;
 /// Connecting, migrating and first-start seeding.

@@ -2,8 +2,8 @@
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use plan_api::config::{DbConfig, Limits, ServeConfig};
-use plan_api::{db, graphql, plans, startup};
+use plan_api::config::{AuthConfig, DbConfig, Limits, ServeConfig};
+use plan_api::{auth, db, graphql, plans, startup};
 
 #[derive(Parser)]
 #[command(
@@ -38,6 +38,35 @@ enum Command {
     },
     /// Print the GraphQL schema (SDL) the server serves.
     ExportSchema,
+    /// Print a signed token (HS256, with the server's secret) for local use and scripts.
+    Token(TokenArgs),
+}
+
+#[derive(clap::Args)]
+struct TokenArgs {
+    /// admin, viewer, lead, integration or partner.
+    #[arg(long)]
+    role: String,
+    /// Subject: who the token speaks for (recorded as the author of changes).
+    #[arg(long)]
+    sub: Option<String>,
+    /// Display name.
+    #[arg(long)]
+    name: Option<String>,
+    /// A person code whose actions are in scope (repeatable), e.g. `--lead KOM`.
+    #[arg(long = "lead")]
+    leads: Vec<String>,
+    /// A work stream whose actions are in scope (repeatable), `*` for all.
+    #[arg(long = "workstream")]
+    workstreams: Vec<String>,
+    /// A plan slug the token reaches (repeatable); all plans when omitted.
+    #[arg(long = "plan")]
+    plans: Vec<String>,
+    /// Lifetime: 30m, 8h, 7d.
+    #[arg(long, default_value = "8h", value_parser = auth::parse_ttl)]
+    ttl: std::time::Duration,
+    #[command(flatten)]
+    auth: AuthConfig,
 }
 
 fn main() -> ExitCode {
@@ -106,6 +135,30 @@ async fn run(cli: Cli) -> Result<(), String> {
             print!("{}", graphql::sdl());
             Ok(())
         }
+        Some(Command::Token(args)) => {
+            let role = auth::Role::parse(&args.role).ok_or_else(|| {
+                format!(
+                    "unknown role {:?}; roles are admin, viewer, lead, integration, partner",
+                    args.role
+                )
+            })?;
+            let issuer = args.auth.settings().issuer().map_err(|e| e.detail())?;
+            let token = issuer
+                .issue(&auth::TokenRequest {
+                    sub: args
+                        .sub
+                        .unwrap_or_else(|| format!("local-{}", role.as_str())),
+                    role,
+                    name: args.name,
+                    leads: args.leads,
+                    workstreams: args.workstreams,
+                    plans: args.plans,
+                    ttl: args.ttl,
+                })
+                .map_err(|e| e.detail())?;
+            println!("{token}");
+            Ok(())
+        }
     }
 }
 
@@ -121,13 +174,34 @@ async fn serve(cfg: ServeConfig) -> Result<(), String> {
             "empty database: loaded the Herefordshire plan"
         );
     }
-    let app = startup::App::build(conn, cfg.bind, Limits::new(cfg.max_page_size))
-        .await
-        .map_err(|e| format!("cannot listen on {}: {e}", cfg.bind))?;
+    let settings = cfg.auth.settings();
+    let verifier = std::sync::Arc::new(settings.verifier().map_err(|e| e.detail())?);
+    let app = startup::App::build(
+        conn,
+        cfg.bind,
+        Limits::new(cfg.max_page_size),
+        verifier.clone(),
+    )
+    .await
+    .map_err(|e| format!("cannot listen on {}: {e}", cfg.bind))?;
     let addr = app.local_addr().map_err(|e| e.to_string())?;
     eprintln!("plan-api ready in {} ms", started.elapsed().as_millis());
     eprintln!("  GraphiQL: http://{addr}/");
     eprintln!("  GraphQL:  http://{addr}/graphql");
+    match settings.key {
+        auth::KeySource::PublicKeyFile(_) => eprintln!(
+            "  Tokens:   {:?} tokens from your identity provider (iss {:?}, aud {:?})",
+            verifier.algorithm(),
+            settings.issuer,
+            settings.audience
+        ),
+        _ => {
+            eprintln!("  Get a token (in another terminal, from this folder):");
+            eprintln!("            cargo run --release -- token --role admin");
+            eprintln!("            (roles: admin, viewer, lead, integration, partner; see README)");
+            eprintln!("  and send it as the header  Authorization: Bearer <token>");
+        }
+    }
     eprintln!("  Try: {{ plan(slug: \"herefordshire-2012\") {{ title actions(first: 5) {{ totalCount edges {{ node {{ code rag {{ status }} }} }} }} }} }}");
     app.run_until(startup::shutdown_signal())
         .await

@@ -1,9 +1,11 @@
 //! Building and running the server: one state, one router, graceful shutdown.
 use std::net::SocketAddr;
+use std::sync::Arc;
 
 use sea_orm::DatabaseConnection;
 use tokio::net::TcpListener;
 
+use crate::auth::Verifier;
 use crate::config::Limits;
 use crate::graphql::build_schema;
 use crate::http::{router, HttpState};
@@ -20,10 +22,15 @@ impl App {
         db: DatabaseConnection,
         addr: SocketAddr,
         limits: Limits,
+        verifier: Arc<Verifier>,
     ) -> std::io::Result<Self> {
         let listener = TcpListener::bind(addr).await?;
         let schema = build_schema(db.clone(), limits);
-        let router = router(HttpState { schema, db });
+        let router = router(HttpState {
+            schema,
+            db,
+            verifier,
+        });
         Ok(Self { listener, router })
     }
 

@@ -2,12 +2,16 @@
 pub use sea_orm_migration::prelude::*;
 
 mod m20261126_000001_plan_schema;
+mod m20261127_000002_audit;
 
 pub struct Migrator;
 
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m20261126_000001_plan_schema::Migration)]
+        vec![
+            Box::new(m20261126_000001_plan_schema::Migration),
+            Box::new(m20261127_000002_audit::Migration),
+        ]
     }
 }

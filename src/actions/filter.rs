@@ -57,6 +57,8 @@ pub struct ActionOrder {
 #[derive(Debug, Clone)]
 pub struct ResolvedFilter {
     plan_id: i32,
+    /// The principal's scope: what it may not see is never counted or listed.
+    scope: Condition,
     theme_ids: Option<Vec<i32>>,
     workstream_ids: Option<Vec<i32>>,
     person_ids: Option<Vec<i32>>,
@@ -75,6 +77,7 @@ impl ResolvedFilter {
     pub fn plan(plan_id: i32) -> Self {
         Self {
             plan_id,
+            scope: Condition::all(),
             theme_ids: None,
             workstream_ids: None,
             person_ids: None,
@@ -89,8 +92,16 @@ impl ResolvedFilter {
         }
     }
 
+    /// Narrows the filter to what a principal may see.
+    pub fn within(mut self, scope: Condition) -> Self {
+        self.scope = scope;
+        self
+    }
+
     pub fn condition(&self) -> Condition {
-        let mut c = Condition::all().add(action::Column::PlanId.eq(self.plan_id));
+        let mut c = Condition::all()
+            .add(action::Column::PlanId.eq(self.plan_id))
+            .add(self.scope.clone());
         if let Some(ids) = &self.theme_ids {
             c = c.add(action::Column::ThemeId.is_in(ids.clone()));
         }
@@ -247,6 +258,76 @@ pub fn normalise_descriptor(raw: &str) -> Option<Result<String, OfstedArea>> {
     Some(Ok(format!("{}{section}.{item}", area.as_str())))
 }
 
+/// Theme numbers of plan `plan_id` to ids (BAD_USER_INPUT naming unknown ones).
+pub async fn theme_ids<C: ConnectionTrait>(
+    db: &C,
+    plan_id: i32,
+    numbers: &[i32],
+) -> AppResult<Vec<i32>> {
+    let rows = query::themes(db, plan_id).await?;
+    resolve(
+        "theme",
+        numbers,
+        &rows,
+        |t| t.number.to_string(),
+        |t, n| t.number == *n,
+        |t| t.id,
+    )
+}
+
+/// Work-stream names (any case) to ids.
+pub async fn workstream_ids<C: ConnectionTrait>(
+    db: &C,
+    plan_id: i32,
+    names: &[String],
+) -> AppResult<Vec<i32>> {
+    let rows = query::workstreams(db, plan_id).await?;
+    let same = |w: &workstream::Model, n: &String| w.name.eq_ignore_ascii_case(n.trim());
+    resolve(
+        "work stream",
+        names,
+        &rows,
+        |w| w.name.clone(),
+        same,
+        |w| w.id,
+    )
+}
+
+/// Person codes (or the plan's spelling variants of them) to ids.
+pub async fn person_ids<C: ConnectionTrait>(
+    db: &C,
+    plan_id: i32,
+    codes: &[String],
+) -> AppResult<Vec<i32>> {
+    let rows = query::people(db, plan_id).await?;
+    // Spelling variants the plan uses (`J.Rez`) name the same person as the code (`JRez`).
+    let same = |p: &person::Model, c: &String| {
+        let c = c.trim();
+        p.code == c
+            || serde_json::from_str::<Vec<String>>(&p.aliases)
+                .is_ok_and(|a| a.iter().any(|x| x == c))
+    };
+    resolve("lead", codes, &rows, |p| p.code.clone(), same, |p| p.id)
+}
+
+/// Reference codes (`AA1`, any case) to ids.
+pub async fn reference_ids<C: ConnectionTrait>(
+    db: &C,
+    plan_id: i32,
+    codes: &[String],
+) -> AppResult<Vec<i32>> {
+    let rows = query::references(db, plan_id).await?;
+    let same = |x: &source_reference::Model, c: &String| x.code.eq_ignore_ascii_case(c.trim());
+    resolve(
+        "reference",
+        codes,
+        &rows,
+        |x| x.code.clone(),
+        same,
+        |x| x.id,
+    )
+}
+
 /// Resolves a client filter against plan `plan_id`: one small query per kind of name used.
 pub async fn resolve_filter<C: ConnectionTrait>(
     db: &C,
@@ -255,60 +336,19 @@ pub async fn resolve_filter<C: ConnectionTrait>(
 ) -> AppResult<ResolvedFilter> {
     let mut r = ResolvedFilter::plan(plan_id);
     if let Some(numbers) = &f.themes {
-        let rows = query::themes(db, plan_id).await?;
-        r.theme_ids = Some(resolve(
-            "theme",
-            numbers,
-            &rows,
-            |t| t.number.to_string(),
-            |t, n| t.number == *n,
-            |t| t.id,
-        )?);
+        r.theme_ids = Some(theme_ids(db, plan_id, numbers).await?);
     }
     if let Some(names) = &f.workstreams {
-        let rows = query::workstreams(db, plan_id).await?;
-        let same = |w: &workstream::Model, n: &String| w.name.eq_ignore_ascii_case(n.trim());
-        r.workstream_ids = Some(resolve(
-            "work stream",
-            names,
-            &rows,
-            |w| w.name.clone(),
-            same,
-            |w| w.id,
-        )?);
+        r.workstream_ids = Some(workstream_ids(db, plan_id, names).await?);
     }
     if let Some(codes) = &f.leads {
-        let rows = query::people(db, plan_id).await?;
-        // Spelling variants the plan uses (`J.Rez`) name the same person as the code (`JRez`).
-        let same = |p: &person::Model, c: &String| {
-            let c = c.trim();
-            p.code == c
-                || serde_json::from_str::<Vec<String>>(&p.aliases)
-                    .is_ok_and(|a| a.iter().any(|x| x == c))
-        };
-        r.person_ids = Some(resolve(
-            "lead",
-            codes,
-            &rows,
-            |p| p.code.clone(),
-            same,
-            |p| p.id,
-        )?);
+        r.person_ids = Some(person_ids(db, plan_id, codes).await?);
     }
     if let Some(rag) = &f.rag {
         r.rag = Some(rag.iter().map(|s| s.as_str()).collect());
     }
     if let Some(codes) = &f.references {
-        let rows = query::references(db, plan_id).await?;
-        let same = |x: &source_reference::Model, c: &String| x.code.eq_ignore_ascii_case(c.trim());
-        r.reference_ids = Some(resolve(
-            "reference",
-            codes,
-            &rows,
-            |x| x.code.clone(),
-            same,
-            |x| x.id,
-        )?);
+        r.reference_ids = Some(reference_ids(db, plan_id, codes).await?);
     }
     if let Some(codes) = &f.descriptors {
         for c in codes {

@@ -1,37 +1,54 @@
 //! Actions: filtered, ordered pages of a plan's actions, and their relations loaded in batches
 //! (one statement per relation per page, however many actions the page holds).
+mod access;
+mod change;
+mod edit;
 mod filter;
 mod relations;
 
+pub use access::{check_version, for_change, require_role};
+pub use change::{change_action, Changed, Effect};
+pub use edit::*;
 pub use filter::{
-    resolve_filter, ActionFilter, ActionOrder, OrderDirection, OrderField, ResolvedFilter,
+    normalise_descriptor, person_ids, reference_ids, resolve_filter, theme_ids, workstream_ids,
+    ActionFilter, ActionOrder, OrderDirection, OrderField, ResolvedFilter,
 };
 pub use relations::*;
 
 use entity::action;
 use sea_orm::{
     sea_query::{Expr, NullOrdering, Order},
-    ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
     QuerySelect,
 };
 
 use crate::error::{AppError, AppResult};
 
 /// Looks up one action of a plan by its code as numbered (`2.1 (a)`).
+/// `visible` is the principal's scope: an action outside it is not found.
 pub async fn by_code<C: ConnectionTrait>(
     db: &C,
+    visible: Condition,
     plan_id: i32,
     code: &str,
 ) -> AppResult<Option<action::Model>> {
     Ok(action::Entity::find()
+        .filter(visible)
         .filter(action::Column::PlanId.eq(plan_id))
         .filter(action::Column::Code.eq(code.trim()))
         .one(db)
         .await?)
 }
 
-pub async fn by_id<C: ConnectionTrait>(db: &C, id: i32) -> AppResult<Option<action::Model>> {
-    Ok(action::Entity::find_by_id(id).one(db).await?)
+pub async fn by_id<C: ConnectionTrait>(
+    db: &C,
+    visible: Condition,
+    id: i32,
+) -> AppResult<Option<action::Model>> {
+    Ok(action::Entity::find_by_id(id)
+        .filter(visible)
+        .one(db)
+        .await?)
 }
 
 /// One page of actions: `limit` rows after skipping `offset`, plus whether more follow.

@@ -7,7 +7,7 @@ use entity::{
     evidence_source, milestone, person, removal_proposal, source_reference, timescale_extension,
     workstream_move,
 };
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 
 use crate::error::AppResult;
 
@@ -147,6 +147,7 @@ pub async fn links_for<C: ConnectionTrait>(
     db: &C,
     action_ids: &[i32],
     direction: LinkDirection,
+    visible: Condition,
 ) -> AppResult<HashMap<i32, Vec<action::Model>>> {
     let this = match direction {
         LinkDirection::Outgoing => action_link::Column::FromActionId,
@@ -166,6 +167,7 @@ pub async fn links_for<C: ConnectionTrait>(
     let targets: Vec<i32> = links.iter().map(|l| pick(l).1).collect();
     let actions: HashMap<i32, action::Model> = action::Entity::find()
         .filter(action::Column::Id.is_in(targets))
+        .filter(visible)
         .order_by_asc(action::Column::Position)
         .all(db)
         .await?

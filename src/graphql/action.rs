@@ -1,8 +1,8 @@
 //! Actions, their relations, the filter and ordering inputs, and RAG history.
 use async_graphql::{Context, Enum, InputObject, Object, Result, SimpleObject, ID};
 use entity::{
-    action, action_descriptor, milestone, rag_update, removal_proposal, timescale_extension,
-    workstream_move,
+    action, action_descriptor, evidence_record, milestone, rag_update, removal_proposal,
+    timescale_extension, workstream_move,
 };
 
 use std::sync::Arc;
@@ -10,11 +10,13 @@ use std::sync::Arc;
 use super::batch::ActionBatch;
 use super::loaders::WorkstreamId;
 use super::plan::{load, state, EvidenceSource, Person, Plan, Reference, Theme, Workstream};
+use super::principal;
 use super::relay::{cursor, global_id, offset_after, Kind, PageInfo};
 use super::scalars::Date;
 use crate::actions::{
     self, ActionFilter, ActionOrder, LinkDirection, OrderDirection, OrderField, ResolvedFilter,
 };
+use crate::auth::Principal;
 use crate::error::AppError;
 use crate::plans::format::{LifecycleState, OfstedArea, RagStatus};
 
@@ -201,18 +203,21 @@ impl ActionConnection {
         first: Option<i32>,
         after: Option<String>,
     ) -> Result<Self> {
+        let who = principal(ctx)?;
         let st = state(ctx)?;
         let limit =
             actions::page_size(first, st.limits.default_page_size, st.limits.max_page_size)?;
         let offset = offset_after(after.as_deref())?;
         let filter: ActionFilter = filter.map(Into::into).unwrap_or_default();
-        let filter = actions::resolve_filter(&st.db, plan_id, &filter).await?;
+        let filter = actions::resolve_filter(&st.db, plan_id, &filter)
+            .await?
+            .within(who.visible_actions());
         let order: ActionOrder = order_by.map(Into::into).unwrap_or_default();
         let (rows, more) = actions::page(&st.db, &filter, order, offset, limit).await?;
         Ok(Self {
             filter,
             offset,
-            batch: ActionBatch::new(st.db.clone(), rows),
+            batch: ActionBatch::new(st.db.clone(), rows, who.visible_actions()),
             more,
         })
     }
@@ -259,8 +264,8 @@ pub struct Action {
 
 impl Action {
     /// An action on its own (`action(code:)`, `node(id:)`).
-    pub fn single(db: &sea_orm::DatabaseConnection, model: action::Model) -> Self {
-        let batch = ActionBatch::new(db.clone(), vec![model.clone()]);
+    pub fn single(db: &sea_orm::DatabaseConnection, who: &Principal, model: action::Model) -> Self {
+        let batch = ActionBatch::new(db.clone(), vec![model.clone()], who.visible_actions());
         Self { model, batch }
     }
 
@@ -335,6 +340,16 @@ impl Action {
             .await?
             .into_iter()
             .map(EvidenceSource)
+            .collect())
+    }
+    /// Evidence submitted against the action through the API (`addEvidence`), oldest first.
+    async fn submitted_evidence(&self) -> Result<Vec<EvidenceRecord>> {
+        Ok(self
+            .batch
+            .evidence_records(self.model.id)
+            .await?
+            .into_iter()
+            .map(EvidenceRecord)
             .collect())
     }
     /// Lead people, in the order the plan names them.
@@ -531,7 +546,7 @@ impl OfstedDescriptor {
 }
 
 /// An agreed extension of an action's timescale.
-pub struct TimescaleExtension(timescale_extension::Model);
+pub struct TimescaleExtension(pub(super) timescale_extension::Model);
 
 #[Object]
 impl TimescaleExtension {
@@ -562,8 +577,37 @@ impl TimescaleExtension {
     }
 }
 
+/// Evidence of progress submitted against an action.
+pub struct EvidenceRecord(pub(super) evidence_record::Model);
+
+#[Object]
+impl EvidenceRecord {
+    /// What the evidence is.
+    async fn what(&self) -> &str {
+        &self.0.what
+    }
+    /// Where it comes from (a team, a system, a report).
+    async fn source(&self) -> Option<&str> {
+        self.0.source.as_deref()
+    }
+    /// A document reference or URL.
+    async fn reference(&self) -> Option<&str> {
+        self.0.reference.as_deref()
+    }
+    /// The date the evidence is from.
+    async fn date(&self) -> Option<Date> {
+        self.0.dated.map(Date)
+    }
+    async fn recorded_at(&self) -> chrono::DateTime<chrono::Utc> {
+        self.0.recorded_at
+    }
+    async fn recorded_by(&self) -> &str {
+        &self.0.recorded_by
+    }
+}
+
 /// A move of an action from one work stream to another.
-pub struct WorkstreamMove(workstream_move::Model);
+pub struct WorkstreamMove(pub(super) workstream_move::Model);
 
 #[Object]
 impl WorkstreamMove {

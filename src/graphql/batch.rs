@@ -8,10 +8,11 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use entity::{
-    action, action_descriptor, evidence_source, milestone, person, plan, rag_update,
-    removal_proposal, source_reference, theme, timescale_extension, workstream, workstream_move,
+    action, action_descriptor, evidence_record, evidence_source, milestone, person, plan,
+    rag_update, removal_proposal, source_reference, theme, timescale_extension, workstream,
+    workstream_move,
 };
-use sea_orm::DatabaseConnection;
+use sea_orm::{Condition, DatabaseConnection};
 use tokio::sync::OnceCell;
 
 use crate::actions::{self, LinkDirection};
@@ -27,6 +28,8 @@ type HistoryCache = Mutex<HashMap<(u64, u64), Arc<OnceCell<HistoryPages>>>>;
 
 pub struct ActionBatch {
     db: DatabaseConnection,
+    /// The principal's scope: linked actions outside it are left out.
+    visible: Condition,
     rows: Vec<action::Model>,
     ids: Vec<i32>,
     leads: PerAction<person::Model>,
@@ -37,6 +40,7 @@ pub struct ActionBatch {
     extensions: PerAction<timescale_extension::Model>,
     moves: PerAction<workstream_move::Model>,
     removal_proposals: PerAction<removal_proposal::Model>,
+    evidence_records: PerAction<evidence_record::Model>,
     themes: OnceCell<HashMap<i32, theme::Model>>,
     workstreams: OnceCell<HashMap<i32, workstream::Model>>,
     plans: OnceCell<HashMap<i32, plan::Model>>,
@@ -57,10 +61,11 @@ fn distinct(ids: impl Iterator<Item = i32>) -> Vec<i32> {
 }
 
 impl ActionBatch {
-    pub fn new(db: DatabaseConnection, rows: Vec<action::Model>) -> Arc<Self> {
+    pub fn new(db: DatabaseConnection, rows: Vec<action::Model>, visible: Condition) -> Arc<Self> {
         let ids = rows.iter().map(|a| a.id).collect();
         Arc::new(Self {
             db,
+            visible,
             rows,
             ids,
             leads: OnceCell::new(),
@@ -71,6 +76,7 @@ impl ActionBatch {
             extensions: OnceCell::new(),
             moves: OnceCell::new(),
             removal_proposals: OnceCell::new(),
+            evidence_records: OnceCell::new(),
             themes: OnceCell::new(),
             workstreams: OnceCell::new(),
             plans: OnceCell::new(),
@@ -137,6 +143,11 @@ impl ActionBatch {
             .await
     }
 
+    pub async fn evidence_records(&self, id: i32) -> AppResult<Vec<evidence_record::Model>> {
+        self.share(&self.evidence_records, id, actions::evidence_records_for)
+            .await
+    }
+
     pub async fn theme(&self, theme_id: i32) -> AppResult<theme::Model> {
         let map = self
             .themes
@@ -195,7 +206,8 @@ impl ActionBatch {
         }];
         let (map, batch) = cell
             .get_or_try_init(|| async {
-                let found = actions::links_for(&self.db, &self.ids, dir).await?;
+                let found =
+                    actions::links_for(&self.db, &self.ids, dir, self.visible.clone()).await?;
                 let mut all: HashMap<i32, action::Model> = HashMap::new();
                 let mut by_action = HashMap::new();
                 for (from, targets) in found {
@@ -206,7 +218,10 @@ impl ActionBatch {
                 }
                 let mut rows: Vec<action::Model> = all.into_values().collect();
                 rows.sort_by_key(|a| (a.plan_id, a.position, a.id));
-                Ok::<_, AppError>((by_action, ActionBatch::new(self.db.clone(), rows)))
+                Ok::<_, AppError>((
+                    by_action,
+                    ActionBatch::new(self.db.clone(), rows, self.visible.clone()),
+                ))
             })
             .await?;
         let wanted = map.get(&id).cloned().unwrap_or_default();

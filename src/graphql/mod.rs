@@ -1,35 +1,45 @@
 //! The GraphQL API: schema construction, error mapping, and one module per domain's types.
 //! Resolvers are thin: they call `plans`, `actions` and `rag` services and wrap the results.
 mod action;
+mod audit;
 mod batch;
 mod loaders;
+mod mutation;
 mod plan;
 mod relay;
 mod scalars;
 
 use async_graphql::{
-    dataloader::DataLoader, EmptyMutation, EmptySubscription, ErrorExtensions, Schema,
+    dataloader::DataLoader, Context, EmptySubscription, ErrorExtensions, MergedObject, Schema,
 };
 use sea_orm::DatabaseConnection;
 
+use crate::audit::Writer;
+use crate::auth::Principal;
 use crate::config::Limits;
 use crate::error::AppError;
 pub use loaders::Loaders;
 
-pub type AppSchema = Schema<plan::QueryRoot, EmptyMutation, EmptySubscription>;
+/// Every query field: plans and their actions, and the audit log.
+#[derive(MergedObject, Default)]
+pub struct Query(plan::QueryRoot, audit::AuditQuery);
+
+pub type AppSchema = Schema<Query, mutation::MutationRoot, EmptySubscription>;
 
 /// Request-independent state resolvers read from the context.
 #[derive(Clone)]
 pub struct State {
     pub db: DatabaseConnection,
+    pub writer: Writer,
     pub limits: Limits,
 }
 
 /// Builds the schema once at startup. Depth and complexity limits stop abusive queries before
 /// they reach the database.
 pub fn build_schema(db: DatabaseConnection, limits: Limits) -> AppSchema {
-    Schema::build(plan::QueryRoot, EmptyMutation, EmptySubscription)
-        .data(State { db, limits })
+    let writer = Writer::new(db.clone());
+    Schema::build(Query::default(), mutation::MutationRoot, EmptySubscription)
+        .data(State { db, writer, limits })
         .limit_depth(16)
         .limit_complexity(20_000)
         .finish()
@@ -37,9 +47,20 @@ pub fn build_schema(db: DatabaseConnection, limits: Limits) -> AppSchema {
 
 /// The SDL the server serves (what `schema.graphql` must equal).
 pub fn sdl() -> String {
-    Schema::build(plan::QueryRoot, EmptyMutation, EmptySubscription)
+    Schema::build(Query::default(), mutation::MutationRoot, EmptySubscription)
         .finish()
         .sdl()
+}
+
+/// The request's verified principal. Every root field asks for it first, so nothing but
+/// introspection answers without a valid bearer token.
+pub(crate) fn principal<'a>(ctx: &Context<'a>) -> async_graphql::Result<&'a Principal> {
+    ctx.data_opt::<Principal>().ok_or_else(|| {
+        to_gql(&AppError::Unauthenticated(
+            "send `Authorization: Bearer <token>` (get one with `plan-api token --role viewer`)"
+                .into(),
+        ))
+    })
 }
 
 /// Per-request data: a fresh set of DataLoaders so caches never outlive a request.

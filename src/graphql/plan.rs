@@ -8,7 +8,7 @@ use super::action::{Action, ActionConnection, ActionFilterInput, ActionOrderInpu
 use super::loaders::{Loaders, PersonId};
 use super::relay::{decode_global_id, global_id, offset_after, Kind, PageInfo};
 use super::scalars::Date;
-use super::State;
+use super::{principal, State};
 use crate::actions;
 use crate::error::AppError;
 use crate::plans::query;
@@ -43,6 +43,7 @@ fn json_list(raw: &str) -> Result<Vec<String>> {
     serde_json::from_str(raw).map_err(|e| AppError::internal(e).into())
 }
 
+#[derive(Default)]
 pub struct QueryRoot;
 
 /// Anything with a global id.
@@ -67,28 +68,40 @@ impl QueryRoot {
         first: Option<i32>,
         after: Option<String>,
     ) -> Result<PlanConnection> {
+        let who = principal(ctx)?;
         let st = state(ctx)?;
         let limit =
             actions::page_size(first, st.limits.default_page_size, st.limits.max_page_size)?;
         let offset = offset_after(after.as_deref())?;
-        let (rows, more) = query::page(&st.db, offset, limit).await?;
-        Ok(PlanConnection { offset, rows, more })
+        let visible = who.plan_condition();
+        let (rows, more) = query::page(&st.db, visible.clone(), offset, limit).await?;
+        Ok(PlanConnection {
+            offset,
+            rows,
+            more,
+            visible,
+        })
     }
 
     /// One plan by its slug, e.g. `herefordshire-2012`; null when there is none.
     async fn plan(&self, ctx: &Context<'_>, slug: String) -> Result<Option<Plan>> {
+        if !principal(ctx)?.sees_plan(&slug) {
+            return Ok(None);
+        }
         Ok(query::by_slug(&state(ctx)?.db, &slug).await?.map(Plan))
     }
 
     /// Any object by its global id; null when it does not exist.
     async fn node(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Node>> {
+        let who = principal(ctx)?;
         let db = &state(ctx)?.db;
         let (kind, n) = decode_global_id(&id)?;
-        Ok(match kind {
+        // Each kind is looked up within the principal's scope: out of scope reads as absent.
+        let node = match kind {
             Kind::Plan => query::by_id(db, n).await?.map(|p| Node::Plan(Plan(p))),
-            Kind::Action => actions::by_id(db, n)
+            Kind::Action => actions::by_id(db, who.visible_actions(), n)
                 .await?
-                .map(|a| Node::Action(Action::single(db, a))),
+                .map(|a| Node::Action(Action::single(db, who, a))),
             Kind::Theme => query::themes_by_ids(db, &[n])
                 .await?
                 .pop()
@@ -105,10 +118,23 @@ impl QueryRoot {
                 .await?
                 .pop()
                 .map(|r| Node::Reference(Reference(r))),
-            Kind::RagUpdate => rag::update_by_id(db, n)
-                .await?
-                .map(|r| Node::RagUpdate(RagUpdate(r))),
-        })
+            Kind::RagUpdate => match rag::update_by_id(db, n).await? {
+                Some(r) => actions::by_id(db, who.visible_actions(), r.action_id)
+                    .await?
+                    .map(|_| Node::RagUpdate(RagUpdate(r))),
+                None => None,
+            },
+        };
+        let plan_id = match &node {
+            None | Some(Node::Action(_)) | Some(Node::RagUpdate(_)) => return Ok(node),
+            Some(Node::Plan(p)) => p.0.id,
+            Some(Node::Theme(t)) => t.0.plan_id,
+            Some(Node::Workstream(w)) => w.0.plan_id,
+            Some(Node::Person(p)) => p.0.plan_id,
+            Some(Node::Reference(r)) => r.0.plan_id,
+        };
+        let plan = query::by_id(db, plan_id).await?;
+        Ok(node.filter(|_| plan.is_some_and(|p| who.sees_plan(&p.slug))))
     }
 }
 
@@ -117,6 +143,7 @@ pub struct PlanConnection {
     offset: u64,
     rows: Vec<plan::Model>,
     more: bool,
+    visible: sea_orm::Condition,
 }
 
 /// An edge to a plan.
@@ -145,7 +172,7 @@ impl PlanConnection {
 
     /// Number of plans on the server.
     async fn total_count(&self, ctx: &Context<'_>) -> Result<u64> {
-        Ok(query::count(&state(ctx)?.db).await?)
+        Ok(query::count(&state(ctx)?.db, self.visible.clone()).await?)
     }
 }
 
@@ -242,7 +269,9 @@ impl Plan {
     }
     /// Distinct evidence items cited by the plan's actions.
     async fn evidence_sources(&self, ctx: &Context<'_>) -> Result<Vec<EvidenceSource>> {
-        Ok(query::evidence_sources(&state(ctx)?.db, self.0.id)
+        let who = principal(ctx)?;
+        let only = who.sees_some_actions_only().then(|| who.visible_actions());
+        Ok(query::evidence_sources(&state(ctx)?.db, self.0.id, only)
             .await?
             .into_iter()
             .map(EvidenceSource)
@@ -250,10 +279,13 @@ impl Plan {
     }
     /// One action by its code as numbered in the plan, e.g. `2.1 (a)`; null when there is none.
     async fn action(&self, ctx: &Context<'_>, code: String) -> Result<Option<Action>> {
+        let who = principal(ctx)?;
         let db = &state(ctx)?.db;
-        Ok(actions::by_code(db, self.0.id, &code)
-            .await?
-            .map(|a| Action::single(db, a)))
+        Ok(
+            actions::by_code(db, who.visible_actions(), self.0.id, &code)
+                .await?
+                .map(|a| Action::single(db, who, a)),
+        )
     }
     /// The plan's actions, filtered and ordered (plan order by default).
     async fn actions(

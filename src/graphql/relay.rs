@@ -17,7 +17,7 @@ pub enum Kind {
 }
 
 impl Kind {
-    fn name(self) -> &'static str {
+    pub fn name(self) -> &'static str {
         match self {
             Kind::Plan => "Plan",
             Kind::Action => "Action",
@@ -58,6 +58,17 @@ pub fn decode_global_id(id: &str) -> AppResult<(Kind, i32)> {
         .ok_or_else(bad)?;
     let num = num.parse::<i32>().map_err(|_| bad())?;
     Ok((kind, num))
+}
+
+/// Decodes a global id that must name a `kind` (e.g. `actionId` must be an Action's id).
+pub fn decode_id_of(kind: Kind, id: &str) -> AppResult<i32> {
+    match decode_global_id(id)? {
+        (k, n) if k == kind => Ok(n),
+        _ => Err(AppError::bad_input(format!(
+            "{id:?} is not the id of a {}",
+            kind.name()
+        ))),
+    }
 }
 
 /// Cursors are opaque to clients; inside they are the row's offset in the ordered result.

@@ -1,21 +1,26 @@
 //! HTTP surface: GraphiQL at `/`, GraphQL at `/graphql` (POST, and GET for queries), `/healthz`.
+use std::sync::Arc;
+
 use async_graphql::http::GraphiQLSource;
 use async_graphql_axum::{GraphQLRequest, GraphQLResponse};
 use axum::{
     extract::State as AxumState,
-    http::StatusCode,
-    response::{Html, IntoResponse},
+    http::{header, HeaderMap, StatusCode},
+    response::{Html, IntoResponse, Response},
     routing::get,
-    Router,
+    Json, Router,
 };
 use sea_orm::DatabaseConnection;
 
+use crate::auth::Verifier;
+use crate::error::AppError;
 use crate::graphql::{request_loaders, AppSchema};
 
 #[derive(Clone)]
 pub struct HttpState {
     pub schema: AppSchema,
     pub db: DatabaseConnection,
+    pub verifier: Arc<Verifier>,
 }
 
 pub fn router(state: HttpState) -> Router {
@@ -30,8 +35,51 @@ async fn graphiql() -> impl IntoResponse {
     Html(GraphiQLSource::build().endpoint("/graphql").finish())
 }
 
-async fn graphql(AxumState(state): AxumState<HttpState>, req: GraphQLRequest) -> GraphQLResponse {
-    let req = req.into_inner().data(request_loaders(&state.db));
+/// The bearer token of a request, if it sent an `Authorization` header.
+fn bearer(headers: &HeaderMap) -> Result<Option<&str>, AppError> {
+    let Some(value) = headers.get(header::AUTHORIZATION) else {
+        return Ok(None);
+    };
+    let value = value
+        .to_str()
+        .map_err(|_| AppError::Unauthenticated("the Authorization header is not text".into()))?;
+    match value.split_once(' ') {
+        Some((scheme, token))
+            if scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty() =>
+        {
+            Ok(Some(token.trim()))
+        }
+        _ => Err(AppError::Unauthenticated(
+            "the Authorization header must be `Bearer <token>`".into(),
+        )),
+    }
+}
+
+/// A bad token fails the whole request with 401 and a GraphQL error body, before execution.
+fn unauthenticated(err: &AppError) -> Response {
+    let body = serde_json::json!({
+        "errors": [{ "message": err.client_message(), "extensions": { "code": err.code() } }]
+    });
+    (
+        StatusCode::UNAUTHORIZED,
+        [(header::WWW_AUTHENTICATE, "Bearer error=\"invalid_token\"")],
+        Json(body),
+    )
+        .into_response()
+}
+
+async fn graphql(
+    AxumState(state): AxumState<HttpState>,
+    headers: HeaderMap,
+    req: GraphQLRequest,
+) -> Response {
+    let mut req = req.into_inner().data(request_loaders(&state.db));
+    // No header: only introspection answers (every root field asks for a principal).
+    match bearer(&headers).and_then(|t| t.map(|t| state.verifier.verify(t)).transpose()) {
+        Ok(Some(principal)) => req = req.data(principal),
+        Ok(None) => {}
+        Err(e) => return unauthenticated(&e),
+    }
     let mut res = state.schema.execute(req).await;
     // Parse and validation errors come from async-graphql without a code; they are the
     // client's mistakes, so they get BAD_USER_INPUT like every other input error.
@@ -41,7 +89,7 @@ async fn graphql(AxumState(state): AxumState<HttpState>, req: GraphQLRequest) ->
             ext.set("code", "BAD_USER_INPUT");
         }
     }
-    res.into()
+    GraphQLResponse::from(res).into_response()
 }
 
 /// Liveness and database reachability, for load balancers; no authentication.

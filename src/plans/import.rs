@@ -576,9 +576,10 @@ async fn sync_actions<C: ConnectionTrait>(
     }
 
     // Actions the file no longer lists leave the plan as removed, keeping their history.
+    // Actions created through the API (never imported) are not the file's to remove.
     let listed: HashSet<&str> = file.actions.iter().map(|a| a.code.as_str()).collect();
     for (code, old) in &existing {
-        if listed.contains(code.as_str()) || old.state == "removed" {
+        if listed.contains(code.as_str()) || old.state == "removed" || old.imported_json.is_none() {
             continue;
         }
         report.actions_removed += 1;

@@ -1,7 +1,11 @@
 //! Reading plans and their catalogues.
-use entity::{evidence_source, person, plan, source_reference, theme, workstream};
+use entity::{
+    action, action_evidence, evidence_source, person, plan, source_reference, theme, workstream,
+};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    sea_query::{Expr, ExprTrait, Query},
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect,
 };
 
 use crate::error::AppResult;
@@ -18,12 +22,15 @@ pub async fn by_id<C: ConnectionTrait>(db: &C, id: i32) -> AppResult<Option<plan
 }
 
 /// A page of plans by slug, plus whether more follow.
+/// `visible` is the principal's plan scope.
 pub async fn page<C: ConnectionTrait>(
     db: &C,
+    visible: Condition,
     offset: u64,
     limit: u64,
 ) -> AppResult<(Vec<plan::Model>, bool)> {
     let mut rows = plan::Entity::find()
+        .filter(visible)
         .order_by_asc(plan::Column::Slug)
         .offset(offset)
         .limit(limit + 1)
@@ -34,8 +41,8 @@ pub async fn page<C: ConnectionTrait>(
     Ok((rows, more))
 }
 
-pub async fn count<C: ConnectionTrait>(db: &C) -> AppResult<u64> {
-    Ok(plan::Entity::find().count(db).await?)
+pub async fn count<C: ConnectionTrait>(db: &C, visible: Condition) -> AppResult<u64> {
+    Ok(plan::Entity::find().filter(visible).count(db).await?)
 }
 
 pub async fn themes<C: ConnectionTrait>(db: &C, plan_id: i32) -> AppResult<Vec<theme::Model>> {
@@ -76,13 +83,34 @@ pub async fn references<C: ConnectionTrait>(
         .await?)
 }
 
+/// Evidence sources cited by the plan's actions that `visible` admits (every source of the
+/// plan when it admits every action), so a partner cannot infer actions it cannot see.
 pub async fn evidence_sources<C: ConnectionTrait>(
     db: &C,
     plan_id: i32,
+    visible: Option<Condition>,
 ) -> AppResult<Vec<evidence_source::Model>> {
-    Ok(evidence_source::Entity::find()
-        .filter(evidence_source::Column::PlanId.eq(plan_id))
-        .order_by_asc(evidence_source::Column::Position)
+    let mut q = evidence_source::Entity::find().filter(evidence_source::Column::PlanId.eq(plan_id));
+    if let Some(visible) = visible {
+        q = q.filter(
+            evidence_source::Column::Id.in_subquery(
+                Query::select()
+                    .column((
+                        action_evidence::Entity,
+                        action_evidence::Column::EvidenceSourceId,
+                    ))
+                    .from(action_evidence::Entity)
+                    .inner_join(
+                        action::Entity,
+                        Expr::col((action::Entity, action::Column::Id))
+                            .equals((action_evidence::Entity, action_evidence::Column::ActionId)),
+                    )
+                    .cond_where(visible)
+                    .to_owned(),
+            ),
+        );
+    }
+    Ok(q.order_by_asc(evidence_source::Column::Position)
         .all(db)
         .await?)
 }

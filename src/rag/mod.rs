@@ -2,6 +2,12 @@
 //!
 //! The current status lives on the action row (denormalised on each write) so reads and counts
 //! never scan the history; the history answers "what changed, when, by whom and why".
+mod record;
+
+pub use record::{
+    check_rules, latest_effective_date, record, NewRagUpdate, Recorded, API_SOURCE, MAX_NOTE_LEN,
+};
+
 use std::collections::HashMap;
 
 use entity::{rag_level, rag_update};

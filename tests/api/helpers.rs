@@ -4,6 +4,7 @@ use std::net::SocketAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
+use plan_api::auth::{AuthSettings, KeySource, Role, TokenRequest};
 use plan_api::config::Limits;
 use plan_api::startup::App;
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
@@ -135,6 +136,39 @@ impl Drop for TestDb {
     }
 }
 
+/// The HS256 secret test servers verify with.
+pub const TEST_SECRET: &str = "plan-api-test-secret-0123456789abcdef-0123456789";
+
+pub fn test_auth() -> AuthSettings {
+    AuthSettings {
+        key: KeySource::Secret(TEST_SECRET.into()),
+        issuer: "plan-api".into(),
+        audience: "plan-api".into(),
+    }
+}
+
+/// A valid token for the test servers: `role` with the given scope claims (plans: all).
+pub fn token(role: Role, leads: &[&str], workstreams: &[&str]) -> String {
+    token_with(role, leads, workstreams, &[])
+}
+
+pub fn token_with(role: Role, leads: &[&str], workstreams: &[&str], plans: &[&str]) -> String {
+    let strings = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    test_auth()
+        .issuer()
+        .expect("issuer")
+        .issue(&TokenRequest {
+            sub: format!("test-{}", role.as_str()),
+            role,
+            name: Some(format!("Test {}", role.as_str())),
+            leads: strings(leads),
+            workstreams: strings(workstreams),
+            plans: strings(plans),
+            ttl: std::time::Duration::from_secs(600),
+        })
+        .expect("issue token")
+}
+
 /// A running server over a prepared database (migrated, Herefordshire plan loaded).
 pub struct TestApp {
     pub addr: SocketAddr,
@@ -143,6 +177,8 @@ pub struct TestApp {
     pub statements: Arc<AtomicUsize>,
     /// A second connection for arranging and checking state directly.
     pub db: DatabaseConnection,
+    /// What `graphql` and `data` send: an admin token.
+    pub admin_token: String,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     // Last: dropped after the server and connections are gone.
     _database: TestDb,
@@ -154,6 +190,10 @@ impl TestApp {
     }
 
     pub async fn spawn_with(engine: Engine, limits: Limits) -> Self {
+        Self::spawn_full(engine, limits, test_auth()).await
+    }
+
+    pub async fn spawn_full(engine: Engine, limits: Limits, auth: AuthSettings) -> Self {
         let database = TestDb::new(engine).await;
         let mut server_db = plan_api::db::connect(&database.url).await.expect("connect");
         plan_api::db::prepare(&server_db)
@@ -168,9 +208,15 @@ impl TestApp {
             counter.fetch_add(1, Ordering::SeqCst);
         });
         let db = plan_api::db::connect(&database.url).await.expect("connect");
-        let app = App::build(server_db, "127.0.0.1:0".parse().expect("addr"), limits)
-            .await
-            .expect("bind");
+        let verifier = Arc::new(auth.verifier().expect("verifier"));
+        let app = App::build(
+            server_db,
+            "127.0.0.1:0".parse().expect("addr"),
+            limits,
+            verifier,
+        )
+        .await
+        .expect("bind");
         let addr = app.local_addr().expect("addr");
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         tokio::spawn(app.run_until(async move {
@@ -181,6 +227,7 @@ impl TestApp {
             client: reqwest::Client::new(),
             statements,
             db,
+            admin_token: token(Role::Admin, &[], &[]),
             shutdown: Some(tx),
             _database: database,
         }
@@ -190,16 +237,42 @@ impl TestApp {
         format!("http://{}{path}", self.addr)
     }
 
-    /// POSTs a GraphQL request; returns the whole response body.
+    /// POSTs a GraphQL request as admin; returns the whole response body.
     pub async fn graphql(&self, query: &str, variables: Value) -> Value {
-        let res = self
+        self.graphql_as(&self.admin_token, query, variables).await
+    }
+
+    /// POSTs a GraphQL request with a bearer token; returns the whole response body.
+    pub async fn graphql_as(&self, token: &str, query: &str, variables: Value) -> Value {
+        self.graphql_with(Some(&format!("Bearer {token}")), query, variables)
+            .await
+            .1
+    }
+
+    /// POSTs with the given `Authorization` header (or none); returns status and body.
+    pub async fn graphql_with(
+        &self,
+        authorization: Option<&str>,
+        query: &str,
+        variables: Value,
+    ) -> (u16, Value) {
+        let mut req = self
             .client
             .post(self.url("/graphql"))
-            .json(&json!({ "query": query, "variables": variables }))
-            .send()
-            .await
-            .expect("request");
-        res.json().await.expect("json body")
+            .json(&json!({ "query": query, "variables": variables }));
+        if let Some(a) = authorization {
+            req = req.header("authorization", a);
+        }
+        let res = req.send().await.expect("request");
+        let status = res.status().as_u16();
+        (status, res.json().await.expect("json body"))
+    }
+
+    /// Like `data`, as the holder of `token`.
+    pub async fn data_as(&self, token: &str, query: &str, variables: Value) -> Value {
+        let body = self.graphql_as(token, query, variables).await;
+        assert!(body.get("errors").is_none(), "unexpected errors: {body:#}");
+        body["data"].clone()
     }
 
     /// Like `graphql`, but fails the test on any error and returns `data`.

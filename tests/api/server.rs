@@ -22,6 +22,7 @@ async fn health_graphiql_and_get_queries_work() {
     let res = app
         .client
         .get(app.url("/graphql"))
+        .bearer_auth(&app.admin_token)
         .query(&[(
             "query",
             "{ plan(slug: \"herefordshire-2012\") { slug version } }",

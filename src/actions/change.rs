@@ -1,0 +1,99 @@
+//! The shape every change to one action shares: begin (or replay), lock and authorise the
+//! action, check `expectedVersion`, apply, bump the version, audit, commit.
+use entity::action;
+use sea_orm::{ActiveModelTrait, ConnectionTrait, EntityTrait, IntoActiveModel, Set};
+use serde::{Deserialize, Serialize};
+
+use super::access::{check_version, for_change};
+use crate::audit::{Begun, Change, Subject, Writer};
+use crate::auth::{Operation, Principal};
+use crate::error::{AppError, AppResult};
+
+/// What a change did to its action.
+pub struct Effect {
+    /// The action's new column values (version and `updated_at` are set by `change_action`).
+    pub action: action::ActiveModel,
+    /// The id of a row the change appended (history, extension, move, evidence), if any.
+    pub appended: Option<i32>,
+    pub before: serde_json::Value,
+    pub after: serde_json::Value,
+}
+
+impl Effect {
+    /// An effect that leaves the action's columns as they are (besides its version).
+    pub fn unchanged(current: &action::Model) -> action::ActiveModel {
+        current.clone().into_active_model()
+    }
+}
+
+/// The action after a change, and the id of what it appended.
+#[derive(Debug, Clone)]
+pub struct Changed {
+    pub action: action::Model,
+    pub appended: Option<i32>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct ChangedIds {
+    action: i32,
+    appended: Option<i32>,
+}
+
+/// Runs `apply` as one audited, idempotent, version-checked change of action `action_id`.
+#[allow(clippy::too_many_arguments)]
+pub async fn change_action<I: Serialize>(
+    w: &Writer,
+    who: &Principal,
+    op: Operation,
+    key: Option<&str>,
+    input: &I,
+    action_id: i32,
+    expected_version: Option<i32>,
+    apply: impl AsyncFnOnce(&Change, &action::Model) -> AppResult<Effect>,
+) -> AppResult<Changed> {
+    let ch = match w.begin(who, op, key, input).await? {
+        Begun::Fresh(ch) => ch,
+        Begun::Replay(ids) => return reload(w.db(), ids).await,
+    };
+    let current = for_change(&ch, op, action_id).await?;
+    check_version(&current, expected_version)?;
+    let effect = apply(&ch, &current).await?;
+    let mut next = effect.action;
+    next.version = Set(current.version + 1);
+    next.updated_at = Set(ch.now());
+    let action = next.update(ch.txn()).await?;
+    ch.record(
+        Subject {
+            kind: "Action",
+            id: action.id,
+            plan_id: Some(action.plan_id),
+        },
+        Some(effect.before),
+        Some(effect.after),
+    )
+    .await?;
+    ch.commit(&ChangedIds {
+        action: action.id,
+        appended: effect.appended,
+    })
+    .await?;
+    Ok(Changed {
+        action,
+        appended: effect.appended,
+    })
+}
+
+/// An idempotent retry's answer: the action as it is now, and what the first request appended.
+async fn reload<C: ConnectionTrait>(db: &C, ids: serde_json::Value) -> AppResult<Changed> {
+    let ids: ChangedIds = serde_json::from_value(ids)?;
+    let action = action::Entity::find_by_id(ids.action)
+        .one(db)
+        .await?
+        .ok_or_else(|| {
+            AppError::not_found("the action of this idempotency key no longer exists")
+        })?;
+    Ok(Changed {
+        action,
+        appended: ids.appended,
+    })
+}

@@ -1,0 +1,191 @@
+//! The audit trail, and the one way the API writes: a `Change`.
+//!
+//! Every mutation begins a `Change`, does its work on the change's transaction, records one
+//! audit event per object it changed, and commits. Because the audit rows are written in the
+//! same transaction as the change, there is no change without its event and no event without
+//! its change. A `Change` also serialises writers and answers retries (idempotency keys).
+mod idempotency;
+mod log;
+
+pub use log::{count, page, AuditFilter};
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use entity::audit_event;
+use sea_orm::{
+    ActiveModelTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, Set,
+    Statement, TransactionTrait,
+};
+use serde::Serialize;
+use tokio::sync::{Mutex, OwnedMutexGuard};
+
+use crate::auth::{Operation, Principal};
+use crate::error::AppResult;
+
+/// Writes to the database. Cheap to clone; one per server.
+#[derive(Clone)]
+pub struct Writer {
+    db: DatabaseConnection,
+    /// SQLite allows one writer at a time; queueing our own writers here (in order) instead of
+    /// letting them race for the file lock avoids busy-waiting. PostgreSQL uses row locks.
+    sqlite_writes: Arc<Mutex<()>>,
+}
+
+impl Writer {
+    pub fn new(db: DatabaseConnection) -> Self {
+        Self {
+            db,
+            sqlite_writes: Arc::new(Mutex::new(())),
+        }
+    }
+
+    pub fn db(&self) -> &DatabaseConnection {
+        &self.db
+    }
+
+    /// Starts a change by `who`. With an idempotency key that was used before, returns the
+    /// first request's result instead (or BAD_USER_INPUT when the input differs).
+    pub async fn begin(
+        &self,
+        who: &Principal,
+        op: Operation,
+        key: Option<&str>,
+        input: &impl Serialize,
+    ) -> AppResult<Begun> {
+        let key = idempotency::check_key(who, key)?;
+        let request = serde_json::to_string(&(op.name(), input))?;
+        let backend = self.db.get_database_backend();
+        let guard = match backend {
+            DbBackend::Sqlite => Some(self.sqlite_writes.clone().lock_owned().await),
+            _ => None,
+        };
+        let txn = self.db.begin().await?;
+        if backend == DbBackend::Sqlite {
+            // Take SQLite's write lock now, not at the first write: a transaction that read
+            // first and then upgrades can deadlock with another process (e.g. `plan-api import`).
+            txn.execute_unprepared("UPDATE plan SET id = id WHERE 1 = 0")
+                .await?;
+        }
+        if let Some(key) = &key {
+            if let Some(result) = idempotency::replay(&txn, who, key, &request).await? {
+                return Ok(Begun::Replay(result));
+            }
+        }
+        Ok(Begun::Fresh(Change {
+            txn,
+            _guard: guard,
+            actor: who.clone(),
+            op,
+            key,
+            request,
+            now: Utc::now(),
+        }))
+    }
+}
+
+/// A change that has begun, or the stored result of an earlier identical request.
+// Short-lived and moved once; boxing the change would only add an allocation per write.
+#[allow(clippy::large_enum_variant)]
+pub enum Begun {
+    Fresh(Change),
+    Replay(serde_json::Value),
+}
+
+/// One transaction of one mutation; dropped without `commit`, it rolls back.
+pub struct Change {
+    txn: DatabaseTransaction,
+    _guard: Option<OwnedMutexGuard<()>>,
+    actor: Principal,
+    op: Operation,
+    key: Option<String>,
+    request: String,
+    now: DateTime<Utc>,
+}
+
+/// An audited object: its kind, id and plan.
+pub struct Subject {
+    pub kind: &'static str,
+    pub id: i32,
+    pub plan_id: Option<i32>,
+}
+
+impl Change {
+    pub fn txn(&self) -> &DatabaseTransaction {
+        &self.txn
+    }
+
+    pub fn actor(&self) -> &Principal {
+        &self.actor
+    }
+
+    /// The time every row of this change is stamped with.
+    pub fn now(&self) -> DateTime<Utc> {
+        self.now
+    }
+
+    /// Appends the audit event for one changed object.
+    pub async fn record(
+        &self,
+        subject: Subject,
+        before: Option<serde_json::Value>,
+        after: Option<serde_json::Value>,
+    ) -> AppResult<()> {
+        audit_event::ActiveModel {
+            plan_id: Set(subject.plan_id),
+            occurred_at: Set(self.now),
+            actor_sub: Set(self.actor.sub.clone()),
+            actor_role: Set(self.actor.role.as_str().to_string()),
+            actor_name: Set(self.actor.name.clone()),
+            operation: Set(self.op.name().to_string()),
+            object_type: Set(subject.kind.to_string()),
+            object_id: Set(subject.id),
+            before: Set(before.map(|v| v.to_string())),
+            after: Set(after.map(|v| v.to_string())),
+            idempotency_key: Set(self.key.clone()),
+            ..Default::default()
+        }
+        .insert(&self.txn)
+        .await?;
+        Ok(())
+    }
+
+    /// Stores the result under the idempotency key (if any) and commits.
+    pub async fn commit(self, result: &impl Serialize) -> AppResult<()> {
+        if let Some(key) = &self.key {
+            idempotency::remember(
+                &self.txn,
+                &self.actor,
+                key,
+                self.op,
+                &self.request,
+                &serde_json::to_value(result)?,
+                self.now,
+            )
+            .await?;
+        }
+        self.txn.commit().await?;
+        Ok(())
+    }
+}
+
+/// Runs a raw statement with backend-specific placeholders (`$1` vs `?`).
+pub(crate) fn statement(backend: DbBackend, sql: &str, values: Vec<sea_orm::Value>) -> Statement {
+    let sql = match backend {
+        DbBackend::Postgres => {
+            let mut out = String::with_capacity(sql.len());
+            let mut n = 0;
+            for ch in sql.chars() {
+                if ch == '?' {
+                    n += 1;
+                    out.push_str(&format!("${n}"));
+                } else {
+                    out.push(ch);
+                }
+            }
+            out
+        }
+        _ => sql.to_string(),
+    };
+    Statement::from_sql_and_values(backend, sql, values)
+}

@@ -1,0 +1,91 @@
+//! What each role may change. One table, read by every write path (GraphQL, CLI, tests).
+//!
+//! Reading is governed by `Principal::visible_actions`; writing first requires the action to be
+//! visible (else NOT_FOUND: a partner must not learn that an action exists), then the role to
+//! hold the operation (else FORBIDDEN), then the action to sit in the role's write scope.
+use super::principal::{Principal, Role};
+use sea_orm::Condition;
+
+/// Every kind of change the API makes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Operation {
+    RecordRagUpdate,
+    AddEvidence,
+    /// Changing only an action's milestones ("by when").
+    EditMilestones,
+    ExtendDeadline,
+    /// Changing anything else of an action (objective, outcomes, leads, theme, ...).
+    EditAction,
+    CreateAction,
+    MoveAction,
+    RetireAction,
+    ReinstateAction,
+    LinkActions,
+    UnlinkActions,
+    ReadAuditLog,
+}
+
+impl Operation {
+    /// The name the audit trail records (the GraphQL mutation's name).
+    pub fn name(self) -> &'static str {
+        match self {
+            Operation::RecordRagUpdate => "recordRagUpdate",
+            Operation::AddEvidence => "addEvidence",
+            Operation::EditMilestones | Operation::EditAction => "updateAction",
+            Operation::ExtendDeadline => "extendDeadline",
+            Operation::CreateAction => "createAction",
+            Operation::MoveAction => "moveAction",
+            Operation::RetireAction => "retireAction",
+            Operation::ReinstateAction => "reinstateAction",
+            Operation::LinkActions => "linkActions",
+            Operation::UnlinkActions => "unlinkActions",
+            Operation::ReadAuditLog => "auditLog",
+        }
+    }
+}
+
+/// Which actions a role may apply an operation to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reach {
+    Nowhere,
+    /// Actions one of its `leads` leads, or in one of its `workstreams`.
+    LeadsOrWorkstreams,
+    /// Actions in one of its `workstreams`.
+    Workstreams,
+    /// Every action it can see.
+    Everywhere,
+}
+
+/// The role × operation table.
+pub fn reach(role: Role, op: Operation) -> Reach {
+    use Operation as O;
+    match (role, op) {
+        (Role::Admin, _) => Reach::Everywhere,
+        (Role::Viewer, _) => Reach::Nowhere,
+        (
+            Role::Lead,
+            O::RecordRagUpdate | O::AddEvidence | O::EditMilestones | O::ExtendDeadline,
+        ) => Reach::LeadsOrWorkstreams,
+        (Role::Integration, O::RecordRagUpdate | O::AddEvidence) => Reach::Workstreams,
+        // A partner sees only its own actions, so "everywhere it can see" is its scope.
+        (Role::Partner, O::AddEvidence) => Reach::Everywhere,
+        _ => Reach::Nowhere,
+    }
+}
+
+impl Principal {
+    /// The actions this principal may apply `op` to (`None`: no action at all).
+    pub fn write_scope(&self, op: Operation) -> Option<Condition> {
+        match reach(self.role, op) {
+            Reach::Nowhere => None,
+            Reach::Everywhere => Some(Condition::all()),
+            Reach::LeadsOrWorkstreams => Some(self.leads_or_workstreams()),
+            Reach::Workstreams => Some(self.in_workstreams()),
+        }
+    }
+
+    /// Whether every write must carry an idempotency key (service accounts retry).
+    pub fn must_send_idempotency_key(&self) -> bool {
+        self.role == Role::Integration
+    }
+}

@@ -1,0 +1,570 @@
+//! Mutations, Relay-style: one `input` object each, a payload with the changed objects.
+//! Each resolver decodes ids, calls one service function and wraps what it returns; the
+//! rules (who, when, what is valid) live in `actions`, `rag` and `auth`.
+use async_graphql::{Context, InputObject, Object, Result, SimpleObject, ID};
+use entity::{evidence_record, rag_update, timescale_extension, workstream_move};
+use sea_orm::{DatabaseConnection, EntityTrait};
+
+use super::action::{
+    Action, EvidenceRecord, RagStatusGql, RagUpdate, TimescaleExtension, WorkstreamMove,
+};
+use super::plan::state;
+use super::principal;
+use super::relay::{decode_id_of, Kind};
+use super::scalars::Date;
+use crate::actions::{self, ActionEdit, Changed, NewMilestone};
+use crate::auth::Principal;
+use crate::error::{AppError, AppResult};
+use crate::rag;
+
+/// Most updates one `recordRagUpdates` call takes.
+pub const MAX_BATCH: usize = 500;
+
+pub struct MutationRoot;
+
+/// Loads a row a change appended, by id.
+async fn appended<E: EntityTrait>(db: &DatabaseConnection, changed: &Changed) -> AppResult<E::Model>
+where
+    <E::PrimaryKey as sea_orm::PrimaryKeyTrait>::ValueType: From<i32>,
+{
+    let id = changed
+        .appended
+        .ok_or_else(|| AppError::Internal("BUG: change without its appended row".into()))?;
+    E::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or_else(|| AppError::Internal("BUG: appended row missing".into()))
+}
+
+fn action(db: &DatabaseConnection, who: &Principal, changed: Changed) -> Action {
+    Action::single(db, who, changed.action)
+}
+
+/// A status change for one action.
+#[derive(InputObject, Clone)]
+pub struct RecordRagUpdateInput {
+    pub action_id: ID,
+    pub status: RagStatusGql,
+    /// Required when the action becomes RED or leaves BLUE.
+    pub note: Option<String>,
+    /// When the status took effect (default today); may be back-dated, never in the future.
+    pub effective_date: Option<Date>,
+    /// The action's `version` you read; a stale one is VERSION_CONFLICT.
+    pub expected_version: Option<i32>,
+    /// Makes retries safe: the same key and input returns the first result.
+    pub idempotency_key: Option<String>,
+}
+
+#[derive(SimpleObject)]
+pub struct RecordRagUpdatePayload {
+    action: Action,
+    rag_update: RagUpdate,
+}
+
+/// Many status changes in one call; each is its own transaction.
+#[derive(InputObject)]
+pub struct RecordRagUpdatesInput {
+    pub updates: Vec<RecordRagUpdateInput>,
+}
+
+/// Why one item of a batch failed, with the same codes as top-level errors.
+#[derive(SimpleObject)]
+pub struct UserError {
+    code: String,
+    message: String,
+}
+
+impl From<AppError> for UserError {
+    fn from(e: AppError) -> Self {
+        Self {
+            code: e.code().to_string(),
+            message: e.client_message(),
+        }
+    }
+}
+
+/// The outcome of one item of `recordRagUpdates`: its result or its error.
+#[derive(SimpleObject)]
+pub struct RagUpdateResult {
+    /// The item's position in `updates`.
+    index: i32,
+    action_id: ID,
+    action: Option<Action>,
+    rag_update: Option<RagUpdate>,
+    error: Option<UserError>,
+}
+
+#[derive(SimpleObject)]
+pub struct RecordRagUpdatesPayload {
+    results: Vec<RagUpdateResult>,
+    succeeded: i32,
+    failed: i32,
+}
+
+#[derive(InputObject)]
+pub struct MilestoneInput {
+    pub label: String,
+    pub due: Option<Date>,
+}
+
+fn milestones(ms: Option<Vec<MilestoneInput>>) -> Option<Vec<NewMilestone>> {
+    ms.map(|v| {
+        v.into_iter()
+            .map(|m| NewMilestone {
+                label: m.label,
+                due: m.due.map(|d| d.0),
+            })
+            .collect()
+    })
+}
+
+/// Fields to change; omitted fields stay as they are. Lead tokens may change only
+/// `byWhen` and `milestones`.
+#[derive(InputObject)]
+pub struct UpdateActionInput {
+    pub action_id: ID,
+    pub objective: Option<String>,
+    pub objective_items: Option<Vec<String>>,
+    pub outcomes: Option<Vec<String>>,
+    /// Theme number.
+    pub theme: Option<i32>,
+    /// Person codes, in order.
+    pub leads: Option<Vec<String>>,
+    /// Reference codes (`AA1`).
+    pub references: Option<Vec<String>>,
+    /// Ofsted descriptor codes (`QP3.7`) or areas.
+    pub descriptors: Option<Vec<String>>,
+    pub by_when: Option<String>,
+    pub milestones: Option<Vec<MilestoneInput>>,
+    pub expected_version: Option<i32>,
+    pub idempotency_key: Option<String>,
+}
+
+#[derive(SimpleObject)]
+pub struct ActionPayload {
+    action: Action,
+}
+
+#[derive(InputObject)]
+pub struct CreateActionInput {
+    pub plan_id: ID,
+    /// Unique in the plan, e.g. `3.49`.
+    pub code: String,
+    /// Theme number.
+    pub theme: i32,
+    /// Work-stream name.
+    pub workstream: String,
+    pub objective: String,
+    #[graphql(default)]
+    pub objective_items: Vec<String>,
+    #[graphql(default)]
+    pub outcomes: Vec<String>,
+    #[graphql(default)]
+    pub leads: Vec<String>,
+    #[graphql(default)]
+    pub references: Vec<String>,
+    #[graphql(default)]
+    pub descriptors: Vec<String>,
+    /// As it should read; defaults to the milestones' labels.
+    pub by_when: Option<String>,
+    #[graphql(default)]
+    pub milestones: Vec<MilestoneInput>,
+    /// First RAG status (default GREY, not started).
+    pub status: Option<RagStatusGql>,
+    pub note: Option<String>,
+    pub idempotency_key: Option<String>,
+}
+
+#[derive(SimpleObject)]
+pub struct CreateActionPayload {
+    action: Action,
+    rag_update: RagUpdate,
+}
+
+#[derive(InputObject)]
+pub struct MoveActionInput {
+    pub action_id: ID,
+    /// The work stream to move to.
+    pub workstream: String,
+    pub reason: Option<String>,
+    pub expected_version: Option<i32>,
+    pub idempotency_key: Option<String>,
+}
+
+#[derive(SimpleObject)]
+pub struct MoveActionPayload {
+    action: Action,
+    #[graphql(name = "move")]
+    moved: WorkstreamMove,
+}
+
+#[derive(InputObject)]
+pub struct ExtendDeadlineInput {
+    pub action_id: ID,
+    /// Must be later than the current due date.
+    pub new_due_date: Date,
+    pub reason: String,
+    /// When the extension was agreed (default today).
+    pub agreed_on: Option<Date>,
+    pub expected_version: Option<i32>,
+    pub idempotency_key: Option<String>,
+}
+
+#[derive(SimpleObject)]
+pub struct ExtendDeadlinePayload {
+    action: Action,
+    extension: TimescaleExtension,
+}
+
+/// Retire (remove from the plan) or reinstate an action.
+#[derive(InputObject)]
+pub struct ActionLifecycleInput {
+    pub action_id: ID,
+    pub reason: String,
+    pub expected_version: Option<i32>,
+    pub idempotency_key: Option<String>,
+}
+
+#[derive(InputObject)]
+pub struct LinkActionsInput {
+    /// The action that links (its `version` is the one checked and bumped).
+    pub from_id: ID,
+    pub to_id: ID,
+    pub expected_version: Option<i32>,
+    pub idempotency_key: Option<String>,
+}
+
+#[derive(SimpleObject)]
+pub struct LinkActionsPayload {
+    from: Action,
+    to: Action,
+}
+
+#[derive(InputObject)]
+pub struct AddEvidenceInput {
+    pub action_id: ID,
+    /// What the evidence is.
+    pub what: String,
+    /// Where it comes from.
+    pub source: Option<String>,
+    /// A document reference or URL.
+    pub reference: Option<String>,
+    /// The date of the evidence (not in the future).
+    pub date: Option<Date>,
+    pub expected_version: Option<i32>,
+    pub idempotency_key: Option<String>,
+}
+
+#[derive(SimpleObject)]
+pub struct AddEvidencePayload {
+    action: Action,
+    evidence: EvidenceRecord,
+}
+
+async fn record_one(
+    ctx: &Context<'_>,
+    who: &Principal,
+    input: RecordRagUpdateInput,
+) -> AppResult<RecordRagUpdatePayload> {
+    let st = state(ctx).map_err(|_| AppError::Internal("BUG: no state".into()))?;
+    let update = rag::NewRagUpdate {
+        action_id: decode_id_of(Kind::Action, &input.action_id)?,
+        status: input.status.into(),
+        note: input.note,
+        effective_date: input.effective_date.map(|d| d.0),
+        expected_version: input.expected_version,
+    };
+    let recorded = rag::record(&st.writer, who, update, input.idempotency_key.as_deref()).await?;
+    Ok(RecordRagUpdatePayload {
+        action: Action::single(&st.db, who, recorded.action),
+        rag_update: RagUpdate(recorded.update),
+    })
+}
+
+#[Object]
+impl MutationRoot {
+    /// Records a RAG status change (appends to the history; the action's current status is
+    /// the latest by effective date).
+    async fn record_rag_update(
+        &self,
+        ctx: &Context<'_>,
+        input: RecordRagUpdateInput,
+    ) -> Result<RecordRagUpdatePayload> {
+        let who = principal(ctx)?;
+        Ok(record_one(ctx, who, input).await?)
+    }
+
+    /// Records many status changes, each on its own: one bad item does not block the others.
+    async fn record_rag_updates(
+        &self,
+        ctx: &Context<'_>,
+        input: RecordRagUpdatesInput,
+    ) -> Result<RecordRagUpdatesPayload> {
+        let who = principal(ctx)?;
+        if input.updates.len() > MAX_BATCH {
+            return Err(AppError::bad_input(format!(
+                "{} updates in one call; the most is {MAX_BATCH}",
+                input.updates.len()
+            ))
+            .into());
+        }
+        let mut results = Vec::with_capacity(input.updates.len());
+        let (mut succeeded, mut failed) = (0, 0);
+        for (index, item) in input.updates.into_iter().enumerate() {
+            let action_id = item.action_id.clone();
+            let result = match record_one(ctx, who, item).await {
+                Ok(p) => {
+                    succeeded += 1;
+                    RagUpdateResult {
+                        index: index as i32,
+                        action_id,
+                        action: Some(p.action),
+                        rag_update: Some(p.rag_update),
+                        error: None,
+                    }
+                }
+                Err(e) => {
+                    failed += 1;
+                    RagUpdateResult {
+                        index: index as i32,
+                        action_id,
+                        action: None,
+                        rag_update: None,
+                        error: Some(e.into()),
+                    }
+                }
+            };
+            results.push(result);
+        }
+        Ok(RecordRagUpdatesPayload {
+            results,
+            succeeded,
+            failed,
+        })
+    }
+
+    /// Changes an action's text, theme, leads, references, descriptors or milestones.
+    async fn update_action(
+        &self,
+        ctx: &Context<'_>,
+        input: UpdateActionInput,
+    ) -> Result<ActionPayload> {
+        let who = principal(ctx)?;
+        let st = state(ctx)?;
+        let edit = ActionEdit {
+            action_id: decode_id_of(Kind::Action, &input.action_id)?,
+            expected_version: input.expected_version,
+            objective: input.objective,
+            objective_items: input.objective_items,
+            outcomes: input.outcomes,
+            theme: input.theme,
+            leads: input.leads,
+            references: input.references,
+            descriptors: input.descriptors,
+            by_when: input.by_when,
+            milestones: milestones(input.milestones),
+        };
+        let changed =
+            actions::update(&st.writer, who, edit, input.idempotency_key.as_deref()).await?;
+        Ok(ActionPayload {
+            action: action(&st.db, who, changed),
+        })
+    }
+
+    /// Adds an action to a plan, after the last action of its theme.
+    async fn create_action(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateActionInput,
+    ) -> Result<CreateActionPayload> {
+        let who = principal(ctx)?;
+        let st = state(ctx)?;
+        let new = actions::NewAction {
+            plan_id: decode_id_of(Kind::Plan, &input.plan_id)?,
+            code: input.code,
+            theme: input.theme,
+            workstream: input.workstream,
+            objective: input.objective,
+            objective_items: input.objective_items,
+            outcomes: input.outcomes,
+            leads: input.leads,
+            references: input.references,
+            descriptors: input.descriptors,
+            by_when: input.by_when,
+            milestones: milestones(Some(input.milestones)).unwrap_or_default(),
+            status: input.status.map(Into::into),
+            note: input.note,
+        };
+        let changed =
+            actions::create(&st.writer, who, new, input.idempotency_key.as_deref()).await?;
+        let first = appended::<rag_update::Entity>(&st.db, &changed).await?;
+        Ok(CreateActionPayload {
+            action: action(&st.db, who, changed),
+            rag_update: RagUpdate(first),
+        })
+    }
+
+    /// Moves an action to another work stream; the move is recorded on the action.
+    async fn move_action(
+        &self,
+        ctx: &Context<'_>,
+        input: MoveActionInput,
+    ) -> Result<MoveActionPayload> {
+        let who = principal(ctx)?;
+        let st = state(ctx)?;
+        let m = actions::Move {
+            action_id: decode_id_of(Kind::Action, &input.action_id)?,
+            workstream: input.workstream,
+            reason: input.reason,
+            expected_version: input.expected_version,
+        };
+        let changed =
+            actions::move_to(&st.writer, who, m, input.idempotency_key.as_deref()).await?;
+        let moved = appended::<workstream_move::Entity>(&st.db, &changed).await?;
+        Ok(MoveActionPayload {
+            action: action(&st.db, who, changed),
+            moved: WorkstreamMove(moved),
+        })
+    }
+
+    /// Sets a later due date, with the reason and when it was agreed; the old date is kept.
+    async fn extend_deadline(
+        &self,
+        ctx: &Context<'_>,
+        input: ExtendDeadlineInput,
+    ) -> Result<ExtendDeadlinePayload> {
+        let who = principal(ctx)?;
+        let st = state(ctx)?;
+        let e = actions::Extension {
+            action_id: decode_id_of(Kind::Action, &input.action_id)?,
+            new_due: input.new_due_date.0,
+            reason: input.reason,
+            agreed_on: input.agreed_on.map(|d| d.0),
+            expected_version: input.expected_version,
+        };
+        let changed = actions::extend(&st.writer, who, e, input.idempotency_key.as_deref()).await?;
+        let ext = appended::<timescale_extension::Entity>(&st.db, &changed).await?;
+        Ok(ExtendDeadlinePayload {
+            action: action(&st.db, who, changed),
+            extension: TimescaleExtension(ext),
+        })
+    }
+
+    /// Removes an action from the plan (it stays readable, state REMOVED, with the reason).
+    async fn retire_action(
+        &self,
+        ctx: &Context<'_>,
+        input: ActionLifecycleInput,
+    ) -> Result<ActionPayload> {
+        self.lifecycle(ctx, input, true).await
+    }
+
+    /// Brings a removed action back into the plan.
+    async fn reinstate_action(
+        &self,
+        ctx: &Context<'_>,
+        input: ActionLifecycleInput,
+    ) -> Result<ActionPayload> {
+        self.lifecycle(ctx, input, false).await
+    }
+
+    /// Links one action to another of the same plan.
+    async fn link_actions(
+        &self,
+        ctx: &Context<'_>,
+        input: LinkActionsInput,
+    ) -> Result<LinkActionsPayload> {
+        self.relink(ctx, input, true).await
+    }
+
+    /// Removes a link between two actions.
+    async fn unlink_actions(
+        &self,
+        ctx: &Context<'_>,
+        input: LinkActionsInput,
+    ) -> Result<LinkActionsPayload> {
+        self.relink(ctx, input, false).await
+    }
+
+    /// Records evidence of progress against an action.
+    async fn add_evidence(
+        &self,
+        ctx: &Context<'_>,
+        input: AddEvidenceInput,
+    ) -> Result<AddEvidencePayload> {
+        let who = principal(ctx)?;
+        let st = state(ctx)?;
+        let e = actions::NewEvidence {
+            action_id: decode_id_of(Kind::Action, &input.action_id)?,
+            what: input.what,
+            source: input.source,
+            reference: input.reference,
+            dated: input.date.map(|d| d.0),
+            expected_version: input.expected_version,
+        };
+        let changed =
+            actions::add_evidence(&st.writer, who, e, input.idempotency_key.as_deref()).await?;
+        let rec = appended::<evidence_record::Entity>(&st.db, &changed).await?;
+        Ok(AddEvidencePayload {
+            action: action(&st.db, who, changed),
+            evidence: EvidenceRecord(rec),
+        })
+    }
+}
+
+impl MutationRoot {
+    async fn lifecycle(
+        &self,
+        ctx: &Context<'_>,
+        input: ActionLifecycleInput,
+        retire: bool,
+    ) -> Result<ActionPayload> {
+        let who = principal(ctx)?;
+        let st = state(ctx)?;
+        let l = actions::Lifecycle {
+            action_id: decode_id_of(Kind::Action, &input.action_id)?,
+            reason: input.reason,
+            expected_version: input.expected_version,
+        };
+        let key = input.idempotency_key.as_deref();
+        let changed = if retire {
+            actions::retire(&st.writer, who, l, key).await?
+        } else {
+            actions::reinstate(&st.writer, who, l, key).await?
+        };
+        Ok(ActionPayload {
+            action: action(&st.db, who, changed),
+        })
+    }
+
+    async fn relink(
+        &self,
+        ctx: &Context<'_>,
+        input: LinkActionsInput,
+        link: bool,
+    ) -> Result<LinkActionsPayload> {
+        let who = principal(ctx)?;
+        let st = state(ctx)?;
+        let l = actions::Link {
+            from_id: decode_id_of(Kind::Action, &input.from_id)?,
+            to_id: decode_id_of(Kind::Action, &input.to_id)?,
+            expected_version: input.expected_version,
+        };
+        let key = input.idempotency_key.as_deref();
+        let changed = if link {
+            actions::link(&st.writer, who, l, key).await?
+        } else {
+            actions::unlink(&st.writer, who, l, key).await?
+        };
+        let to_id = changed
+            .appended
+            .ok_or_else(|| AppError::Internal("BUG: link without its target".into()))?;
+        let to = actions::by_id(&st.db, who.visible_actions(), to_id)
+            .await?
+            .ok_or_else(|| AppError::not_found("no such action"))?;
+        Ok(LinkActionsPayload {
+            from: action(&st.db, who, changed),
+            to: Action::single(&st.db, who, to),
+        })
+    }
+}

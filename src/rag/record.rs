@@ -1,0 +1,172 @@
+//! Recording a RAG status change: the rules of the RAG scale and the append-only history.
+use chrono::{NaiveDate, Utc};
+use entity::{action, rag_update};
+use sea_orm::{ActiveModelTrait, EntityTrait, Set};
+use serde::Serialize;
+use serde_json::json;
+
+use super::RagStatus;
+use crate::actions::{change_action, Effect};
+use crate::audit::Writer;
+use crate::auth::{Operation, Principal};
+use crate::error::{AppError, AppResult};
+
+/// Longest note accepted; a note is a status summary, not a report.
+pub const MAX_NOTE_LEN: usize = 10_000;
+/// How RAG updates made through the API are sourced in the history.
+pub const API_SOURCE: &str = "api";
+
+/// A requested status change. Serialised as the idempotency key's request.
+#[derive(Debug, Clone, Serialize)]
+pub struct NewRagUpdate {
+    pub action_id: i32,
+    pub status: RagStatus,
+    pub note: Option<String>,
+    pub effective_date: Option<NaiveDate>,
+    pub expected_version: Option<i32>,
+}
+
+/// The action after the change and the history row it appended.
+#[derive(Debug, Clone)]
+pub struct Recorded {
+    pub action: action::Model,
+    pub update: rag_update::Model,
+}
+
+/// The latest date a status may take effect on: today in England, which is never more than
+/// an hour ahead of UTC.
+pub fn latest_effective_date() -> NaiveDate {
+    (Utc::now() + chrono::Duration::hours(1)).date_naive()
+}
+
+/// Checks a change against the RAG rules; returns the cleaned note.
+pub fn check_rules(
+    current: &action::Model,
+    status: RagStatus,
+    note: Option<&str>,
+    effective: NaiveDate,
+) -> AppResult<Option<String>> {
+    let note = note.map(str::trim).filter(|n| !n.is_empty());
+    if let Some(n) = note {
+        if n.chars().count() > MAX_NOTE_LEN {
+            return Err(AppError::bad_input(format!(
+                "the note is longer than {MAX_NOTE_LEN} characters"
+            )));
+        }
+    }
+    if current.state == "removed" {
+        return Err(AppError::bad_input(format!(
+            "action {} has been removed from the plan; it takes no RAG updates (reinstate it first)",
+            current.code
+        )));
+    }
+    if effective > latest_effective_date() {
+        return Err(AppError::bad_input(format!(
+            "effectiveDate {effective} is in the future; a status can be back-dated to a review date, not forward-dated"
+        )));
+    }
+    if effective < current.rag_effective_date {
+        return Err(AppError::bad_input(format!(
+            "effectiveDate {effective} is before the current status of {} (effective {}); history is recorded in order",
+            current.code, current.rag_effective_date
+        )));
+    }
+    let from = RagStatus::parse(&current.rag_status);
+    if note.is_none() {
+        if status == RagStatus::Red && from != Some(RagStatus::Red) {
+            return Err(AppError::bad_input(format!(
+                "a note is required when action {} becomes RED: say what went wrong",
+                current.code
+            )));
+        }
+        if from == Some(RagStatus::Blue) && status != RagStatus::Blue {
+            return Err(AppError::bad_input(format!(
+                "a note is required when action {} leaves BLUE (completed): say why it reopened",
+                current.code
+            )));
+        }
+    }
+    Ok(note.map(str::to_string))
+}
+
+/// Records one status change by `who`, with an optional idempotency key.
+pub async fn record(
+    w: &Writer,
+    who: &Principal,
+    input: NewRagUpdate,
+    key: Option<&str>,
+) -> AppResult<Recorded> {
+    let changed = change_action(
+        w,
+        who,
+        Operation::RecordRagUpdate,
+        key,
+        &input,
+        input.action_id,
+        input.expected_version,
+        async |ch, current| {
+            let effective = input
+                .effective_date
+                .unwrap_or_else(|| ch.now().date_naive());
+            let note = check_rules(current, input.status, input.note.as_deref(), effective)?;
+            let update = rag_update::ActiveModel {
+                action_id: Set(current.id),
+                status: Set(input.status.as_str().to_string()),
+                previous_status: Set(Some(current.rag_status.clone())),
+                note: Set(note.clone()),
+                effective_date: Set(effective),
+                recorded_at: Set(ch.now()),
+                author: Set(ch.actor().display().to_string()),
+                source: Set(API_SOURCE.to_string()),
+                ..Default::default()
+            }
+            .insert(ch.txn())
+            .await?;
+            let mut next = Effect::unchanged(current);
+            next.rag_status = Set(update.status.clone());
+            next.rag_note = Set(note.clone());
+            next.rag_effective_date = Set(effective);
+            next.rag_recorded_at = Set(ch.now());
+            Ok(Effect {
+                action: next,
+                appended: Some(update.id),
+                before: rag_snapshot(
+                    current.version,
+                    &current.rag_status,
+                    current.rag_note.as_deref(),
+                    current.rag_effective_date,
+                ),
+                after: rag_snapshot(
+                    current.version + 1,
+                    &update.status,
+                    note.as_deref(),
+                    effective,
+                ),
+            })
+        },
+    )
+    .await?;
+    let id = changed
+        .appended
+        .ok_or_else(|| AppError::Internal("BUG: RAG change without its history row".into()))?;
+    let update = rag_update::Entity::find_by_id(id)
+        .one(w.db())
+        .await?
+        .ok_or_else(|| AppError::Internal("BUG: recorded RAG update missing".into()))?;
+    Ok(Recorded {
+        action: changed.action,
+        update,
+    })
+}
+
+fn rag_snapshot(
+    version: i32,
+    status: &str,
+    note: Option<&str>,
+    effective: NaiveDate,
+) -> serde_json::Value {
+    json!({
+        "version": version,
+        "rag": { "status": status, "note": note, "effectiveDate": effective },
+    })
+}
