@@ -38,7 +38,8 @@ pub async fn replay<C: ConnectionTrait>(
         txn.execute_raw(super::statement(
             DbBackend::Postgres,
             "SELECT pg_advisory_xact_lock(hashtextextended(?, 0))",
-            vec![format!("{}\u{0}{}", who.sub, key).into()],
+            // The sub is length-prefixed so that no (sub, key) pair can collide with another.
+            vec![format!("{}:{}:{}", who.sub.len(), who.sub, key).into()],
         ))
         .await?;
     }

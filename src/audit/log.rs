@@ -1,9 +1,9 @@
 //! Reading the audit trail (`auditLog`, admins only): newest first, filtered.
 use chrono::{DateTime, Utc};
-use entity::audit_event;
+use entity::{audit_event, plan};
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect,
+    sea_query::Query, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect,
 };
 
 use crate::auth::{Operation, Principal, Reach};
@@ -47,6 +47,22 @@ impl AuditFilter {
     }
 }
 
+/// Events of the plans the token reaches (all, for an unrestricted admin).
+fn reach(who: &Principal) -> Condition {
+    match who.plan_slugs() {
+        None => Condition::all(),
+        Some(slugs) => Condition::all().add(
+            audit_event::Column::PlanId.in_subquery(
+                Query::select()
+                    .column(plan::Column::Id)
+                    .from(plan::Entity)
+                    .and_where(plan::Column::Slug.is_in(slugs.iter().cloned()))
+                    .to_owned(),
+            ),
+        ),
+    }
+}
+
 fn authorise(who: &Principal) -> AppResult<()> {
     match crate::auth::reach(who.role, Operation::ReadAuditLog) {
         Reach::Everywhere => Ok(()),
@@ -67,6 +83,7 @@ pub async fn page<C: ConnectionTrait>(
     authorise(who)?;
     let mut rows = audit_event::Entity::find()
         .filter(filter.condition())
+        .filter(reach(who))
         .order_by_desc(audit_event::Column::Id)
         .offset(offset)
         .limit(limit + 1)
@@ -85,6 +102,7 @@ pub async fn count<C: ConnectionTrait>(
     authorise(who)?;
     Ok(audit_event::Entity::find()
         .filter(filter.condition())
+        .filter(reach(who))
         .count(db)
         .await?)
 }

@@ -104,6 +104,11 @@ impl Principal {
             .is_none_or(|p| p.iter().any(|s| s == slug))
     }
 
+    /// The plan slugs it is limited to (`None`: every plan).
+    pub fn plan_slugs(&self) -> Option<&[String]> {
+        self.plans.as_deref()
+    }
+
     /// Condition on `plan` rows: the plans this token reaches.
     pub fn plan_condition(&self) -> Condition {
         match &self.plans {

@@ -194,6 +194,11 @@ impl TestApp {
     }
 
     pub async fn spawn_full(engine: Engine, limits: Limits, auth: AuthSettings) -> Self {
+        // Server logs (internal errors above all) show in a failing test's output.
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter("plan_api=warn")
+            .with_test_writer()
+            .try_init();
         let database = TestDb::new(engine).await;
         let mut server_db = plan_api::db::connect(&database.url).await.expect("connect");
         plan_api::db::prepare(&server_db)

@@ -4,9 +4,12 @@
 #[macro_use]
 mod helpers;
 
+mod auth;
+mod concurrency;
 mod filters;
 mod import;
 mod plan_fidelity;
+mod roles;
 mod schema;
 mod server;
 mod statements;
