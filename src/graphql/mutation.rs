@@ -281,7 +281,7 @@ async fn record_one(
     })
 }
 
-#[Object]
+#[Object(name = "Mutation")]
 impl MutationRoot {
     /// Records a RAG status change (appends to the history; the action's current status is
     /// the latest by effective date).

@@ -11,5 +11,6 @@ mod import;
 mod plan_fidelity;
 mod roles;
 mod schema;
+mod scoping;
 mod server;
 mod statements;

@@ -6,7 +6,7 @@ use plan_api::auth::Role;
 use sea_orm::{ConnectionTrait, Statement};
 use serde_json::{json, Value};
 
-use crate::helpers::{action, token, token_with, Engine, TestApp};
+use crate::helpers::{action, token, token_with, TestApp};
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Outcome {
