@@ -65,7 +65,7 @@ pub fn decode_id_of(kind: Kind, id: &str) -> AppResult<i32> {
     match decode_global_id(id)? {
         (k, n) if k == kind => Ok(n),
         _ => Err(AppError::bad_input(format!(
-            "{id:?} is not the id of a {}",
+            "{id:?} is not the id of an object of type {}",
             kind.name()
         ))),
     }

@@ -8,6 +8,7 @@ mod auth;
 mod concurrency;
 mod filters;
 mod import;
+mod mutations;
 mod plan_fidelity;
 mod roles;
 mod schema;
