@@ -95,10 +95,18 @@ impl MigrationTrait for Migration {
             &["action_id", "id"],
         ))
         .await?;
+        // Imported actions are now spaced 1024 apart so that actions created through the API
+        // slot in between without renumbering them (see plans::import::POSITION_GAP).
+        m.get_connection()
+            .execute_unprepared("UPDATE action SET position = position * 1024")
+            .await?;
         Ok(())
     }
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.get_connection()
+            .execute_unprepared("UPDATE action SET position = position / 1024")
+            .await?;
         for t in ["evidence_record", "idempotency_key", "audit_event"] {
             m.drop_table(Table::drop().table(t).to_owned()).await?;
         }

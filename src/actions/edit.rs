@@ -8,8 +8,8 @@ use entity::{
 };
 use sea_orm::{
     sea_query::{Expr, ExprTrait},
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect, Set,
 };
 use serde::Serialize;
 use serde_json::json;
@@ -553,15 +553,24 @@ pub async fn create(
         .await?
         .flatten();
     let position = last_in_theme.or(last_in_plan).map_or(0, |p| p + 1);
-    action::Entity::update_many()
-        .col_expr(
-            action::Column::Position,
-            Expr::col(action::Column::Position).add(1),
-        )
+    // Imported actions are spaced (`POSITION_GAP`), so this is normally a free slot; only when
+    // it is taken do the later actions move up one.
+    let taken = action::Entity::find()
         .filter(action::Column::PlanId.eq(plan.id))
-        .filter(action::Column::Position.gte(position))
-        .exec(db)
+        .filter(action::Column::Position.eq(position))
+        .count(db)
         .await?;
+    if taken > 0 {
+        action::Entity::update_many()
+            .col_expr(
+                action::Column::Position,
+                Expr::col(action::Column::Position).add(1),
+            )
+            .filter(action::Column::PlanId.eq(plan.id))
+            .filter(action::Column::Position.gte(position))
+            .exec(db)
+            .await?;
+    }
 
     let now = ch.now();
     let today = now.date_naive();

@@ -26,6 +26,10 @@ use super::format::{self, LifecycleState, PlanFile};
 use super::validate;
 use crate::error::{AppError, AppResult};
 
+/// Spacing of imported actions' positions: actions created through the API slot in between
+/// without renumbering (and so without "changing") the imported ones.
+pub const POSITION_GAP: i32 = 1024;
+
 /// Who the import's history rows are attributed to.
 pub const IMPORT_AUTHOR: &str = "plan import";
 
@@ -87,7 +91,35 @@ pub async fn import_plan_file(
 ) -> AppResult<ImportReport> {
     let file = parse_plan_file(bytes, file_name)?;
     let txn = db.begin().await?;
-    let report = apply(&txn, &file, file_name, Utc::now()).await?;
+    let now = Utc::now();
+    let report = apply(&txn, &file, file_name, now).await?;
+    if !report.is_noop() {
+        // Imports change plans too; the audit trail says when and from which file.
+        let plan_id = plan::Entity::find()
+            .filter(plan::Column::Slug.eq(&report.plan))
+            .one(&txn)
+            .await?
+            .map(|p| p.id)
+            .ok_or_else(|| AppError::Internal("BUG: imported plan missing".into()))?;
+        entity::audit_event::ActiveModel {
+            plan_id: Set(Some(plan_id)),
+            occurred_at: Set(now),
+            actor_sub: Set(IMPORT_AUTHOR.to_string()),
+            actor_role: Set("admin".to_string()),
+            actor_name: Set(None),
+            operation: Set("importPlan".to_string()),
+            object_type: Set("Plan".to_string()),
+            object_id: Set(plan_id),
+            before: Set(None),
+            after: Set(Some(
+                serde_json::json!({ "file": file_name, "report": &report }).to_string(),
+            )),
+            idempotency_key: Set(None),
+            ..Default::default()
+        }
+        .insert(&txn)
+        .await?;
+    }
     txn.commit().await?;
     Ok(report)
 }
@@ -489,7 +521,8 @@ async fn sync_actions<C: ConnectionTrait>(
         let snapshot = serde_json::to_string(a)?;
         let old = existing.get(&a.code);
         if let Some(old) = old {
-            if old.imported_json.as_deref() == Some(snapshot.as_str()) && old.position == pos as i32
+            if old.imported_json.as_deref() == Some(snapshot.as_str())
+                && old.position == pos as i32 * POSITION_GAP
             {
                 report.actions_unchanged += 1;
                 continue;
@@ -503,7 +536,7 @@ async fn sync_actions<C: ConnectionTrait>(
             code: Set(a.code.clone()),
             theme_id: Set(theme_id),
             workstream_id: Set(workstream_id),
-            position: Set(pos as i32),
+            position: Set(pos as i32 * POSITION_GAP),
             objective: Set(a.objective.clone()),
             objective_items: Set(json_list(&a.objective_items)?),
             outcomes: Set(json_list(&a.outcomes)?),

@@ -165,7 +165,11 @@ both_engines!(idempotent_retries_write_once, |engine| async move {
     assert_eq!(after["version"], 2, "written once");
     assert_eq!(after["ragHistory"]["totalCount"], 2);
     assert_eq!(
-        scalar(&app, "SELECT COUNT(*) AS n FROM audit_event").await,
+        scalar(
+            &app,
+            "SELECT COUNT(*) AS n FROM audit_event WHERE operation = 'recordRagUpdate'"
+        )
+        .await,
         1,
         "one audit event"
     );

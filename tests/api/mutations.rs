@@ -18,8 +18,8 @@ async fn rows(app: &TestApp, table: &str) -> Vec<String> {
     };
     let sql = if table == "audit_event" {
         match backend {
-            sea_orm::DbBackend::Postgres => "SELECT CAST(t.* AS TEXT) AS r FROM audit_event t ORDER BY t.id".to_string(),
-            _ => "SELECT t.id || '|' || t.operation || '|' || COALESCE(t.before, '') || '|' || COALESCE(t.after, '') AS r FROM audit_event t ORDER BY t.id".to_string(),
+            sea_orm::DbBackend::Postgres => "SELECT CAST(t.* AS TEXT) AS r FROM audit_event t WHERE t.operation <> 'importPlan' ORDER BY t.id".to_string(),
+            _ => "SELECT t.id || '|' || t.operation || '|' || COALESCE(t.before, '') || '|' || COALESCE(t.after, '') AS r FROM audit_event t WHERE t.operation <> 'importPlan' ORDER BY t.id".to_string(),
         }
     } else {
         format!("SELECT {cast} AS r FROM {table} t ORDER BY t.id")
@@ -477,7 +477,7 @@ both_engines!(
         );
 
         // Re-importing the plan file keeps actions created through the API.
-        plan_api::plans::import_plan_file(
+        let report = plan_api::plans::import_plan_file(
             &app.db,
             plan_api::plans::HEREFORDSHIRE_PLAN_JSON.as_bytes(),
             "again.json",
@@ -485,9 +485,21 @@ both_engines!(
         .await
         .map_err(|e| e.detail())
         .expect("re-import");
+        assert!(
+            report.is_noop(),
+            "creating 1.11 changed none of the imported actions: {report:?}"
+        );
         assert_eq!(action(&app, "1.11", "state").await["state"], "ACTIVE");
-        // Every change above left exactly one audit event.
-        let d = app.data("{ auditLog { totalCount } }", json!({})).await;
-        assert_eq!(d["auditLog"]["totalCount"], 8);
+        // Every change above left exactly one audit event; the first start's import one more,
+        // and the re-import, which changed nothing, none.
+        let d = app
+            .data(
+                "{ mine: auditLog(filter: {actor: \"test-admin\"}) { totalCount }
+                   imports: auditLog(filter: {operation: \"importPlan\"}) { totalCount } }",
+                json!({}),
+            )
+            .await;
+        assert_eq!(d["mine"]["totalCount"], 8);
+        assert_eq!(d["imports"]["totalCount"], 1);
     }
 );
