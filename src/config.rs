@@ -78,6 +78,11 @@ pub struct Limits {
 }
 
 impl Limits {
+    /// The page size for a connection's `first` (BAD_USER_INPUT over the maximum).
+    pub fn page_size(&self, first: Option<i32>) -> crate::error::AppResult<u64> {
+        crate::paging::page_size(first, self.default_page_size, self.max_page_size)
+    }
+
     pub fn new(max_page_size: u64) -> Self {
         let max_page_size = max_page_size.max(1);
         Self {

@@ -19,6 +19,8 @@ pub mod error;
 pub mod graphql;
 /// The HTTP router.
 pub mod http;
+/// Offset pages and their sizes.
+pub mod paging;
 /// Plans: the file format, the converter from the published text, import, plan reads.
 pub mod plans;
 /// RAG scale and the append-only status history.

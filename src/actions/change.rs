@@ -33,10 +33,11 @@ pub struct Changed {
     pub appended: Option<i32>,
 }
 
+/// What an idempotency key remembers of a change.
 #[derive(Serialize, Deserialize)]
-struct ChangedIds {
-    action: i32,
-    appended: Option<i32>,
+pub(super) struct ChangedIds {
+    pub action: i32,
+    pub appended: Option<i32>,
 }
 
 /// Runs `apply` as one audited, idempotent, version-checked change of action `action_id`.
@@ -84,7 +85,10 @@ pub async fn change_action<I: Serialize>(
 }
 
 /// An idempotent retry's answer: the action as it is now, and what the first request appended.
-async fn reload<C: ConnectionTrait>(db: &C, ids: serde_json::Value) -> AppResult<Changed> {
+pub(super) async fn reload<C: ConnectionTrait>(
+    db: &C,
+    ids: serde_json::Value,
+) -> AppResult<Changed> {
     let ids: ChangedIds = serde_json::from_value(ids)?;
     let action = action::Entity::find_by_id(ids.action)
         .one(db)

@@ -14,7 +14,7 @@ use sea_orm::{
 use serde::Serialize;
 use serde_json::json;
 
-use super::change::{change_action, Changed, Effect};
+use super::change::{change_action, reload, Changed, ChangedIds, Effect};
 use super::filter::{normalise_descriptor, person_ids, reference_ids, theme_ids, workstream_ids};
 use crate::audit::{Begun, Subject, Writer};
 use crate::auth::{Operation, Principal};
@@ -475,7 +475,7 @@ pub async fn create(
     super::require_role(who, Operation::CreateAction)?;
     let ch = match w.begin(who, Operation::CreateAction, key, &input).await? {
         Begun::Fresh(ch) => ch,
-        Begun::Replay(ids) => return reload_created(w.db(), ids).await,
+        Begun::Replay(ids) => return reload(w.db(), ids).await,
     };
     let db = ch.txn();
     // Lock the plan: creations in one plan queue, so codes and positions never collide.
@@ -631,27 +631,14 @@ pub async fn create(
     after["ragUpdateId"] = json!(first.id);
     ch.record(action_subject(&created), None, Some(after))
         .await?;
-    ch.commit(&json!({ "action": created.id, "appended": first.id }))
-        .await?;
+    ch.commit(&ChangedIds {
+        action: created.id,
+        appended: Some(first.id),
+    })
+    .await?;
     Ok(Changed {
         action: created,
         appended: Some(first.id),
-    })
-}
-
-async fn reload_created<C: ConnectionTrait>(db: &C, ids: serde_json::Value) -> AppResult<Changed> {
-    let id = ids["action"]
-        .as_i64()
-        .ok_or_else(|| AppError::Internal("BUG: remembered creation without id".into()))?;
-    let action = action::Entity::find_by_id(id as i32)
-        .one(db)
-        .await?
-        .ok_or_else(|| {
-            AppError::not_found("the action of this idempotency key no longer exists")
-        })?;
-    Ok(Changed {
-        action,
-        appended: ids["appended"].as_i64().map(|v| v as i32),
     })
 }
 

@@ -22,7 +22,8 @@ use sea_orm::{
     QuerySelect,
 };
 
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
+use crate::paging::split_page;
 
 /// Looks up one action of a plan by its code as numbered (`2.1 (a)`).
 /// `visible` is the principal's scope: an action outside it is not found.
@@ -87,10 +88,8 @@ pub async fn page<C: ConnectionTrait>(
         q = q.order_by(action::Column::Position, Order::Asc);
     }
     q = q.order_by(action::Column::Id, dir);
-    let mut rows = q.offset(offset).limit(limit + 1).all(db).await?;
-    let more = rows.len() as u64 > limit;
-    rows.truncate(limit as usize);
-    Ok((rows, more))
+    let rows = q.offset(offset).limit(limit + 1).all(db).await?;
+    Ok(split_page(rows, limit))
 }
 
 /// How many actions match the filter (`totalCount`); only run when a client asks for it.
@@ -99,18 +98,4 @@ pub async fn count<C: ConnectionTrait>(db: &C, filter: &ResolvedFilter) -> AppRe
         .filter(filter.condition())
         .count(db)
         .await?)
-}
-
-/// Checks a requested page size against the server's maximum.
-pub fn page_size(first: Option<i32>, default: u64, max: u64) -> AppResult<u64> {
-    match first {
-        None => Ok(default),
-        Some(n) if n < 0 => Err(AppError::bad_input(format!(
-            "`first` must not be negative (got {n})"
-        ))),
-        Some(n) if n as u64 > max => Err(AppError::bad_input(format!(
-            "`first` is {n}; the maximum page size is {max}"
-        ))),
-        Some(n) => Ok(n as u64),
-    }
 }

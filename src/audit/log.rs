@@ -81,7 +81,7 @@ pub async fn page<C: ConnectionTrait>(
     limit: u64,
 ) -> AppResult<(Vec<audit_event::Model>, bool)> {
     authorise(who)?;
-    let mut rows = audit_event::Entity::find()
+    let rows = audit_event::Entity::find()
         .filter(filter.condition())
         .filter(reach(who))
         .order_by_desc(audit_event::Column::Id)
@@ -89,9 +89,7 @@ pub async fn page<C: ConnectionTrait>(
         .limit(limit + 1)
         .all(db)
         .await?;
-    let more = rows.len() as u64 > limit;
-    rows.truncate(limit as usize);
-    Ok((rows, more))
+    Ok(crate::paging::split_page(rows, limit))
 }
 
 pub async fn count<C: ConnectionTrait>(

@@ -205,8 +205,7 @@ impl ActionConnection {
     ) -> Result<Self> {
         let who = principal(ctx)?;
         let st = state(ctx)?;
-        let limit =
-            actions::page_size(first, st.limits.default_page_size, st.limits.max_page_size)?;
+        let limit = st.limits.page_size(first)?;
         let offset = offset_after(after.as_deref())?;
         let filter: ActionFilter = filter.map(Into::into).unwrap_or_default();
         let filter = actions::resolve_filter(&st.db, plan_id, &filter)
@@ -486,8 +485,7 @@ impl Action {
         after: Option<String>,
     ) -> Result<RagUpdateConnection> {
         let st = state(ctx)?;
-        let limit =
-            actions::page_size(first, st.limits.default_page_size, st.limits.max_page_size)?;
+        let limit = st.limits.page_size(first)?;
         let offset = offset_after(after.as_deref())?;
         let (rows, more) = self.batch.history(self.model.id, offset, limit).await?;
         Ok(RagUpdateConnection {

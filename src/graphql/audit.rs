@@ -6,7 +6,6 @@ use entity::audit_event;
 use super::plan::state;
 use super::principal;
 use super::relay::{cursor, decode_global_id, global_id, offset_after, Kind, PageInfo};
-use crate::actions;
 use crate::audit::{self, AuditFilter};
 use crate::error::AppError;
 use crate::plans::query;
@@ -43,8 +42,7 @@ impl AuditQuery {
     ) -> Result<AuditEventConnection> {
         let who = principal(ctx)?;
         let st = state(ctx)?;
-        let limit =
-            actions::page_size(first, st.limits.default_page_size, st.limits.max_page_size)?;
+        let limit = st.limits.page_size(first)?;
         let offset = offset_after(after.as_deref())?;
         let f = filter.unwrap_or_default();
         let mut resolved = AuditFilter {

@@ -70,8 +70,7 @@ impl QueryRoot {
     ) -> Result<PlanConnection> {
         let who = principal(ctx)?;
         let st = state(ctx)?;
-        let limit =
-            actions::page_size(first, st.limits.default_page_size, st.limits.max_page_size)?;
+        let limit = st.limits.page_size(first)?;
         let offset = offset_after(after.as_deref())?;
         let visible = who.plan_condition();
         let (rows, more) = query::page(&st.db, visible.clone(), offset, limit).await?;

@@ -29,16 +29,14 @@ pub async fn page<C: ConnectionTrait>(
     offset: u64,
     limit: u64,
 ) -> AppResult<(Vec<plan::Model>, bool)> {
-    let mut rows = plan::Entity::find()
+    let rows = plan::Entity::find()
         .filter(visible)
         .order_by_asc(plan::Column::Slug)
         .offset(offset)
         .limit(limit + 1)
         .all(db)
         .await?;
-    let more = rows.len() as u64 > limit;
-    rows.truncate(limit as usize);
-    Ok((rows, more))
+    Ok(crate::paging::split_page(rows, limit))
 }
 
 pub async fn count<C: ConnectionTrait>(db: &C, visible: Condition) -> AppResult<u64> {
