@@ -15,6 +15,8 @@ pub mod config;
 pub mod db;
 /// The one error type and its client-facing codes.
 pub mod error;
+/// CSV exports of actions and RAG history.
+pub mod export;
 /// The GraphQL schema (thin resolvers, DataLoaders).
 pub mod graphql;
 /// The HTTP router.

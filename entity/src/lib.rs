@@ -7,6 +7,7 @@ pub mod action_evidence;
 pub mod action_lead;
 pub mod action_link;
 pub mod action_reference;
+pub mod action_state_change;
 pub mod audit_event;
 pub mod evidence_record;
 pub mod evidence_source;

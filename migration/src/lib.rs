@@ -3,6 +3,7 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261126_000001_plan_schema;
 mod m20261127_000002_audit;
+mod m20261127_000003_lifecycle;
 
 pub struct Migrator;
 
@@ -12,6 +13,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261126_000001_plan_schema::Migration),
             Box::new(m20261127_000002_audit::Migration),
+            Box::new(m20261127_000003_lifecycle::Migration),
         ]
     }
 }

@@ -3,8 +3,8 @@
 //! `auth::policy`; the rules of each change live here.
 use chrono::NaiveDate;
 use entity::{
-    action, action_descriptor, action_lead, action_link, action_reference, evidence_record,
-    milestone, plan, rag_update, timescale_extension, workstream_move,
+    action, action_descriptor, action_lead, action_link, action_reference, action_state_change,
+    evidence_record, milestone, plan, rag_update, timescale_extension, workstream_move,
 };
 use sea_orm::{
     sea_query::{Expr, ExprTrait},
@@ -799,6 +799,30 @@ pub async fn reinstate(
     set_state(w, who, Operation::ReinstateAction, l, key).await
 }
 
+/// Appends a change of an action's lifecycle state (what `asOf` counts read).
+pub async fn record_state<C: ConnectionTrait>(
+    db: &C,
+    action_id: i32,
+    state: &str,
+    effective: NaiveDate,
+    reason: Option<String>,
+    now: chrono::DateTime<chrono::Utc>,
+    by: &str,
+) -> AppResult<()> {
+    action_state_change::ActiveModel {
+        action_id: Set(action_id),
+        state: Set(state.to_string()),
+        effective_date: Set(effective),
+        reason: Set(reason),
+        recorded_at: Set(now),
+        recorded_by: Set(by.to_string()),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    Ok(())
+}
+
 async fn set_state(
     w: &Writer,
     who: &Principal,
@@ -815,7 +839,7 @@ async fn set_state(
         &l,
         l.action_id,
         l.expected_version,
-        async |_ch, current| {
+        async |ch, current| {
             let reason = text("reason", &l.reason)?;
             let removed = current.state == "removed";
             if retiring == removed {
@@ -825,6 +849,17 @@ async fn set_state(
                     if removed { "removed" } else { "active" }
                 )));
             }
+            let state = if retiring { "removed" } else { "active" };
+            record_state(
+                ch.txn(),
+                current.id,
+                state,
+                ch.now().date_naive(),
+                Some(reason.clone()),
+                ch.now(),
+                ch.actor().display(),
+            )
+            .await?;
             let mut next = Effect::unchanged(current);
             if retiring {
                 next.state = Set("removed".into());

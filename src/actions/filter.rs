@@ -59,6 +59,8 @@ pub struct ResolvedFilter {
     plan_id: i32,
     /// The principal's scope: what it may not see is never counted or listed.
     scope: Condition,
+    /// Further conditions a query adds (overdue, stale, ...).
+    extra: Condition,
     theme_ids: Option<Vec<i32>>,
     workstream_ids: Option<Vec<i32>>,
     person_ids: Option<Vec<i32>>,
@@ -78,6 +80,7 @@ impl ResolvedFilter {
         Self {
             plan_id,
             scope: Condition::all(),
+            extra: Condition::all(),
             theme_ids: None,
             workstream_ids: None,
             person_ids: None,
@@ -98,10 +101,36 @@ impl ResolvedFilter {
         self
     }
 
+    /// Adds a condition on `action` rows.
+    pub fn and(mut self, condition: Condition) -> Self {
+        self.extra = self.extra.add(condition);
+        self
+    }
+
+    pub fn plan_id(&self) -> i32 {
+        self.plan_id
+    }
+
+    /// The lifecycle state asked for (`active` when the filter does not say): what RAG
+    /// counts cover, evaluated as of their date.
+    pub fn counted_state(&self) -> &'static str {
+        self.state.unwrap_or("active")
+    }
+
     pub fn condition(&self) -> Condition {
+        let mut c = self.condition_ignoring_state();
+        if let Some(state) = self.state {
+            c = c.add(action::Column::State.eq(state));
+        }
+        c
+    }
+
+    /// Everything but the lifecycle state, for counts that decide the state as of a date.
+    pub fn condition_ignoring_state(&self) -> Condition {
         let mut c = Condition::all()
             .add(action::Column::PlanId.eq(self.plan_id))
-            .add(self.scope.clone());
+            .add(self.scope.clone())
+            .add(self.extra.clone());
         if let Some(ids) = &self.theme_ids {
             c = c.add(action::Column::ThemeId.is_in(ids.clone()));
         }
@@ -150,9 +179,6 @@ impl ResolvedFilter {
                         .to_owned(),
                 ),
             );
-        }
-        if let Some(state) = self.state {
-            c = c.add(action::Column::State.eq(state));
         }
         for term in &self.search_terms {
             c = c.add(

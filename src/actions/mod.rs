@@ -2,6 +2,7 @@
 //! (one statement per relation per page, however many actions the page holds).
 mod access;
 mod change;
+pub mod deadlines;
 mod edit;
 mod filter;
 mod relations;
@@ -49,6 +50,24 @@ pub async fn by_id<C: ConnectionTrait>(
     Ok(action::Entity::find_by_id(id)
         .filter(visible)
         .one(db)
+        .await?)
+}
+
+/// Actions by id, within `visible`, in plan order.
+pub async fn by_ids<C: ConnectionTrait>(
+    db: &C,
+    visible: Condition,
+    ids: &[i32],
+) -> AppResult<Vec<action::Model>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(action::Entity::find()
+        .filter(visible)
+        .filter(action::Column::Id.is_in(ids.iter().copied()))
+        .order_by_asc(action::Column::PlanId)
+        .order_by_asc(action::Column::Position)
+        .all(db)
         .await?)
 }
 

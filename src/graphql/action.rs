@@ -194,24 +194,31 @@ pub struct ActionConnection {
     more: bool,
 }
 
+/// What an action list asks for: the client's filter and order, and the list's own condition
+/// and default order (overdue lists by due date, ...).
+pub struct ActionQuery {
+    pub filter: Option<ActionFilterInput>,
+    pub order_by: Option<ActionOrderInput>,
+    pub first: Option<i32>,
+    pub after: Option<String>,
+    pub condition: Option<sea_orm::Condition>,
+    pub default_order: ActionOrder,
+}
+
 impl ActionConnection {
-    pub async fn load(
-        ctx: &Context<'_>,
-        plan_id: i32,
-        filter: Option<ActionFilterInput>,
-        order_by: Option<ActionOrderInput>,
-        first: Option<i32>,
-        after: Option<String>,
-    ) -> Result<Self> {
+    pub async fn load(ctx: &Context<'_>, plan_id: i32, q: ActionQuery) -> Result<Self> {
         let who = principal(ctx)?;
         let st = state(ctx)?;
-        let limit = st.limits.page_size(first)?;
-        let offset = offset_after(after.as_deref())?;
-        let filter: ActionFilter = filter.map(Into::into).unwrap_or_default();
-        let filter = actions::resolve_filter(&st.db, plan_id, &filter)
+        let limit = st.limits.page_size(q.first)?;
+        let offset = offset_after(q.after.as_deref())?;
+        let filter: ActionFilter = q.filter.map(Into::into).unwrap_or_default();
+        let mut filter = actions::resolve_filter(&st.db, plan_id, &filter)
             .await?
             .within(who.visible_actions());
-        let order: ActionOrder = order_by.map(Into::into).unwrap_or_default();
+        if let Some(c) = q.condition {
+            filter = filter.and(c);
+        }
+        let order: ActionOrder = q.order_by.map(Into::into).unwrap_or(q.default_order);
         let (rows, more) = actions::page(&st.db, &filter, order, offset, limit).await?;
         Ok(Self {
             filter,
@@ -256,6 +263,7 @@ impl ActionConnection {
 }
 
 /// An action of a plan, resolved together with the others of its batch.
+#[derive(Clone)]
 pub struct Action {
     model: action::Model,
     batch: Arc<ActionBatch>,
@@ -278,6 +286,11 @@ impl Action {
                 batch: batch.clone(),
             })
             .collect()
+    }
+
+    /// The database id (for grouping results by action).
+    pub fn id_value(&self) -> i32 {
+        self.model.id
     }
 
     async fn linked(&self, dir: LinkDirection) -> Result<Vec<Action>> {
@@ -437,6 +450,31 @@ impl Action {
             effective_date: Date(self.model.rag_effective_date),
             recorded_at: self.model.rag_recorded_at,
         })
+    }
+    /// The RAG history entry in effect at the end of `date` (null before the first).
+    async fn rag_as_of(&self, date: Date) -> Result<Option<RagUpdate>> {
+        Ok(self
+            .batch
+            .entry_on(self.model.id, date.0)
+            .await?
+            .map(RagUpdate))
+    }
+    /// Days the action has had its current status on `asOf` (default today): since the first
+    /// of the latest run of entries with this status.
+    async fn days_in_status(&self, as_of: Option<Date>) -> Result<Option<i64>> {
+        let day = as_of.map(|d| d.0).unwrap_or_else(super::plan::today);
+        let since = self
+            .batch
+            .status_since(self.model.id)
+            .await?
+            .unwrap_or(self.model.rag_effective_date);
+        Ok((since <= day).then(|| (day - since).num_days()))
+    }
+    /// Days past its due date on `asOf` (default today); null when not due yet, without a due
+    /// date, removed, or BLUE/GREEN now.
+    async fn days_overdue(&self, as_of: Option<Date>) -> Option<i64> {
+        let day = as_of.map(|d| d.0).unwrap_or_else(super::plan::today);
+        actions::deadlines::days_overdue(&self.model, day)
     }
     /// Ofsted grade descriptors.
     async fn ofsted_descriptors(&self) -> Result<Vec<OfstedDescriptor>> {

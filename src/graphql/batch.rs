@@ -5,6 +5,8 @@
 //! statement; every other action waits for that same result. Unlike timer-based batching this
 //! is deterministic: a page of 100 costs the same statements as a page of 5, under any load.
 use std::collections::HashMap;
+
+use chrono::NaiveDate;
 use std::sync::{Arc, Mutex};
 
 use entity::{
@@ -23,6 +25,8 @@ type PerAction<T> = OnceCell<HashMap<i32, Vec<T>>>;
 type HistoryPages = HashMap<i32, (Vec<rag_update::Model>, bool)>;
 /// Linked action ids per action, and the batch holding every linked action.
 type Links = OnceCell<(HashMap<i32, Vec<i32>>, Arc<ActionBatch>)>;
+/// The entry in effect per action, by day asked for.
+type EntriesOn = Mutex<HashMap<NaiveDate, Arc<OnceCell<HashMap<i32, rag_update::Model>>>>>;
 /// History pages keyed by (offset, limit).
 type HistoryCache = Mutex<HashMap<(u64, u64), Arc<OnceCell<HistoryPages>>>>;
 
@@ -47,6 +51,8 @@ pub struct ActionBatch {
     links: [Links; 2],
     history: HistoryCache,
     history_counts: OnceCell<HashMap<i32, u64>>,
+    entries_on: EntriesOn,
+    status_since: OnceCell<HashMap<i32, NaiveDate>>,
 }
 
 fn index<T>(rows: Vec<T>, id: impl Fn(&T) -> i32) -> HashMap<i32, T> {
@@ -83,6 +89,8 @@ impl ActionBatch {
             links: [OnceCell::new(), OnceCell::new()],
             history: Mutex::new(HashMap::new()),
             history_counts: OnceCell::new(),
+            entries_on: Mutex::new(HashMap::new()),
+            status_since: OnceCell::new(),
         })
     }
 
@@ -251,6 +259,31 @@ impl ActionBatch {
             .get_or_try_init(|| rag::history_pages(&self.db, &self.ids, offset, limit))
             .await?;
         Ok(map.get(&id).cloned().unwrap_or_default())
+    }
+
+    /// The history entry in effect for `id` at the end of `day`; one statement per day asked
+    /// for, whatever the batch size.
+    pub async fn entry_on(&self, id: i32, day: NaiveDate) -> AppResult<Option<rag_update::Model>> {
+        let cell = {
+            let mut days = self
+                .entries_on
+                .lock()
+                .map_err(|_| AppError::Internal("BUG: as-of cache poisoned".into()))?;
+            days.entry(day).or_default().clone()
+        };
+        let map = cell
+            .get_or_try_init(|| rag::as_of::entries_on(&self.db, &self.ids, day))
+            .await?;
+        Ok(map.get(&id).cloned())
+    }
+
+    /// Since when `id` has had its current status.
+    pub async fn status_since(&self, id: i32) -> AppResult<Option<NaiveDate>> {
+        let map = self
+            .status_since
+            .get_or_try_init(|| rag::as_of::current_status_since(&self.db, &self.ids))
+            .await?;
+        Ok(map.get(&id).copied())
     }
 
     pub async fn history_count(&self, id: i32) -> AppResult<u64> {

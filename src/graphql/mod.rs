@@ -3,6 +3,7 @@
 mod action;
 mod audit;
 mod batch;
+mod dashboard;
 mod loaders;
 mod mutation;
 mod plan;
@@ -61,6 +62,16 @@ pub(crate) fn principal<'a>(ctx: &Context<'a>) -> async_graphql::Result<&'a Prin
                 .into(),
         ))
     })
+}
+
+/// An action's global id as the API gives it (for exports).
+pub fn action_global_id(id: i32) -> String {
+    relay::global_id(relay::Kind::Action, id).0
+}
+
+/// A RAG update's global id as the API gives it (for exports).
+pub fn rag_update_global_id(id: i32) -> String {
+    relay::global_id(relay::Kind::RagUpdate, id).0
 }
 
 /// Per-request data: a fresh set of DataLoaders so caches never outlive a request.

@@ -4,12 +4,15 @@ use async_graphql::{
 };
 use entity::{evidence_source, person, plan, rag_level, source_reference, theme, workstream};
 
-use super::action::{Action, ActionConnection, ActionFilterInput, ActionOrderInput, RagUpdate};
+use super::action::{
+    Action, ActionConnection, ActionFilterInput, ActionOrderInput, ActionQuery, RagUpdate,
+};
+use super::dashboard::{self, RagGroupBy, RagSummary, TrendInterval};
 use super::loaders::{Loaders, PersonId};
 use super::relay::{decode_global_id, global_id, offset_after, Kind, PageInfo};
 use super::scalars::Date;
 use super::{principal, State};
-use crate::actions;
+use crate::actions::{self, deadlines, ActionOrder};
 use crate::error::AppError;
 use crate::plans::query;
 use crate::rag;
@@ -45,6 +48,18 @@ fn json_list(raw: &str) -> Result<Vec<String>> {
 
 #[derive(Default)]
 pub struct QueryRoot;
+
+/// Today's date in England (see `rag::latest_effective_date`).
+pub(super) fn today() -> chrono::NaiveDate {
+    rag::latest_effective_date()
+}
+
+fn by_due_date() -> ActionOrder {
+    ActionOrder {
+        field: actions::OrderField::DueDate,
+        direction: actions::OrderDirection::Asc,
+    }
+}
 
 /// Anything with a global id.
 #[derive(Interface)]
@@ -286,6 +301,43 @@ impl Plan {
                 .map(|a| Action::single(db, who, a)),
         )
     }
+    /// RAG counts of the plan's actions (those `filter` selects, active unless it asks for
+    /// REMOVED), in total and by `groupBy`; `asOf` counts from the history as at the end of
+    /// that day (actions created later, or removed by then, are left out).
+    async fn rag_summary(
+        &self,
+        ctx: &Context<'_>,
+        group_by: Option<RagGroupBy>,
+        as_of: Option<Date>,
+        filter: Option<ActionFilterInput>,
+    ) -> Result<RagSummary> {
+        dashboard::summary(ctx, self.0.id, group_by, as_of, filter).await
+    }
+    /// Every RAG status change taking effect from `from` to `to` (inclusive), oldest first.
+    #[allow(clippy::too_many_arguments)]
+    async fn rag_changes(
+        &self,
+        ctx: &Context<'_>,
+        from: Date,
+        to: Date,
+        filter: Option<ActionFilterInput>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<dashboard::RagChangeConnection> {
+        dashboard::changes(ctx, self.0.id, from, to, filter, first, after).await
+    }
+    /// `ragSummary` as of `from` and every interval after it up to `to` (at most 200 points).
+    async fn rag_trend(
+        &self,
+        ctx: &Context<'_>,
+        from: Date,
+        to: Date,
+        interval: TrendInterval,
+        group_by: Option<RagGroupBy>,
+        filter: Option<ActionFilterInput>,
+    ) -> Result<Vec<RagSummary>> {
+        dashboard::trend(ctx, self.0.id, from, to, interval, group_by, filter).await
+    }
     /// The plan's actions, filtered and ordered (plan order by default).
     async fn actions(
         &self,
@@ -295,7 +347,85 @@ impl Plan {
         first: Option<i32>,
         after: Option<String>,
     ) -> Result<ActionConnection> {
-        ActionConnection::load(ctx, self.0.id, filter, order_by, first, after).await
+        let q = ActionQuery {
+            filter,
+            order_by,
+            first,
+            after,
+            condition: None,
+            default_order: ActionOrder::default(),
+        };
+        ActionConnection::load(ctx, self.0.id, q).await
+    }
+    /// Actions due before `asOf` (default today) and not BLUE or GREEN, most overdue first.
+    /// With `asOf`, status and removal are read from the history as of that day.
+    #[allow(clippy::too_many_arguments)]
+    async fn overdue(
+        &self,
+        ctx: &Context<'_>,
+        as_of: Option<Date>,
+        filter: Option<ActionFilterInput>,
+        order_by: Option<ActionOrderInput>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<ActionConnection> {
+        let day = as_of.map(|d| d.0).unwrap_or_else(today);
+        let q = ActionQuery {
+            filter,
+            order_by,
+            first,
+            after,
+            condition: Some(deadlines::overdue(day, as_of.map(|d| d.0))),
+            default_order: by_due_date(),
+        };
+        ActionConnection::load(ctx, self.0.id, q).await
+    }
+    /// Actions due within `within` days of `asOf` (default today) and not BLUE or GREEN.
+    #[allow(clippy::too_many_arguments)]
+    async fn due_soon(
+        &self,
+        ctx: &Context<'_>,
+        within: i32,
+        as_of: Option<Date>,
+        filter: Option<ActionFilterInput>,
+        order_by: Option<ActionOrderInput>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<ActionConnection> {
+        let day = as_of.map(|d| d.0).unwrap_or_else(today);
+        let q = ActionQuery {
+            filter,
+            order_by,
+            first,
+            after,
+            condition: Some(deadlines::due_soon(day, within, as_of.map(|d| d.0))?),
+            default_order: by_due_date(),
+        };
+        ActionConnection::load(ctx, self.0.id, q).await
+    }
+    /// Active actions, not BLUE, whose status has not been updated in the `days` days up to
+    /// `asOf` (default today): no RAG update took effect in that time.
+    #[allow(clippy::too_many_arguments)]
+    async fn stale(
+        &self,
+        ctx: &Context<'_>,
+        days: i32,
+        as_of: Option<Date>,
+        filter: Option<ActionFilterInput>,
+        order_by: Option<ActionOrderInput>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<ActionConnection> {
+        let day = as_of.map(|d| d.0).unwrap_or_else(today);
+        let q = ActionQuery {
+            filter,
+            order_by,
+            first,
+            after,
+            condition: Some(deadlines::stale(day, days, as_of.map(|d| d.0))?),
+            default_order: ActionOrder::default(),
+        };
+        ActionConnection::load(ctx, self.0.id, q).await
     }
 }
 

@@ -1,4 +1,7 @@
-//! HTTP surface: GraphiQL at `/`, GraphQL at `/graphql` (POST, and GET for queries), `/healthz`.
+//! HTTP surface: GraphiQL at `/`, GraphQL at `/graphql` (POST, and GET for queries), `/healthz`,
+//! and CSV exports under `/export/`.
+mod export;
+
 use std::sync::Arc;
 
 use async_graphql::http::GraphiQLSource;
@@ -28,6 +31,8 @@ pub fn router(state: HttpState) -> Router {
         .route("/", get(graphiql))
         .route("/graphql", get(graphql).post(graphql))
         .route("/healthz", get(healthz))
+        .route("/export/actions.csv", get(export::actions_csv))
+        .route("/export/rag-history.csv", get(export::history_csv))
         .with_state(state)
 }
 
@@ -55,17 +60,28 @@ fn bearer(headers: &HeaderMap) -> Result<Option<&str>, AppError> {
     }
 }
 
-/// A bad token fails the whole request with 401 and a GraphQL error body, before execution.
-fn unauthenticated(err: &AppError) -> Response {
+/// An error as an HTTP response: the status its code implies and a GraphQL-shaped JSON body
+/// (`errors[0].extensions.code`), so clients handle every endpoint's errors alike.
+fn error_response(err: &AppError) -> Response {
+    let status = match err {
+        AppError::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
+        AppError::Forbidden(_) => StatusCode::FORBIDDEN,
+        AppError::NotFound(_) => StatusCode::NOT_FOUND,
+        AppError::BadUserInput(_) => StatusCode::BAD_REQUEST,
+        AppError::VersionConflict(_) => StatusCode::CONFLICT,
+        AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+    };
     let body = serde_json::json!({
         "errors": [{ "message": err.client_message(), "extensions": { "code": err.code() } }]
     });
-    (
-        StatusCode::UNAUTHORIZED,
-        [(header::WWW_AUTHENTICATE, "Bearer error=\"invalid_token\"")],
-        Json(body),
-    )
-        .into_response()
+    let mut res = (status, Json(body)).into_response();
+    if status == StatusCode::UNAUTHORIZED {
+        res.headers_mut().insert(
+            header::WWW_AUTHENTICATE,
+            header::HeaderValue::from_static("Bearer error=\"invalid_token\""),
+        );
+    }
+    res
 }
 
 async fn graphql(
@@ -78,7 +94,8 @@ async fn graphql(
     match bearer(&headers).and_then(|t| t.map(|t| state.verifier.verify(t)).transpose()) {
         Ok(Some(principal)) => req = req.data(principal),
         Ok(None) => {}
-        Err(e) => return unauthenticated(&e),
+        // A bad token fails the whole request with 401, before execution.
+        Err(e) => return error_response(&e),
     }
     let mut res = state.schema.execute(req).await;
     // Parse and validation errors come from async-graphql without a code; they are the

@@ -570,6 +570,19 @@ async fn sync_actions<C: ConnectionTrait>(
             }
         };
         ids.insert(a.code.clone(), action_id);
+        let wanted_state = state_str(a.state);
+        if old.map_or("active", |o| o.state.as_str()) != wanted_state {
+            crate::actions::record_state(
+                db,
+                action_id,
+                wanted_state,
+                file.plan.as_of,
+                a.removed_reason.clone(),
+                now,
+                IMPORT_AUTHOR,
+            )
+            .await?;
+        }
 
         // RAG: append only when the file says something new, so that re-importing an edited
         // file never reverts updates recorded through the API since.
@@ -617,8 +630,19 @@ async fn sync_actions<C: ConnectionTrait>(
         }
         report.actions_removed += 1;
         let mut am: action::ActiveModel = old.clone().into();
+        let reason = format!("not in the imported plan file {file_name}");
+        crate::actions::record_state(
+            db,
+            old.id,
+            "removed",
+            now.date_naive(),
+            Some(reason.clone()),
+            now,
+            IMPORT_AUTHOR,
+        )
+        .await?;
         am.state = Set("removed".into());
-        am.removed_reason = Set(Some(format!("not in the imported plan file {file_name}")));
+        am.removed_reason = Set(Some(reason));
         am.version = Set(old.version + 1);
         am.updated_at = Set(now);
         am.update(db).await?;

@@ -6,6 +6,8 @@ mod helpers;
 
 mod auth;
 mod concurrency;
+mod dashboards;
+mod exports;
 mod filters;
 mod import;
 mod mutations;

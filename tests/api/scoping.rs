@@ -23,9 +23,16 @@ const CHECKED: &[&str] = &[
     "Action.links",
     "Action.linkedFrom",
     "Action.ragHistory",
+    "Plan.ragSummary",
+    "Plan.ragTrend",
+    "Plan.ragChanges",
+    "Plan.overdue",
+    "Plan.dueSoon",
+    "Plan.stale",
     // Reached only from an action already in scope.
     "Action.plan",
     "Action.evidence",
+    "Action.ragAsOf",
 ];
 
 /// Every mutation, each sent below against an out-of-scope action.
@@ -253,6 +260,54 @@ both_engines!(
         assert!(
             d["plan"]["evidenceSources"].as_array().expect("all").len() > seen.len(),
             "some sources are hidden"
+        );
+
+        // Dashboards: counts, trends, changes and attention lists cover its own actions only.
+        let d = app
+            .data_as(
+                &partner,
+                "{ plan(slug: \"herefordshire-2012\") {
+                    now: ragSummary(groupBy: LEAD) { total groups { key } }
+                    then: ragSummary(asOf: \"2013-03-01\") { total }
+                    trend: ragTrend(from: \"2013-01-01\", to: \"2013-03-01\", interval: MONTH) { total }
+                    ragChanges(from: \"2000-01-01\", to: \"2099-01-01\", first: 100) { totalCount edges { node { action { code } } } }
+                    overdue(first: 100) { totalCount nodes { code } }
+                    dueSoon(within: 3660, asOf: \"2012-01-01\", first: 100) { totalCount nodes { code } }
+                    stale(days: 1, first: 100) { totalCount nodes { code } } } }",
+                json!({}),
+            )
+            .await;
+        let p = &d["plan"];
+        let own = visible.len() as u64;
+        assert_eq!(p["now"]["total"].as_u64(), Some(own));
+        assert_eq!(p["then"]["total"].as_u64(), Some(own));
+        assert_eq!(p["trend"][2]["total"].as_u64(), Some(own));
+        assert_eq!(p["ragChanges"]["totalCount"].as_u64(), Some(own));
+        for e in p["ragChanges"]["edges"].as_array().expect("edges") {
+            let c = e["node"]["action"]["code"].as_str().expect("code");
+            assert!(visible.contains(c), "ragChanges shows {c}");
+        }
+        for list in ["overdue", "dueSoon", "stale"] {
+            let nodes = p[list]["nodes"].as_array().expect("nodes");
+            assert_eq!(
+                p[list]["totalCount"].as_u64(),
+                Some(nodes.len() as u64),
+                "{list}"
+            );
+            for n in nodes {
+                let c = n["code"].as_str().expect("code");
+                assert!(visible.contains(c), "{list} shows {c}");
+            }
+        }
+        let admin_leads = app
+            .data("{ plan(slug: \"herefordshire-2012\") { ragSummary(groupBy: LEAD) { groups { key } } } }", json!({}))
+            .await;
+        assert!(
+            p["now"]["groups"].as_array().map(Vec::len)
+                < admin_leads["plan"]["ragSummary"]["groups"]
+                    .as_array()
+                    .map(Vec::len),
+            "leads of hidden actions are not counted"
         );
 
         // Query.auditLog: refused outright (admins only), whatever it holds.

@@ -1,0 +1,241 @@
+//! CSV exports for BI tools that do not speak GraphQL: the action list and the RAG history,
+//! with the same filters and scope as the API, produced page by page so that a large plan
+//! streams instead of being built in memory.
+//!
+//! Format: RFC 4180 (comma separated, CRLF line ends, fields quoted when they hold a comma,
+//! quote or line break, quotes doubled), UTF-8, one header row.
+use std::collections::HashMap;
+
+use chrono::NaiveDate;
+use entity::{action, rag_update};
+use sea_orm::DatabaseConnection;
+
+use crate::actions::{self, deadlines, ActionOrder, ResolvedFilter};
+use crate::error::AppResult;
+use crate::plans::query;
+use crate::rag;
+
+/// Rows fetched per statement.
+pub const CHUNK_ROWS: u64 = 500;
+
+/// One RFC 4180 record, CRLF-terminated.
+pub fn record<S: AsRef<str>>(fields: &[S]) -> String {
+    let mut out = String::new();
+    for (i, f) in fields.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        let f = f.as_ref();
+        if f.contains([',', '"', '\r', '\n']) {
+            out.push('"');
+            out.push_str(&f.replace('"', "\"\""));
+            out.push('"');
+        } else {
+            out.push_str(f);
+        }
+    }
+    out.push_str("\r\n");
+    out
+}
+
+pub const ACTION_COLUMNS: [&str; 14] = [
+    "code",
+    "theme",
+    "workstream",
+    "objective",
+    "leads",
+    "rag_status",
+    "rag_note",
+    "rag_effective_date",
+    "due_date",
+    "days_overdue",
+    "state",
+    "version",
+    "updated_at",
+    "id",
+];
+
+pub const HISTORY_COLUMNS: [&str; 9] = [
+    "action_code",
+    "status",
+    "previous_status",
+    "note",
+    "effective_date",
+    "recorded_at",
+    "author",
+    "source",
+    "id",
+];
+
+fn date(d: Option<NaiveDate>) -> String {
+    d.map(|d| d.to_string()).unwrap_or_default()
+}
+
+/// What is being exported, and how far it has got.
+pub enum Export {
+    Actions {
+        db: DatabaseConnection,
+        filter: ResolvedFilter,
+        offset: u64,
+        today: NaiveDate,
+        /// Opaque global id of an action, as the API gives it.
+        global_id: fn(i32) -> String,
+    },
+    History {
+        db: DatabaseConnection,
+        filter: ResolvedFilter,
+        from: NaiveDate,
+        to: NaiveDate,
+        offset: u64,
+        global_id: fn(i32) -> String,
+    },
+}
+
+impl Export {
+    pub fn header(&self) -> String {
+        match self {
+            Export::Actions { .. } => record(&ACTION_COLUMNS),
+            Export::History { .. } => record(&HISTORY_COLUMNS),
+        }
+    }
+
+    /// The next rows as CSV text; `None` when done.
+    pub async fn next_chunk(&mut self) -> AppResult<Option<String>> {
+        match self {
+            Export::Actions {
+                db,
+                filter,
+                offset,
+                today,
+                global_id,
+            } => {
+                let (rows, _) =
+                    actions::page(db, filter, ActionOrder::default(), *offset, CHUNK_ROWS).await?;
+                if rows.is_empty() {
+                    return Ok(None);
+                }
+                *offset += rows.len() as u64;
+                Ok(Some(action_rows(db, &rows, *today, *global_id).await?))
+            }
+            Export::History {
+                db,
+                filter,
+                from,
+                to,
+                offset,
+                global_id,
+            } => {
+                let (rows, _) = rag::changes(db, filter, *from, *to, *offset, CHUNK_ROWS).await?;
+                if rows.is_empty() {
+                    return Ok(None);
+                }
+                *offset += rows.len() as u64;
+                Ok(Some(history_rows(db, &rows, *global_id).await?))
+            }
+        }
+    }
+}
+
+async fn action_rows(
+    db: &DatabaseConnection,
+    rows: &[action::Model],
+    today: NaiveDate,
+    global_id: fn(i32) -> String,
+) -> AppResult<String> {
+    let ids: Vec<i32> = rows.iter().map(|a| a.id).collect();
+    let leads = actions::leads_for(db, &ids).await?;
+    let mut theme_ids: Vec<i32> = rows.iter().map(|a| a.theme_id).collect();
+    theme_ids.sort_unstable();
+    theme_ids.dedup();
+    let themes: HashMap<i32, i32> = query::themes_by_ids(db, &theme_ids)
+        .await?
+        .into_iter()
+        .map(|t| (t.id, t.number))
+        .collect();
+    let mut ws_ids: Vec<i32> = rows.iter().map(|a| a.workstream_id).collect();
+    ws_ids.sort_unstable();
+    ws_ids.dedup();
+    let workstreams: HashMap<i32, String> = query::workstreams_by_ids(db, &ws_ids)
+        .await?
+        .into_iter()
+        .map(|w| (w.id, w.name))
+        .collect();
+    let mut out = String::new();
+    for a in rows {
+        let lead_codes: Vec<String> = leads
+            .get(&a.id)
+            .map(|v| v.iter().map(|p| p.code.clone()).collect())
+            .unwrap_or_default();
+        out.push_str(&record(&[
+            a.code.clone(),
+            themes
+                .get(&a.theme_id)
+                .map(|n| n.to_string())
+                .unwrap_or_default(),
+            workstreams
+                .get(&a.workstream_id)
+                .cloned()
+                .unwrap_or_default(),
+            a.objective.clone(),
+            lead_codes.join(" "),
+            a.rag_status.clone(),
+            a.rag_note.clone().unwrap_or_default(),
+            a.rag_effective_date.to_string(),
+            date(a.due_date),
+            deadlines::days_overdue(a, today)
+                .map(|d| d.to_string())
+                .unwrap_or_default(),
+            a.state.to_uppercase(),
+            a.version.to_string(),
+            a.updated_at.to_rfc3339(),
+            global_id(a.id),
+        ]));
+    }
+    Ok(out)
+}
+
+async fn history_rows(
+    db: &DatabaseConnection,
+    rows: &[rag_update::Model],
+    global_id: fn(i32) -> String,
+) -> AppResult<String> {
+    let mut ids: Vec<i32> = rows.iter().map(|r| r.action_id).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let codes: HashMap<i32, String> = actions::by_ids(db, sea_orm::Condition::all(), &ids)
+        .await?
+        .into_iter()
+        .map(|a| (a.id, a.code))
+        .collect();
+    let mut out = String::new();
+    for r in rows {
+        out.push_str(&record(&[
+            codes.get(&r.action_id).cloned().unwrap_or_default(),
+            r.status.clone(),
+            r.previous_status.clone().unwrap_or_default(),
+            r.note.clone().unwrap_or_default(),
+            r.effective_date.to_string(),
+            r.recorded_at.to_rfc3339(),
+            r.author.clone(),
+            r.source.clone(),
+            global_id(r.id),
+        ]));
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::record;
+
+    #[test]
+    fn fields_are_quoted_per_rfc_4180() {
+        assert_eq!(record(&["a", "b"]), "a,b\r\n");
+        assert_eq!(
+            record(&["a,b", "say \"hi\""]),
+            "\"a,b\",\"say \"\"hi\"\"\"\r\n"
+        );
+        assert_eq!(record(&["two\nlines", ""]), "\"two\nlines\",\r\n");
+        assert_eq!(record(&["Oct 12 – Dec 12"]), "Oct 12 – Dec 12\r\n");
+    }
+}

@@ -1,0 +1,261 @@
+//! Dashboard types: RAG counts now, as of a date, and over time.
+use async_graphql::{Context, Enum, Object, Result, SimpleObject};
+use entity::rag_update;
+
+use super::action::{Action, ActionFilterInput, RagStatusGql, RagUpdate};
+use super::batch::ActionBatch;
+use super::plan::state;
+use super::principal;
+use super::relay::{cursor, offset_after, PageInfo};
+use super::scalars::Date;
+use crate::actions::{self, ActionFilter, ResolvedFilter};
+use crate::rag::{self, Counts, GroupBy, Interval, RagStatus, Summary};
+
+/// How `ragSummary` groups actions (one level).
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+pub enum RagGroupBy {
+    Theme,
+    Workstream,
+    /// An action with several leads counts under each.
+    Lead,
+    Reference,
+    /// By Ofsted area (OE, EHP, QP, LG) of the descriptors an action cites.
+    OfstedArea,
+}
+
+impl From<RagGroupBy> for GroupBy {
+    fn from(g: RagGroupBy) -> Self {
+        match g {
+            RagGroupBy::Theme => GroupBy::Theme,
+            RagGroupBy::Workstream => GroupBy::Workstream,
+            RagGroupBy::Lead => GroupBy::Lead,
+            RagGroupBy::Reference => GroupBy::Reference,
+            RagGroupBy::OfstedArea => GroupBy::OfstedArea,
+        }
+    }
+}
+
+/// Spacing of `ragTrend` points.
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+pub enum TrendInterval {
+    Week,
+    Fortnight,
+    Month,
+}
+
+/// Actions with one RAG status.
+#[derive(SimpleObject)]
+pub struct RagCount {
+    status: RagStatusGql,
+    count: u64,
+}
+
+/// Counts of one group (a theme, a work stream, a lead, ...).
+#[derive(SimpleObject)]
+pub struct RagGroup {
+    /// Theme number, work-stream name, person code, reference code or Ofsted area.
+    key: String,
+    label: String,
+    total: u64,
+    /// Every status, zeros included.
+    counts: Vec<RagCount>,
+}
+
+/// RAG counts of a plan's actions (active ones unless the filter asks for REMOVED).
+#[derive(SimpleObject)]
+pub struct RagSummary {
+    /// The day counted as of; null for now.
+    as_of: Option<Date>,
+    total: u64,
+    /// Every status, zeros included.
+    counts: Vec<RagCount>,
+    /// Groups with at least one action, in the plan's order.
+    groups: Vec<RagGroup>,
+}
+
+fn counts(c: &Counts) -> Vec<RagCount> {
+    RagStatus::ALL
+        .iter()
+        .map(|s| RagCount {
+            status: (*s).into(),
+            count: c.get(*s),
+        })
+        .collect()
+}
+
+impl From<Summary> for RagSummary {
+    fn from(s: Summary) -> Self {
+        Self {
+            as_of: s.as_of.map(Date),
+            total: s.total.total(),
+            counts: counts(&s.total),
+            groups: s
+                .groups
+                .into_iter()
+                .map(|g| RagGroup {
+                    total: g.counts.total(),
+                    counts: counts(&g.counts),
+                    key: g.key,
+                    label: g.label,
+                })
+                .collect(),
+        }
+    }
+}
+
+/// The caller's filter on plan `plan_id`, narrowed to what it may see.
+pub async fn scoped_filter(
+    ctx: &Context<'_>,
+    plan_id: i32,
+    filter: Option<ActionFilterInput>,
+) -> Result<ResolvedFilter> {
+    let who = principal(ctx)?;
+    let filter: ActionFilter = filter.map(Into::into).unwrap_or_default();
+    Ok(actions::resolve_filter(&state(ctx)?.db, plan_id, &filter)
+        .await?
+        .within(who.visible_actions()))
+}
+
+pub async fn summary(
+    ctx: &Context<'_>,
+    plan_id: i32,
+    group_by: Option<RagGroupBy>,
+    as_of: Option<Date>,
+    filter: Option<ActionFilterInput>,
+) -> Result<RagSummary> {
+    let f = scoped_filter(ctx, plan_id, filter).await?;
+    let s = rag::summary(
+        &state(ctx)?.db,
+        &f,
+        group_by.map(Into::into),
+        as_of.map(|d| d.0),
+    )
+    .await?;
+    Ok(s.into())
+}
+
+pub async fn trend(
+    ctx: &Context<'_>,
+    plan_id: i32,
+    from: Date,
+    to: Date,
+    interval: TrendInterval,
+    group_by: Option<RagGroupBy>,
+    filter: Option<ActionFilterInput>,
+) -> Result<Vec<RagSummary>> {
+    let f = scoped_filter(ctx, plan_id, filter).await?;
+    let interval = match interval {
+        TrendInterval::Week => Interval::Week,
+        TrendInterval::Fortnight => Interval::Fortnight,
+        TrendInterval::Month => Interval::Month,
+    };
+    let points = rag::trend(
+        &state(ctx)?.db,
+        &f,
+        group_by.map(Into::into),
+        from.0,
+        to.0,
+        interval,
+    )
+    .await?;
+    Ok(points.into_iter().map(Into::into).collect())
+}
+
+/// A status change and the action it changed.
+pub struct RagChange {
+    action: Action,
+    update: rag_update::Model,
+}
+
+#[Object]
+impl RagChange {
+    async fn action(&self) -> &Action {
+        &self.action
+    }
+    async fn rag_update(&self) -> RagUpdate {
+        RagUpdate(self.update.clone())
+    }
+}
+
+#[derive(SimpleObject)]
+pub struct RagChangeEdge {
+    cursor: String,
+    node: RagChange,
+}
+
+/// A page of status changes, oldest first.
+pub struct RagChangeConnection {
+    filter: ResolvedFilter,
+    from: chrono::NaiveDate,
+    to: chrono::NaiveDate,
+    offset: u64,
+    changes: Vec<RagChange>,
+    more: bool,
+}
+
+#[Object]
+impl RagChangeConnection {
+    async fn edges(&self) -> Vec<RagChangeEdge> {
+        self.changes
+            .iter()
+            .enumerate()
+            .map(|(i, c)| RagChangeEdge {
+                cursor: cursor(self.offset + i as u64),
+                node: RagChange {
+                    action: c.action.clone(),
+                    update: c.update.clone(),
+                },
+            })
+            .collect()
+    }
+    async fn page_info(&self) -> PageInfo {
+        PageInfo::new(self.offset, self.changes.len(), self.more)
+    }
+    /// Number of changes in the period.
+    async fn total_count(&self, ctx: &Context<'_>) -> Result<u64> {
+        Ok(rag::changes_count(&state(ctx)?.db, &self.filter, self.from, self.to).await?)
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+pub async fn changes(
+    ctx: &Context<'_>,
+    plan_id: i32,
+    from: Date,
+    to: Date,
+    filter: Option<ActionFilterInput>,
+    first: Option<i32>,
+    after: Option<String>,
+) -> Result<RagChangeConnection> {
+    let st = state(ctx)?;
+    let who = principal(ctx)?;
+    let limit = st.limits.page_size(first)?;
+    let offset = offset_after(after.as_deref())?;
+    let f = scoped_filter(ctx, plan_id, filter).await?;
+    let (rows, more) = rag::changes(&st.db, &f, from.0, to.0, offset, limit).await?;
+    // The changed actions, as one batch (one statement, and their relations batch too).
+    let mut ids: Vec<i32> = rows.iter().map(|r| r.action_id).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let models = actions::by_ids(&st.db, who.visible_actions(), &ids).await?;
+    let batch = ActionBatch::new(st.db.clone(), models, who.visible_actions());
+    let all = Action::all_of(&batch);
+    let changes = rows
+        .into_iter()
+        .filter_map(|update| {
+            let action = all
+                .iter()
+                .find(|a| a.id_value() == update.action_id)?
+                .clone();
+            Some(RagChange { action, update })
+        })
+        .collect();
+    Ok(RagChangeConnection {
+        filter: f,
+        from: from.0,
+        to: to.0,
+        offset,
+        changes,
+        more,
+    })
+}

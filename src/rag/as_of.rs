@@ -1,0 +1,127 @@
+//! The RAG history read as of a date: per-action lookups that each cost one index probe on
+//! `rag_update (action_id, effective_date, id)`, as SQL expressions on `action` rows and as
+//! batched loaders for a page of actions.
+use std::collections::HashMap;
+
+use chrono::NaiveDate;
+use entity::action;
+use entity::rag_update;
+use sea_orm::{
+    sea_query::{Alias, Expr, ExprTrait, Func, Order, Query, QueryStatementBuilder},
+    ConnectionTrait, DbBackend, EntityTrait, Statement,
+};
+
+use crate::error::AppResult;
+
+/// `(SELECT <what> FROM <table> t WHERE t.action_id = action.id AND t.effective_date <= day
+/// ORDER BY t.effective_date DESC, t.id DESC LIMIT 1)`: one index probe per action.
+fn latest_on(table: &str, what: Expr, day: NaiveDate) -> Expr {
+    let t = Alias::new("t");
+    let sel = Query::select()
+        .expr(what)
+        .from_as(Alias::new(table), t.clone())
+        .and_where(
+            Expr::col((t.clone(), Alias::new("action_id")))
+                .equals((action::Entity, action::Column::Id)),
+        )
+        .and_where(Expr::col((t.clone(), Alias::new("effective_date"))).lte(day))
+        .order_by((t.clone(), Alias::new("effective_date")), Order::Desc)
+        .order_by((t, Alias::new("id")), Order::Desc)
+        .limit(1)
+        .to_owned();
+    Expr::SubQuery(None, Box::new(sel.into_sub_query_statement()))
+}
+
+fn t_col(name: &str) -> Expr {
+    Expr::col((Alias::new("t"), Alias::new(name)))
+}
+
+/// The status an action had at the end of `day` (NULL when it had none yet).
+pub fn status_on(day: NaiveDate) -> Expr {
+    latest_on("rag_update", t_col("status"), day)
+}
+
+/// The effective date of the status an action had at the end of `day`.
+pub fn status_date_on(day: NaiveDate) -> Expr {
+    latest_on("rag_update", t_col("effective_date"), day)
+}
+
+/// The lifecycle state of an action at the end of `day` (`active` unless removed by then).
+pub fn state_on(day: NaiveDate) -> Expr {
+    Expr::expr(Func::coalesce([
+        latest_on("action_state_change", t_col("state"), day),
+        Expr::val("active"),
+    ]))
+}
+
+fn placeholders(backend: DbBackend, from: usize, n: usize) -> Vec<String> {
+    (from..from + n)
+        .map(|i| match backend {
+            DbBackend::Postgres => format!("${i}"),
+            _ => "?".to_string(),
+        })
+        .collect()
+}
+
+/// The history entry in effect at the end of `day`, for each of several actions: one statement.
+pub async fn entries_on<C: ConnectionTrait>(
+    db: &C,
+    action_ids: &[i32],
+    day: NaiveDate,
+) -> AppResult<HashMap<i32, rag_update::Model>> {
+    if action_ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let backend = db.get_database_backend();
+    let ids = placeholders(backend, 1, action_ids.len());
+    let day_param = placeholders(backend, action_ids.len() + 1, 1).join("");
+    let sql = format!(
+        "SELECT id, action_id, status, previous_status, note, effective_date, recorded_at, author, source \
+         FROM (SELECT r.*, ROW_NUMBER() OVER (PARTITION BY r.action_id \
+               ORDER BY r.effective_date DESC, r.id DESC) AS rn \
+               FROM rag_update r WHERE r.action_id IN ({}) AND r.effective_date <= {day_param}) t \
+         WHERE t.rn = 1",
+        ids.join(", ")
+    );
+    let mut values: Vec<sea_orm::Value> = action_ids.iter().map(|id| (*id).into()).collect();
+    values.push(day.into());
+    let rows = rag_update::Entity::find()
+        .from_raw_sql(Statement::from_sql_and_values(backend, sql, values))
+        .all(db)
+        .await?;
+    Ok(rows.into_iter().map(|r| (r.action_id, r)).collect())
+}
+
+/// Since when each action has had its current status: the first entry of the latest run of
+/// entries with that status (an AMBER re-confirmed every fortnight is AMBER since the first).
+pub async fn current_status_since<C: ConnectionTrait>(
+    db: &C,
+    action_ids: &[i32],
+) -> AppResult<HashMap<i32, NaiveDate>> {
+    if action_ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let backend = db.get_database_backend();
+    let ids = placeholders(backend, 1, action_ids.len());
+    let sql = format!(
+        "SELECT r.action_id AS action_id, MIN(r.effective_date) AS since \
+         FROM rag_update r JOIN action a ON a.id = r.action_id \
+         WHERE r.action_id IN ({}) AND r.status = a.rag_status \
+         AND NOT EXISTS (SELECT 1 FROM rag_update x WHERE x.action_id = r.action_id \
+             AND x.status <> a.rag_status \
+             AND (x.effective_date > r.effective_date OR (x.effective_date = r.effective_date AND x.id > r.id))) \
+         GROUP BY r.action_id",
+        ids.join(", ")
+    );
+    let values: Vec<sea_orm::Value> = action_ids.iter().map(|id| (*id).into()).collect();
+    let rows = db
+        .query_all_raw(Statement::from_sql_and_values(backend, sql, values))
+        .await?;
+    let mut out = HashMap::new();
+    for row in rows {
+        let id: i32 = row.try_get("", "action_id")?;
+        let since: NaiveDate = row.try_get("", "since")?;
+        out.insert(id, since);
+    }
+    Ok(out)
+}
