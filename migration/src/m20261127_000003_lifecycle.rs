@@ -39,6 +39,16 @@ impl MigrationTrait for Migration {
                 .take(),
         )
         .await?;
+        // `stale(days:)` finds actions whose status took effect before a cutoff.
+        m.create_index(
+            Index::create()
+                .name("ix_action_plan_rag_effective")
+                .table("action")
+                .col("plan_id")
+                .col("rag_effective_date")
+                .take(),
+        )
+        .await?;
         // Actions already removed (by an earlier import) left on the day they were last updated.
         m.get_connection()
             .execute_unprepared(
@@ -51,6 +61,13 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.drop_index(
+            Index::drop()
+                .name("ix_action_plan_rag_effective")
+                .table("action")
+                .to_owned(),
+        )
+        .await?;
         m.drop_table(Table::drop().table("action_state_change").to_owned())
             .await
     }
