@@ -38,6 +38,20 @@ enum Command {
     },
     /// Print the GraphQL schema (SDL) the server serves.
     ExportSchema,
+    /// Add a synthetic benchmark dataset: copies of the plan under other authorities, with
+    /// fortnightly RAG history (seeded; reruns add only what is missing).
+    Generate {
+        /// How many plans (slugs synthetic-001 ...).
+        #[arg(long, default_value_t = 150)]
+        plans: usize,
+        /// Fortnightly RAG updates per action.
+        #[arg(long, default_value_t = 48)]
+        updates: usize,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        #[command(flatten)]
+        db: DbConfig,
+    },
     /// Print a signed token (HS256, with the server's secret) for local use and scripts.
     Token(TokenArgs),
 }
@@ -133,6 +147,25 @@ async fn run(cli: Cli) -> Result<(), String> {
         }
         Some(Command::ExportSchema) => {
             print!("{}", graphql::sdl());
+            Ok(())
+        }
+        Some(Command::Generate {
+            plans,
+            updates,
+            seed,
+            db: cfg,
+        }) => {
+            let conn = db::connect(&cfg.database_url)
+                .await
+                .map_err(|e| e.detail())?;
+            db::prepare(&conn).await.map_err(|e| e.detail())?;
+            let report = plans::synthetic::generate(&conn, plans, updates, seed)
+                .await
+                .map_err(|e| e.detail())?;
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?
+            );
             Ok(())
         }
         Some(Command::Token(args)) => {

@@ -4,6 +4,7 @@ pub mod convert;
 pub mod format;
 pub mod import;
 pub mod query;
+pub mod synthetic;
 pub mod validate;
 
 pub use import::{import_plan_file, parse_plan_file, ImportReport};

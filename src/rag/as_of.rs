@@ -103,17 +103,26 @@ pub async fn current_status_since<C: ConnectionTrait>(
     }
     let backend = db.get_database_backend();
     let ids = placeholders(backend, 1, action_ids.len());
+    // Walking each action's entries newest first, `breaks` counts entries with another status
+    // seen so far: the current run is where it is still 0. One sort per action, no self-join.
     let sql = format!(
-        "SELECT r.action_id AS action_id, MIN(r.effective_date) AS since \
-         FROM rag_update r JOIN action a ON a.id = r.action_id \
-         WHERE r.action_id IN ({}) AND r.status = a.rag_status \
-         AND NOT EXISTS (SELECT 1 FROM rag_update x WHERE x.action_id = r.action_id \
-             AND x.status <> a.rag_status \
-             AND (x.effective_date > r.effective_date OR (x.effective_date = r.effective_date AND x.id > r.id))) \
-         GROUP BY r.action_id",
-        ids.join(", ")
+        "SELECT t.action_id AS action_id, MIN(t.effective_date) AS since FROM ( \
+           SELECT r.action_id, r.effective_date, \
+             SUM(CASE WHEN r.status <> a.rag_status THEN 1 ELSE 0 END) OVER ( \
+               PARTITION BY r.action_id ORDER BY r.effective_date DESC, r.id DESC \
+               ROWS UNBOUNDED PRECEDING) AS breaks \
+           FROM rag_update r JOIN action a ON a.id = r.action_id \
+           WHERE r.action_id IN ({}) AND a.id IN ({})) t \
+         WHERE t.breaks = 0 GROUP BY t.action_id",
+        ids.join(", "),
+        // The same ids again, so the join probes `action` by key instead of scanning it.
+        placeholders(backend, action_ids.len() + 1, action_ids.len()).join(", ")
     );
-    let values: Vec<sea_orm::Value> = action_ids.iter().map(|id| (*id).into()).collect();
+    let values: Vec<sea_orm::Value> = action_ids
+        .iter()
+        .chain(action_ids)
+        .map(|id| (*id).into())
+        .collect();
     let rows = db
         .query_all_raw(Statement::from_sql_and_values(backend, sql, values))
         .await?;
