@@ -1,7 +1,10 @@
 //! The shape every change to one action shares: begin (or replay), lock and authorise the
 //! action, check `expectedVersion`, apply, bump the version, audit, commit.
 use entity::action;
-use sea_orm::{ActiveModelTrait, ConnectionTrait, EntityTrait, IntoActiveModel, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter,
+    QueryOrder, QuerySelect, Set,
+};
 use serde::{Deserialize, Serialize};
 
 use super::access::{check_version, for_change};
@@ -52,10 +55,43 @@ pub async fn change_action<I: Serialize>(
     expected_version: Option<i32>,
     apply: impl AsyncFnOnce(&Change, &action::Model) -> AppResult<Effect>,
 ) -> AppResult<Changed> {
+    change_actions(
+        w,
+        who,
+        op,
+        key,
+        input,
+        &[action_id],
+        expected_version,
+        apply,
+    )
+    .await
+}
+
+/// Like `change_action` for a change that also touches other actions (`ids[1..]`, e.g. a
+/// link's target): all their rows are locked first, in id order, so two changes over the same
+/// actions (A links B while B links A) queue instead of deadlocking.
+#[allow(clippy::too_many_arguments)]
+pub async fn change_actions<I: Serialize>(
+    w: &Writer,
+    who: &Principal,
+    op: Operation,
+    key: Option<&str>,
+    input: &I,
+    ids: &[i32],
+    expected_version: Option<i32>,
+    apply: impl AsyncFnOnce(&Change, &action::Model) -> AppResult<Effect>,
+) -> AppResult<Changed> {
     let ch = match w.begin(who, op, key, input).await? {
         Begun::Fresh(ch) => ch,
         Begun::Replay(ids) => return reload(w.db(), ids).await,
     };
+    let action_id = *ids
+        .first()
+        .ok_or_else(|| AppError::Internal("BUG: a change of no action".into()))?;
+    if ids.len() > 1 {
+        lock_in_order(&ch, ids).await?;
+    }
     let current = for_change(&ch, op, action_id).await?;
     check_version(&current, expected_version)?;
     let effect = apply(&ch, &current).await?;
@@ -82,6 +118,19 @@ pub async fn change_action<I: Serialize>(
         action,
         appended: effect.appended,
     })
+}
+
+async fn lock_in_order(ch: &Change, ids: &[i32]) -> AppResult<()> {
+    action::Entity::find()
+        .select_only()
+        .column(action::Column::Id)
+        .filter(action::Column::Id.is_in(ids.iter().copied()))
+        .order_by_asc(action::Column::Id)
+        .lock_exclusive()
+        .into_tuple::<i32>()
+        .all(ch.txn())
+        .await?;
+    Ok(())
 }
 
 /// An idempotent retry's answer: the action as it is now, and what the first request appended.

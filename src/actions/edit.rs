@@ -14,7 +14,7 @@ use sea_orm::{
 use serde::Serialize;
 use serde_json::json;
 
-use super::change::{change_action, reload, Changed, ChangedIds, Effect};
+use super::change::{change_action, change_actions, reload, Changed, ChangedIds, Effect};
 use super::filter::{normalise_descriptor, person_ids, reference_ids, theme_ids, workstream_ids};
 use crate::audit::{Begun, Subject, Writer};
 use crate::auth::{Operation, Principal};
@@ -923,13 +923,13 @@ async fn relink(
     key: Option<&str>,
 ) -> AppResult<Changed> {
     let linking = op == Operation::LinkActions;
-    change_action(
+    change_actions(
         w,
         who,
         op,
         key,
         &l,
-        l.from_id,
+        &[l.from_id, l.to_id],
         l.expected_version,
         async |ch, from| {
             let to = super::for_change(ch, op, l.to_id).await?;

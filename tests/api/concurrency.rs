@@ -191,3 +191,39 @@ both_engines!(idempotent_retries_write_once, |engine| async move {
         "{body:#}"
     );
 });
+
+both_engines!(
+    crossing_links_queue_instead_of_deadlocking,
+    |engine| async move {
+        let app = Arc::new(TestApp::spawn(engine).await);
+        let (nodes, _) = crate::helpers::paged_actions(
+            &app,
+            &Value::Null,
+            "id links { code } linkedFrom { code }",
+        )
+        .await;
+        // Actions linked to nothing yet, so every link below is new.
+        let ids: Vec<Value> = nodes
+            .iter()
+            .filter(|n| n["links"] == json!([]) && n["linkedFrom"] == json!([]))
+            .map(|n| n["id"].clone())
+            .collect();
+        assert!(ids.len() >= 40, "{} unlinked actions", ids.len());
+        let link = "mutation($a: ID!, $b: ID!) { linkActions(input: {fromId: $a, toId: $b}) { from { id } } }";
+        let mut set = JoinSet::new();
+        // A links B while B links A, for twenty pairs at once.
+        for pair in ids[..40].chunks(2) {
+            for (a, b) in [(&pair[0], &pair[1]), (&pair[1], &pair[0])] {
+                let (app, a, b) = (app.clone(), a.clone(), b.clone());
+                set.spawn(async move { app.graphql(link, json!({ "a": a, "b": b })).await });
+            }
+        }
+        let mut ok = 0;
+        while let Some(done) = set.join_next().await {
+            let body = done.expect("task");
+            assert!(body.get("errors").is_none(), "{body:#}");
+            ok += 1;
+        }
+        assert_eq!(ok, 40);
+    }
+);
