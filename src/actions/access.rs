@@ -65,6 +65,7 @@ fn describe(op: Operation) -> &'static str {
         Operation::ReinstateAction => "reinstate actions",
         Operation::LinkActions => "link actions",
         Operation::UnlinkActions => "unlink actions",
+        Operation::ImportPlan => "import plans",
         Operation::ReadAuditLog => "read the audit log",
     }
 }

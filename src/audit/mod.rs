@@ -44,6 +44,15 @@ impl Writer {
         &self.db
     }
 
+    /// Queues behind the server's other SQLite writers, for writes that run their own
+    /// transaction (imports). A no-op on PostgreSQL.
+    pub async fn queue(&self) -> Option<OwnedMutexGuard<()>> {
+        match self.db.get_database_backend() {
+            DbBackend::Sqlite => Some(self.sqlite_writes.clone().lock_owned().await),
+            _ => None,
+        }
+    }
+
     /// Starts a change by `who`. With an idempotency key that was used before, returns the
     /// first request's result instead (or BAD_USER_INPUT when the input differs).
     pub async fn begin(
@@ -56,10 +65,7 @@ impl Writer {
         let key = idempotency::check_key(who, key)?;
         let request = serde_json::to_string(&(op.name(), input))?;
         let backend = self.db.get_database_backend();
-        let guard = match backend {
-            DbBackend::Sqlite => Some(self.sqlite_writes.clone().lock_owned().await),
-            _ => None,
-        };
+        let guard = self.queue().await;
         let txn = self.db.begin().await?;
         if backend == DbBackend::Sqlite {
             // Take SQLite's write lock now, not at the first write: a transaction that read

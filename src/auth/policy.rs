@@ -22,6 +22,7 @@ pub enum Operation {
     ReinstateAction,
     LinkActions,
     UnlinkActions,
+    ImportPlan,
     ReadAuditLog,
 }
 
@@ -39,6 +40,7 @@ impl Operation {
             Operation::ReinstateAction => "reinstateAction",
             Operation::LinkActions => "linkActions",
             Operation::UnlinkActions => "unlinkActions",
+            Operation::ImportPlan => "importPlan",
             Operation::ReadAuditLog => "auditLog",
         }
     }

@@ -255,6 +255,28 @@ pub struct AddEvidenceInput {
     pub idempotency_key: Option<String>,
 }
 
+/// A plan file (JSON, see docs/plan-format.md) to import or re-import.
+#[derive(InputObject)]
+pub struct ImportPlanInput {
+    /// The file's content.
+    pub plan_json: String,
+    /// Recorded in the history and audit trail, e.g. `herefordshire-2013.json`.
+    pub file_name: Option<String>,
+}
+
+/// What an import changed.
+#[derive(SimpleObject)]
+pub struct ImportPlanPayload {
+    plan: super::plan::Plan,
+    plan_created: bool,
+    plan_updated: bool,
+    actions_created: u64,
+    actions_updated: u64,
+    actions_unchanged: u64,
+    actions_removed: u64,
+    rag_updates: u64,
+}
+
 #[derive(SimpleObject)]
 pub struct AddEvidencePayload {
     action: Action,
@@ -484,6 +506,40 @@ impl MutationRoot {
         input: LinkActionsInput,
     ) -> Result<LinkActionsPayload> {
         self.relink(ctx, input, false).await
+    }
+
+    /// Imports or re-imports a plan file (admins only): idempotent, one transaction, a file
+    /// with problems changes nothing and says what they are.
+    async fn import_plan(
+        &self,
+        ctx: &Context<'_>,
+        input: ImportPlanInput,
+    ) -> Result<ImportPlanPayload> {
+        let who = principal(ctx)?;
+        let st = state(ctx)?;
+        let name = input
+            .file_name
+            .unwrap_or_else(|| "importPlan.json".to_string());
+        let report = crate::plans::import::import_through_api(
+            &st.writer,
+            who,
+            input.plan_json.as_bytes(),
+            &name,
+        )
+        .await?;
+        let plan = crate::plans::query::by_slug(&st.db, &report.plan)
+            .await?
+            .ok_or_else(|| AppError::Internal("BUG: imported plan missing".into()))?;
+        Ok(ImportPlanPayload {
+            plan: super::plan::Plan(plan),
+            plan_created: report.plan_created,
+            plan_updated: report.plan_updated,
+            actions_created: report.actions_created as u64,
+            actions_updated: report.actions_updated as u64,
+            actions_unchanged: report.actions_unchanged as u64,
+            actions_removed: report.actions_removed as u64,
+            rag_updates: report.rag_updates as u64,
+        })
     }
 
     /// Records evidence of progress against an action.

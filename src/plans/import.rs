@@ -89,6 +89,36 @@ pub async fn import_plan_file(
     bytes: &[u8],
     file_name: &str,
 ) -> AppResult<ImportReport> {
+    import_plan_file_by(db, bytes, file_name, None).await
+}
+
+/// `importPlan` through the API: admins only, queued with the API's other writers, and
+/// audited under the caller's name.
+pub async fn import_through_api(
+    w: &crate::audit::Writer,
+    who: &crate::auth::Principal,
+    bytes: &[u8],
+    file_name: &str,
+) -> AppResult<ImportReport> {
+    crate::actions::require_role(who, crate::auth::Operation::ImportPlan)?;
+    let file = parse_plan_file(bytes, file_name)?;
+    if !who.sees_plan(&file.plan.slug) {
+        return Err(AppError::Forbidden(format!(
+            "this token does not reach plan {:?}",
+            file.plan.slug
+        )));
+    }
+    let _queued = w.queue().await;
+    import_plan_file_by(w.db(), bytes, file_name, Some(who)).await
+}
+
+/// Imports as `who` (the audit event's actor), or as the command line when `None`.
+pub async fn import_plan_file_by(
+    db: &DatabaseConnection,
+    bytes: &[u8],
+    file_name: &str,
+    who: Option<&crate::auth::Principal>,
+) -> AppResult<ImportReport> {
     let file = parse_plan_file(bytes, file_name)?;
     let txn = db.begin().await?;
     let now = Utc::now();
@@ -104,9 +134,9 @@ pub async fn import_plan_file(
         entity::audit_event::ActiveModel {
             plan_id: Set(Some(plan_id)),
             occurred_at: Set(now),
-            actor_sub: Set(IMPORT_AUTHOR.to_string()),
-            actor_role: Set("admin".to_string()),
-            actor_name: Set(None),
+            actor_sub: Set(who.map_or(IMPORT_AUTHOR.to_string(), |w| w.sub.clone())),
+            actor_role: Set(who.map_or("admin", |w| w.role.as_str()).to_string()),
+            actor_name: Set(who.and_then(|w| w.name.clone())),
             operation: Set("importPlan".to_string()),
             object_type: Set("Plan".to_string()),
             object_id: Set(plan_id),

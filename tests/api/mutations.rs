@@ -503,3 +503,50 @@ both_engines!(
         assert_eq!(d["imports"]["totalCount"], 1);
     }
 );
+
+both_engines!(admins_import_plans_through_the_api, |engine| async move {
+    let app = TestApp::spawn(engine).await;
+    let q = "mutation($json: String!) { importPlan(input: {planJson: $json, fileName: \"hfd-2013.json\"}) {
+        plan { slug title } planCreated planUpdated actionsCreated actionsUpdated actionsUnchanged ragUpdates } }";
+    // A broken file: a clear error naming the place, nothing changed.
+    let body = app
+        .graphql(q, json!({ "json": "{\"format_version\": 1, \"plan\": " }))
+        .await;
+    assert_bad(&body, "hfd-2013.json");
+    let mut file: Value =
+        serde_json::from_str(plan_api::plans::HEREFORDSHIRE_PLAN_JSON).expect("plan json");
+    file["plan"]["title"] = json!("Improvement Plan V2.3");
+    file["actions"][0]["rag"]["status"] = json!("BLUE");
+    let d = app.data(q, json!({ "json": file.to_string() })).await;
+    let r = &d["importPlan"];
+    assert_eq!(r["plan"]["title"], "Improvement Plan V2.3");
+    assert_eq!(
+        (
+            r["planUpdated"].as_bool(),
+            r["actionsUpdated"].as_u64(),
+            r["ragUpdates"].as_u64()
+        ),
+        (Some(true), Some(1), Some(1))
+    );
+    assert_eq!(r["actionsUnchanged"], 124);
+    // Again: nothing to do.
+    let d = app.data(q, json!({ "json": file.to_string() })).await;
+    assert_eq!(d["importPlan"]["actionsUnchanged"], 125);
+    assert_eq!(d["importPlan"]["planUpdated"], false);
+    let d = app
+        .data("{ auditLog(filter: {operation: \"importPlan\"}) { edges { node { actor { sub } after } } } }", json!({}))
+        .await;
+    let events = d["auditLog"]["edges"].as_array().expect("events");
+    assert_eq!(
+        events.len(),
+        2,
+        "first start and this import; the no-op wrote nothing"
+    );
+    assert_eq!(events[0]["node"]["actor"]["sub"], "test-admin");
+    assert_eq!(events[0]["node"]["after"]["file"], "hfd-2013.json");
+    let viewer = token(Role::Viewer, &[], &[]);
+    let body = app
+        .graphql_as(&viewer, q, json!({ "json": file.to_string() }))
+        .await;
+    assert_eq!(error_code(&body).as_deref(), Some("FORBIDDEN"));
+});

@@ -30,6 +30,7 @@ enum Op {
     ReinstateAction,
     MoveAction,
     CreateAction,
+    ImportPlan,
     AuditLog,
 }
 
@@ -47,7 +48,7 @@ const WHO: [&str; 6] = [
 /// Out of scope: admin/viewer tokens limited to another plan; lead, integration and partner
 /// tokens on an action outside their leads/work streams.
 #[rustfmt::skip]
-const TABLE: [(Op, [Outcome; 6], [Outcome; 6]); 13] = [
+const TABLE: [(Op, [Outcome; 6], [Outcome; 6]); 14] = [
     //                       viewer lead/p lead/w integ partner admin     viewer lead/p lead/w integ partner admin
     (Op::RecordRagUpdate,  [F, O, O, O, F, O],                      [N, F, F, F, N, N]),
     (Op::RecordRagUpdates, [F, O, O, O, F, O],                      [N, F, F, F, N, N]),
@@ -61,6 +62,7 @@ const TABLE: [(Op, [Outcome; 6], [Outcome; 6]); 13] = [
     (Op::ReinstateAction,  [F, F, F, F, F, O],                      [N, F, F, F, N, N]),
     (Op::MoveAction,       [F, F, F, F, F, O],                      [N, F, F, F, N, N]),
     (Op::CreateAction,     [F, F, F, F, F, O],                      [F, F, F, F, F, N]),
+    (Op::ImportPlan,       [F, F, F, F, F, O],                      [F, F, F, F, F, F]),
     (Op::AuditLog,         [F, F, F, F, F, O],                      [F, F, F, F, F, O]),
 ];
 
@@ -173,6 +175,16 @@ fn request(op: Op, id: &str, other: &str, plan: &str, n: usize) -> (String, Valu
             q("mutation($plan: ID!, $key: String, $code: String!) { createAction(input: {planId: $plan, code: $code, theme: 1, workstream: \"Practice\", objective: \"New\", idempotencyKey: $key}) { action { id } } }"),
             json!({ "plan": plan, "key": key, "code": format!("9.{n}") }),
         ),
+        Op::ImportPlan => {
+            // A revised plan file (new title), so that the import changes something.
+            let mut file: Value =
+                serde_json::from_str(plan_api::plans::HEREFORDSHIRE_PLAN_JSON).expect("plan json");
+            file["plan"]["title"] = json!(format!("Revision {n}"));
+            (
+                q("mutation($json: String!) { importPlan(input: {planJson: $json, fileName: \"rev.json\"}) { plan { id } planUpdated } }"),
+                json!({ "json": file.to_string() }),
+            )
+        }
         Op::AuditLog => (q("{ auditLog(first: 1) { totalCount } }"), json!({})),
     }
 }
@@ -292,7 +304,7 @@ both_engines!(role_operation_matrix, |engine| async move {
         failures.len(),
         failures.join("\n")
     );
-    assert_eq!(cells, 13 * 6 * 2);
+    assert_eq!(cells, 14 * 6 * 2);
     eprintln!("{engine:?}: {cells} matrix cells, {writes_ok} permitted writes");
 });
 

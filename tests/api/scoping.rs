@@ -47,8 +47,9 @@ const MUTATIONS: &[&str] = &[
     "reinstateAction",
     "linkActions",
     "unlinkActions",
-    // Creates rather than reaches; refused to partners whatever the input (roles matrix).
+    // Create rather than reach; refused to partners whatever the input (roles matrix).
     "createAction",
+    "importPlan",
 ];
 
 /// Fields of `ty` whose type mentions an action, history or plan (by introspection).
