@@ -113,9 +113,7 @@ async fn run(cli: Cli) -> Result<(), String> {
         None => serve(cli.serve).await,
         Some(Command::Serve(cfg)) => serve(cfg).await,
         Some(Command::Migrate(cfg)) => {
-            let conn = db::connect(&cfg.database_url)
-                .await
-                .map_err(|e| e.detail())?;
+            let conn = open(&cfg.database_url).await?;
             db::migrate(&conn).await.map_err(|e| e.detail())?;
             eprintln!("migrations applied");
             Ok(())
@@ -123,9 +121,7 @@ async fn run(cli: Cli) -> Result<(), String> {
         Some(Command::Import { file, db: cfg }) => {
             let bytes =
                 std::fs::read(&file).map_err(|e| format!("cannot read {}: {e}", file.display()))?;
-            let conn = db::connect(&cfg.database_url)
-                .await
-                .map_err(|e| e.detail())?;
+            let conn = open(&cfg.database_url).await?;
             db::migrate(&conn).await.map_err(|e| e.detail())?;
             let name = file.display().to_string();
             let report = plans::import_plan_file(&conn, &bytes, &name)
@@ -155,9 +151,7 @@ async fn run(cli: Cli) -> Result<(), String> {
             seed,
             db: cfg,
         }) => {
-            let conn = db::connect(&cfg.database_url)
-                .await
-                .map_err(|e| e.detail())?;
+            let conn = open(&cfg.database_url).await?;
             db::prepare(&conn).await.map_err(|e| e.detail())?;
             let report = plans::synthetic::generate(&conn, plans, updates, seed)
                 .await
@@ -195,11 +189,14 @@ async fn run(cli: Cli) -> Result<(), String> {
     }
 }
 
+/// Connects to the configured database, errors in full (this is the operator's terminal).
+async fn open(url: &str) -> Result<sea_orm::DatabaseConnection, String> {
+    db::connect(url).await.map_err(|e| e.detail())
+}
+
 async fn serve(cfg: ServeConfig) -> Result<(), String> {
     let started = std::time::Instant::now();
-    let conn = db::connect(&cfg.db.database_url)
-        .await
-        .map_err(|e| e.detail())?;
+    let conn = open(&cfg.db.database_url).await?;
     if let Some(report) = db::prepare(&conn).await.map_err(|e| e.detail())? {
         tracing::info!(
             plan = %report.plan,

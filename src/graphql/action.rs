@@ -205,6 +205,31 @@ pub struct ActionQuery {
     pub default_order: ActionOrder,
 }
 
+impl ActionQuery {
+    pub fn new(
+        filter: Option<ActionFilterInput>,
+        order_by: Option<ActionOrderInput>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Self {
+        Self {
+            filter,
+            order_by,
+            first,
+            after,
+            condition: None,
+            default_order: ActionOrder::default(),
+        }
+    }
+
+    /// Narrows the list to `condition`, ordered by `default_order` unless the client says.
+    pub fn only(mut self, condition: sea_orm::Condition, default_order: ActionOrder) -> Self {
+        self.condition = Some(condition);
+        self.default_order = default_order;
+        self
+    }
+}
+
 impl ActionConnection {
     pub async fn load(ctx: &Context<'_>, plan_id: i32, q: ActionQuery) -> Result<Self> {
         let who = principal(ctx)?;

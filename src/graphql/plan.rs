@@ -347,14 +347,7 @@ impl Plan {
         first: Option<i32>,
         after: Option<String>,
     ) -> Result<ActionConnection> {
-        let q = ActionQuery {
-            filter,
-            order_by,
-            first,
-            after,
-            condition: None,
-            default_order: ActionOrder::default(),
-        };
+        let q = ActionQuery::new(filter, order_by, first, after);
         ActionConnection::load(ctx, self.0.id, q).await
     }
     /// Actions due before `asOf` (default today) and not BLUE or GREEN, most overdue first.
@@ -370,14 +363,8 @@ impl Plan {
         after: Option<String>,
     ) -> Result<ActionConnection> {
         let day = as_of.map(|d| d.0).unwrap_or_else(today);
-        let q = ActionQuery {
-            filter,
-            order_by,
-            first,
-            after,
-            condition: Some(deadlines::overdue(day, as_of.map(|d| d.0))),
-            default_order: by_due_date(),
-        };
+        let q = ActionQuery::new(filter, order_by, first, after)
+            .only(deadlines::overdue(day, as_of.map(|d| d.0)), by_due_date());
         ActionConnection::load(ctx, self.0.id, q).await
     }
     /// Actions due within `within` days of `asOf` (default today) and not BLUE or GREEN.
@@ -393,14 +380,10 @@ impl Plan {
         after: Option<String>,
     ) -> Result<ActionConnection> {
         let day = as_of.map(|d| d.0).unwrap_or_else(today);
-        let q = ActionQuery {
-            filter,
-            order_by,
-            first,
-            after,
-            condition: Some(deadlines::due_soon(day, within, as_of.map(|d| d.0))?),
-            default_order: by_due_date(),
-        };
+        let q = ActionQuery::new(filter, order_by, first, after).only(
+            deadlines::due_soon(day, within, as_of.map(|d| d.0))?,
+            by_due_date(),
+        );
         ActionConnection::load(ctx, self.0.id, q).await
     }
     /// Active actions, not BLUE, whose status has not been updated in the `days` days up to
@@ -417,14 +400,10 @@ impl Plan {
         after: Option<String>,
     ) -> Result<ActionConnection> {
         let day = as_of.map(|d| d.0).unwrap_or_else(today);
-        let q = ActionQuery {
-            filter,
-            order_by,
-            first,
-            after,
-            condition: Some(deadlines::stale(day, days, as_of.map(|d| d.0))?),
-            default_order: ActionOrder::default(),
-        };
+        let q = ActionQuery::new(filter, order_by, first, after).only(
+            deadlines::stale(day, days, as_of.map(|d| d.0))?,
+            ActionOrder::default(),
+        );
         ActionConnection::load(ctx, self.0.id, q).await
     }
 }
