@@ -9,6 +9,8 @@ pub mod actions;
 pub mod audit;
 /// Who may do what: tokens, principals, the role policy.
 pub mod auth;
+/// The date in England.
+pub mod clock;
 /// Runtime configuration from the environment and CLI.
 pub mod config;
 /// Connecting, migrating and first-start seeding.

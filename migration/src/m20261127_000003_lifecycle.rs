@@ -50,12 +50,17 @@ impl MigrationTrait for Migration {
         )
         .await?;
         // Actions already removed (by an earlier import) left on the day they were last updated.
+        // SQLite keeps timestamps as RFC 3339 text, which only `DATE()` reads as a date there.
+        let day = match m.get_database_backend() {
+            sea_orm::DatabaseBackend::Sqlite => "DATE(updated_at)",
+            _ => "CAST(updated_at AS DATE)",
+        };
         m.get_connection()
-            .execute_unprepared(
+            .execute_unprepared(&format!(
                 "INSERT INTO action_state_change (action_id, state, effective_date, reason, recorded_at, recorded_by) \
-                 SELECT id, 'removed', CAST(updated_at AS DATE), removed_reason, updated_at, 'migration' \
-                 FROM action WHERE state = 'removed'",
-            )
+                 SELECT id, 'removed', {day}, removed_reason, updated_at, 'migration' \
+                 FROM action WHERE state = 'removed'"
+            ))
             .await?;
         Ok(())
     }

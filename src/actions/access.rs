@@ -1,23 +1,39 @@
 //! Access to one action for a change: visible to the principal, permitted by its role, in its
 //! write scope, and locked until the change commits.
 use entity::action;
-use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QuerySelect};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QuerySelect,
+};
 
 use crate::audit::Change;
-use crate::auth::Operation;
+use crate::auth::{Operation, Principal};
 use crate::error::{AppError, AppResult};
 
 /// The action `id` as `op` may change it, its row locked (`FOR UPDATE` on PostgreSQL; SQLite
 /// changes are serialised already) so concurrent writers queue instead of losing updates.
 pub async fn for_change(ch: &Change, op: Operation, id: i32) -> AppResult<action::Model> {
-    let who = ch.actor();
-    let found = action::Entity::find_by_id(id)
-        .filter(who.visible_actions())
-        .lock_exclusive()
-        .one(ch.txn())
-        .await?;
-    // Invisible and absent look the same: a partner learns nothing from the answer.
-    let found = found.ok_or_else(|| AppError::not_found("no such action"))?;
+    authorised(ch.txn(), ch.actor(), op, id, true).await
+}
+
+/// The action `id` if `who` may apply `op` to it: NOT_FOUND when it cannot see it (invisible
+/// and absent look the same, so a partner learns nothing from the answer), FORBIDDEN when its
+/// role or scope does not reach it. Also used to re-check an idempotent retry, whose token
+/// may have lost access since the first request.
+pub async fn authorised<C: ConnectionTrait>(
+    db: &C,
+    who: &Principal,
+    op: Operation,
+    id: i32,
+    lock: bool,
+) -> AppResult<action::Model> {
+    let mut q = action::Entity::find_by_id(id).filter(who.visible_actions());
+    if lock {
+        q = q.lock_exclusive();
+    }
+    let found = q
+        .one(db)
+        .await?
+        .ok_or_else(|| AppError::not_found("no such action"))?;
     let Some(scope) = who.write_scope(op) else {
         return Err(AppError::Forbidden(format!(
             "a {} token may not {}",
@@ -29,7 +45,7 @@ pub async fn for_change(ch: &Change, op: Operation, id: i32) -> AppResult<action
         let in_scope = action::Entity::find()
             .filter(action::Column::Id.eq(id))
             .filter(scope)
-            .count(ch.txn())
+            .count(db)
             .await?;
         if in_scope == 0 {
             return Err(AppError::Forbidden(format!(

@@ -84,7 +84,7 @@ pub async fn change_actions<I: Serialize>(
 ) -> AppResult<Changed> {
     let ch = match w.begin(who, op, key, input).await? {
         Begun::Fresh(ch) => ch,
-        Begun::Replay(ids) => return reload(w.db(), ids).await,
+        Begun::Replay(ids) => return reload(w.db(), who, op, ids).await,
     };
     let action_id = *ids
         .first()
@@ -134,17 +134,16 @@ async fn lock_in_order(ch: &Change, ids: &[i32]) -> AppResult<()> {
 }
 
 /// An idempotent retry's answer: the action as it is now, and what the first request appended.
+/// Access is checked again: the token may no longer reach the action (moved out of its work
+/// stream, role changed), and then the retry is refused like a new request would be.
 pub(super) async fn reload<C: ConnectionTrait>(
     db: &C,
+    who: &Principal,
+    op: Operation,
     ids: serde_json::Value,
 ) -> AppResult<Changed> {
     let ids: ChangedIds = serde_json::from_value(ids)?;
-    let action = action::Entity::find_by_id(ids.action)
-        .one(db)
-        .await?
-        .ok_or_else(|| {
-            AppError::not_found("the action of this idempotency key no longer exists")
-        })?;
+    let action = super::access::authorised(db, who, op, ids.action, false).await?;
     Ok(Changed {
         action,
         appended: ids.appended,

@@ -475,7 +475,7 @@ pub async fn create(
     super::require_role(who, Operation::CreateAction)?;
     let ch = match w.begin(who, Operation::CreateAction, key, &input).await? {
         Begun::Fresh(ch) => ch,
-        Begun::Replay(ids) => return reload(w.db(), ids).await,
+        Begun::Replay(ids) => return reload(w.db(), who, Operation::CreateAction, ids).await,
     };
     let db = ch.txn();
     // Lock the plan: creations in one plan queue, so codes and positions never collide.
@@ -573,7 +573,7 @@ pub async fn create(
     }
 
     let now = ch.now();
-    let today = now.date_naive();
+    let today = ch.today();
     let created = action::ActiveModel {
         plan_id: Set(plan.id),
         code: Set(code),
@@ -750,7 +750,7 @@ pub async fn extend(
                 action_id: Set(current.id),
                 raw: Set(None),
                 reason: Set(Some(reason)),
-                agreed_on: Set(e.agreed_on.or(Some(ch.now().date_naive()))),
+                agreed_on: Set(e.agreed_on.or(Some(ch.today()))),
                 previous_due: Set(current.due_date),
                 new_due: Set(Some(e.new_due)),
                 recorded_at: Set(ch.now()),
@@ -854,7 +854,7 @@ async fn set_state(
                 ch.txn(),
                 current.id,
                 state,
-                ch.now().date_naive(),
+                ch.today(),
                 Some(reason.clone()),
                 ch.now(),
                 ch.actor().display(),

@@ -130,6 +130,11 @@ impl Change {
         self.now
     }
 
+    /// The date in England at `now`: the default date of what this change records.
+    pub fn today(&self) -> chrono::NaiveDate {
+        crate::clock::england_date(self.now)
+    }
+
     /// Appends the audit event for one changed object.
     pub async fn record(
         &self,

@@ -20,12 +20,23 @@ pub const CHUNK_ROWS: u64 = 500;
 
 /// One RFC 4180 record, CRLF-terminated.
 pub fn record<S: AsRef<str>>(fields: &[S]) -> String {
+    record_for(fields, false)
+}
+
+/// One record; for spreadsheets, text that would run as a formula (`=`, `+`, `-`, `@`, tab or
+/// carriage return first) is prefixed with `'` so that it shows as text instead.
+pub fn record_for<S: AsRef<str>>(fields: &[S], spreadsheet: bool) -> String {
     let mut out = String::new();
     for (i, f) in fields.iter().enumerate() {
         if i > 0 {
             out.push(',');
         }
-        let f = f.as_ref();
+        let guarded;
+        let mut f = f.as_ref();
+        if spreadsheet && f.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+            guarded = format!("'{f}");
+            f = &guarded;
+        }
         if f.contains([',', '"', '\r', '\n']) {
             out.push('"');
             out.push_str(&f.replace('"', "\"\""));
@@ -78,6 +89,7 @@ pub enum Export {
         filter: ResolvedFilter,
         offset: u64,
         today: NaiveDate,
+        spreadsheet: bool,
         /// Opaque global id of an action, as the API gives it.
         global_id: fn(i32) -> String,
     },
@@ -87,6 +99,7 @@ pub enum Export {
         from: NaiveDate,
         to: NaiveDate,
         offset: u64,
+        spreadsheet: bool,
         global_id: fn(i32) -> String,
     },
 }
@@ -107,6 +120,7 @@ impl Export {
                 filter,
                 offset,
                 today,
+                spreadsheet,
                 global_id,
             } => {
                 let (rows, _) =
@@ -115,7 +129,9 @@ impl Export {
                     return Ok(None);
                 }
                 *offset += rows.len() as u64;
-                Ok(Some(action_rows(db, &rows, *today, *global_id).await?))
+                Ok(Some(
+                    action_rows(db, &rows, *today, *spreadsheet, *global_id).await?,
+                ))
             }
             Export::History {
                 db,
@@ -123,6 +139,7 @@ impl Export {
                 from,
                 to,
                 offset,
+                spreadsheet,
                 global_id,
             } => {
                 let (rows, _) = rag::changes(db, filter, *from, *to, *offset, CHUNK_ROWS).await?;
@@ -130,7 +147,9 @@ impl Export {
                     return Ok(None);
                 }
                 *offset += rows.len() as u64;
-                Ok(Some(history_rows(db, &rows, *global_id).await?))
+                Ok(Some(
+                    history_rows(db, &rows, *spreadsheet, *global_id).await?,
+                ))
             }
         }
     }
@@ -140,6 +159,7 @@ async fn action_rows(
     db: &DatabaseConnection,
     rows: &[action::Model],
     today: NaiveDate,
+    spreadsheet: bool,
     global_id: fn(i32) -> String,
 ) -> AppResult<String> {
     let ids: Vec<i32> = rows.iter().map(|a| a.id).collect();
@@ -166,30 +186,33 @@ async fn action_rows(
             .get(&a.id)
             .map(|v| v.iter().map(|p| p.code.clone()).collect())
             .unwrap_or_default();
-        out.push_str(&record(&[
-            a.code.clone(),
-            themes
-                .get(&a.theme_id)
-                .map(|n| n.to_string())
-                .unwrap_or_default(),
-            workstreams
-                .get(&a.workstream_id)
-                .cloned()
-                .unwrap_or_default(),
-            a.objective.clone(),
-            lead_codes.join(" "),
-            a.rag_status.clone(),
-            a.rag_note.clone().unwrap_or_default(),
-            a.rag_effective_date.to_string(),
-            date(a.due_date),
-            deadlines::days_overdue(a, today)
-                .map(|d| d.to_string())
-                .unwrap_or_default(),
-            a.state.to_uppercase(),
-            a.version.to_string(),
-            a.updated_at.to_rfc3339(),
-            global_id(a.id),
-        ]));
+        out.push_str(&record_for(
+            &[
+                a.code.clone(),
+                themes
+                    .get(&a.theme_id)
+                    .map(|n| n.to_string())
+                    .unwrap_or_default(),
+                workstreams
+                    .get(&a.workstream_id)
+                    .cloned()
+                    .unwrap_or_default(),
+                a.objective.clone(),
+                lead_codes.join(" "),
+                a.rag_status.clone(),
+                a.rag_note.clone().unwrap_or_default(),
+                a.rag_effective_date.to_string(),
+                date(a.due_date),
+                deadlines::days_overdue(a, today)
+                    .map(|d| d.to_string())
+                    .unwrap_or_default(),
+                a.state.to_uppercase(),
+                a.version.to_string(),
+                a.updated_at.to_rfc3339(),
+                global_id(a.id),
+            ],
+            spreadsheet,
+        ));
     }
     Ok(out)
 }
@@ -197,6 +220,7 @@ async fn action_rows(
 async fn history_rows(
     db: &DatabaseConnection,
     rows: &[rag_update::Model],
+    spreadsheet: bool,
     global_id: fn(i32) -> String,
 ) -> AppResult<String> {
     let mut ids: Vec<i32> = rows.iter().map(|r| r.action_id).collect();
@@ -209,17 +233,20 @@ async fn history_rows(
         .collect();
     let mut out = String::new();
     for r in rows {
-        out.push_str(&record(&[
-            codes.get(&r.action_id).cloned().unwrap_or_default(),
-            r.status.clone(),
-            r.previous_status.clone().unwrap_or_default(),
-            r.note.clone().unwrap_or_default(),
-            r.effective_date.to_string(),
-            r.recorded_at.to_rfc3339(),
-            r.author.clone(),
-            r.source.clone(),
-            global_id(r.id),
-        ]));
+        out.push_str(&record_for(
+            &[
+                codes.get(&r.action_id).cloned().unwrap_or_default(),
+                r.status.clone(),
+                r.previous_status.clone().unwrap_or_default(),
+                r.note.clone().unwrap_or_default(),
+                r.effective_date.to_string(),
+                r.recorded_at.to_rfc3339(),
+                r.author.clone(),
+                r.source.clone(),
+                global_id(r.id),
+            ],
+            spreadsheet,
+        ));
     }
     Ok(out)
 }
@@ -237,5 +264,10 @@ mod tests {
         );
         assert_eq!(record(&["two\nlines", ""]), "\"two\nlines\",\r\n");
         assert_eq!(record(&["Oct 12 – Dec 12"]), "Oct 12 – Dec 12\r\n");
+        assert_eq!(record(&["=HYPERLINK(1)", "-2"]), "=HYPERLINK(1),-2\r\n");
+        assert_eq!(
+            super::record_for(&["=HYPERLINK(1)", "@x", "a=b"], true),
+            "'=HYPERLINK(1),'@x,a=b\r\n"
+        );
     }
 }

@@ -178,7 +178,8 @@ pub async fn actions_csv(
             db: state.db.clone(),
             filter,
             offset: 0,
-            today: crate::rag::latest_effective_date(),
+            today: crate::clock::today(),
+            spreadsheet: params.one("bom").is_some(),
             global_id: action_global_id,
         },
         Err(e) => return error_response(&e),
@@ -207,6 +208,7 @@ pub async fn history_csv(
             from,
             to,
             offset: 0,
+            spreadsheet: params.one("bom").is_some(),
             global_id: rag_update_global_id,
         })
     }

@@ -19,7 +19,7 @@ use entity::{
 };
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    QueryOrder, Set, TransactionTrait,
+    QueryOrder, QuerySelect, Set, TransactionTrait,
 };
 
 use super::format::{self, LifecycleState, PlanFile};
@@ -121,6 +121,24 @@ pub async fn import_plan_file_by(
 ) -> AppResult<ImportReport> {
     let file = parse_plan_file(bytes, file_name)?;
     let txn = db.begin().await?;
+    // On PostgreSQL, lock the plan and its actions (in id order, as every writer does) so that
+    // API changes to them wait for the import instead of interleaving with it.
+    if let Some(p) = plan::Entity::find()
+        .filter(plan::Column::Slug.eq(&file.plan.slug))
+        .lock_exclusive()
+        .one(&txn)
+        .await?
+    {
+        action::Entity::find()
+            .select_only()
+            .column(action::Column::Id)
+            .filter(action::Column::PlanId.eq(p.id))
+            .order_by_asc(action::Column::Id)
+            .lock_exclusive()
+            .into_tuple::<i32>()
+            .all(&txn)
+            .await?;
+    }
     let now = Utc::now();
     let report = apply(&txn, &file, file_name, now).await?;
     if !report.is_noop() {
@@ -602,11 +620,17 @@ async fn sync_actions<C: ConnectionTrait>(
         ids.insert(a.code.clone(), action_id);
         let wanted_state = state_str(a.state);
         if old.map_or("active", |o| o.state.as_str()) != wanted_state {
+            // A new action's state holds from the plan's date; a change to an existing one
+            // happens now, after whatever the API recorded since (history stays in order).
+            let effective = match old {
+                None => file.plan.as_of,
+                Some(_) => crate::clock::england_date(now).max(file.plan.as_of),
+            };
             crate::actions::record_state(
                 db,
                 action_id,
                 wanted_state,
-                file.plan.as_of,
+                effective,
                 a.removed_reason.clone(),
                 now,
                 IMPORT_AUTHOR,
@@ -665,7 +689,7 @@ async fn sync_actions<C: ConnectionTrait>(
             db,
             old.id,
             "removed",
-            now.date_naive(),
+            crate::clock::england_date(now),
             Some(reason.clone()),
             now,
             IMPORT_AUTHOR,

@@ -151,7 +151,7 @@ async fn add_history(
         .await?;
     let now = Utc::now();
     // The history may not run past today: the rules refuse future effective dates.
-    let today = now.date_naive();
+    let today = crate::clock::england_date(now);
     let mut rows = Vec::with_capacity(INSERT_CHUNK);
     let mut last: Vec<(action::Model, RagStatus, NaiveDate, Option<String>)> = Vec::new();
     for a in actions {

@@ -1,5 +1,5 @@
 //! Recording a RAG status change: the rules of the RAG scale and the append-only history.
-use chrono::{NaiveDate, Utc};
+use chrono::NaiveDate;
 use entity::{action, rag_update};
 use sea_orm::{ActiveModelTrait, EntityTrait, Set};
 use serde::Serialize;
@@ -33,10 +33,9 @@ pub struct Recorded {
     pub update: rag_update::Model,
 }
 
-/// The latest date a status may take effect on: today in England, which is never more than
-/// an hour ahead of UTC.
+/// The latest date a status may take effect on: today in England.
 pub fn latest_effective_date() -> NaiveDate {
-    (Utc::now() + chrono::Duration::hours(1)).date_naive()
+    crate::clock::today()
 }
 
 /// Checks a change against the RAG rules; returns the cleaned note.
@@ -105,9 +104,7 @@ pub async fn record(
         input.action_id,
         input.expected_version,
         async |ch, current| {
-            let effective = input
-                .effective_date
-                .unwrap_or_else(|| ch.now().date_naive());
+            let effective = input.effective_date.unwrap_or_else(|| ch.today());
             let note = check_rules(current, input.status, input.note.as_deref(), effective)?;
             let update = rag_update::ActiveModel {
                 action_id: Set(current.id),

@@ -5,7 +5,7 @@ use serde_json::{json, Value};
 
 use crate::helpers::{action, TestApp};
 
-const TABLES: [&str; 18] = [
+const TABLES: [&str; 20] = [
     "plan",
     "rag_level",
     "theme",
@@ -24,6 +24,8 @@ const TABLES: [&str; 18] = [
     "workstream_move",
     "removal_proposal",
     "rag_update",
+    "action_state_change",
+    "audit_event",
 ];
 
 /// Every table's row count plus every action's version and update time: any write shows here.
@@ -265,5 +267,41 @@ both_engines!(
             )
             .await;
         assert_ne!(d["plan"]["title"], "HALF WRITTEN");
+    }
+);
+
+both_engines!(
+    upgrading_dates_earlier_removals_by_their_day,
+    |engine| async move {
+        use migration::{Migrator, MigratorTrait};
+        let database = crate::helpers::TestDb::new(engine).await;
+        let db = plan_api::db::connect(&database.url).await.expect("connect");
+        // A database from before lifecycle history, holding an action removed on 5 March 2024.
+        Migrator::up(&db, Some(2)).await.expect("migrate to 2");
+        import_plan_file(&db, HEREFORDSHIRE_PLAN_JSON.as_bytes(), "x.json")
+            .await
+            .ok();
+        let backend = db.get_database_backend();
+        db.execute_raw(Statement::from_string(
+        backend,
+        "UPDATE action SET state = 'removed', updated_at = '2024-03-05T22:30:00+00:00' WHERE code = '1.1'",
+    ))
+    .await
+    .expect("remove");
+        Migrator::up(&db, None).await.expect("migrate");
+        let row = db
+            .query_one_raw(Statement::from_string(
+                backend,
+                "SELECT CAST(effective_date AS TEXT) AS d, state FROM action_state_change",
+            ))
+            .await
+            .expect("query")
+            .expect("one row");
+        assert_eq!(row.try_get::<String>("", "d").expect("d"), "2024-03-05");
+        assert_eq!(
+            row.try_get::<String>("", "state").expect("state"),
+            "removed"
+        );
+        db.close().await.ok();
     }
 );

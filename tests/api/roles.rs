@@ -335,3 +335,28 @@ both_engines!(
         );
     }
 );
+
+both_engines!(
+    a_retry_is_refused_once_the_token_lost_the_action,
+    |engine| async move {
+        let app = TestApp::spawn(engine).await;
+        let partner = token(Role::Partner, &[], &["HSCB"]);
+        let id = action(&app, "1.7", "id").await["id"].clone();
+        let q = "mutation($id: ID!) { addEvidence(input: {actionId: $id, what: \"Minutes\", idempotencyKey: \"p-1\"}) { action { objective rag { note } } } }";
+        let first = app.graphql_as(&partner, q, json!({ "id": id })).await;
+        assert!(first.get("errors").is_none(), "{first:#}");
+        // The action leaves the partner's work stream; a retry of the same request must not
+        // hand it back.
+        app.data(
+        "mutation($id: ID!) { moveAction(input: {actionId: $id, workstream: \"Practice\"}) { action { id } } }",
+        json!({ "id": id }),
+    )
+    .await;
+        let retry = app.graphql_as(&partner, q, json!({ "id": id })).await;
+        assert_eq!(
+            retry["errors"][0]["extensions"]["code"], "NOT_FOUND",
+            "{retry:#}"
+        );
+        assert!(retry["data"].is_null());
+    }
+);
