@@ -49,6 +49,16 @@ pub fn record_for<S: AsRef<str>>(fields: &[S], spreadsheet: bool) -> String {
     out
 }
 
+/// A text cell that a spreadsheet would read as a number (action code `1.10` becomes 1.1):
+/// in spreadsheet mode it is marked as text with a leading `'`.
+fn text_cell(value: String, spreadsheet: bool) -> String {
+    if spreadsheet && value.trim().parse::<f64>().is_ok() {
+        format!("'{value}")
+    } else {
+        value
+    }
+}
+
 pub const ACTION_COLUMNS: [&str; 14] = [
     "code",
     "theme",
@@ -188,7 +198,7 @@ async fn action_rows(
             .unwrap_or_default();
         out.push_str(&record_for(
             &[
-                a.code.clone(),
+                text_cell(a.code.clone(), spreadsheet),
                 themes
                     .get(&a.theme_id)
                     .map(|n| n.to_string())
@@ -235,7 +245,10 @@ async fn history_rows(
     for r in rows {
         out.push_str(&record_for(
             &[
-                codes.get(&r.action_id).cloned().unwrap_or_default(),
+                text_cell(
+                    codes.get(&r.action_id).cloned().unwrap_or_default(),
+                    spreadsheet,
+                ),
                 r.status.clone(),
                 r.previous_status.clone().unwrap_or_default(),
                 r.note.clone().unwrap_or_default(),
@@ -254,6 +267,13 @@ async fn history_rows(
 #[cfg(test)]
 mod tests {
     use super::record;
+
+    #[test]
+    fn codes_stay_text_in_spreadsheets() {
+        assert_eq!(super::text_cell("1.10".into(), true), "'1.10");
+        assert_eq!(super::text_cell("2.1 (a)".into(), true), "2.1 (a)");
+        assert_eq!(super::text_cell("1.10".into(), false), "1.10");
+    }
 
     #[test]
     fn fields_are_quoted_per_rfc_4180() {
