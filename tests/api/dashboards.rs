@@ -546,3 +546,19 @@ both_engines!(
         }
     }
 );
+
+both_engines!(
+    the_longest_trend_runs_in_one_statement,
+    |engine| async move {
+        let app = TestApp::spawn(engine).await;
+        // 200 weekly points, the most a trend may have.
+        let q = "{ plan(slug: \"herefordshire-2012\") { ragTrend(from: \"2013-01-01\", to: \"2016-10-25\", interval: WEEK, groupBy: OFSTED_AREA) { asOf total } } }";
+        app.reset_statements();
+        let d = app.data(q, json!({})).await;
+        assert_eq!(app.statement_count(), 2);
+        let points = d["plan"]["ragTrend"].as_array().expect("points");
+        assert_eq!(points.len(), 200);
+        assert_eq!(points[199]["asOf"], "2016-10-25");
+        assert_eq!(points[199]["total"], 125);
+    }
+);
