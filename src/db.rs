@@ -1,7 +1,8 @@
 //! Connecting, migrating and first-start seeding. The URL decides the engine.
 use migration::{Migrator, MigratorTrait};
 use sea_orm::{
-    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, EntityTrait, PaginatorTrait,
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, EntityTrait,
+    PaginatorTrait,
 };
 
 use crate::error::{AppError, AppResult};
@@ -37,6 +38,17 @@ pub async fn connect(url: &str) -> AppResult<DatabaseConnection> {
         .await?;
     }
     Ok(db)
+}
+
+/// `n` bind placeholders numbered from `from`, as the backend writes them (`$3` or `?`), for
+/// the few statements written as SQL text (window functions the query builder lacks).
+pub fn placeholders(backend: DbBackend, from: usize, n: usize) -> Vec<String> {
+    (from..from + n)
+        .map(|i| match backend {
+            DbBackend::Postgres => format!("${i}"),
+            _ => "?".to_string(),
+        })
+        .collect()
 }
 
 fn sqlite_path(url: &str) -> Option<&str> {

@@ -472,7 +472,7 @@ pub async fn create(
     input: NewAction,
     key: Option<&str>,
 ) -> AppResult<Changed> {
-    super::require_role(who, Operation::CreateAction)?;
+    who.require(Operation::CreateAction)?;
     let ch = match w.begin(who, Operation::CreateAction, key, &input).await? {
         Begun::Fresh(ch) => ch,
         Begun::Replay(ids) => return reload(w.db(), who, Operation::CreateAction, ids).await,

@@ -7,7 +7,7 @@ mod edit;
 mod filter;
 mod relations;
 
-pub use access::{check_version, for_change, require_role};
+pub use access::{check_version, for_change};
 pub use change::{change_action, change_actions, Changed, Effect};
 pub use edit::*;
 pub use filter::{

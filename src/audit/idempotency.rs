@@ -2,7 +2,7 @@
 //! writes nothing; the same key with different input is a client bug and says so.
 use chrono::{DateTime, Utc};
 use entity::idempotency_key;
-use sea_orm::{ActiveModelTrait, ConnectionTrait, DbBackend, EntityTrait, Set};
+use sea_orm::{ActiveModelTrait, ConnectionTrait, DbBackend, EntityTrait, Set, Statement};
 
 use crate::auth::{Operation, Principal};
 use crate::error::{AppError, AppResult};
@@ -35,9 +35,9 @@ pub async fn replay<C: ConnectionTrait>(
     if txn.get_database_backend() == DbBackend::Postgres {
         // Two concurrent requests with one key: the second waits here until the first commits,
         // then finds its result. (SQLite writers are already serialised.)
-        txn.execute_raw(super::statement(
+        txn.execute_raw(Statement::from_sql_and_values(
             DbBackend::Postgres,
-            "SELECT pg_advisory_xact_lock(hashtextextended(?, 0))",
+            "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))",
             // The sub is length-prefixed so that no (sub, key) pair can collide with another.
             vec![format!("{}:{}:{}", who.sub.len(), who.sub, key).into()],
         ))

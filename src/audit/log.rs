@@ -6,8 +6,8 @@ use sea_orm::{
     QueryFilter, QueryOrder, QuerySelect,
 };
 
-use crate::auth::{Operation, Principal, Reach};
-use crate::error::{AppError, AppResult};
+use crate::auth::{Operation, Principal};
+use crate::error::AppResult;
 
 #[derive(Debug, Clone, Default)]
 pub struct AuditFilter {
@@ -63,15 +63,6 @@ fn reach(who: &Principal) -> Condition {
     }
 }
 
-fn authorise(who: &Principal) -> AppResult<()> {
-    match crate::auth::reach(who.role, Operation::ReadAuditLog) {
-        Reach::Everywhere => Ok(()),
-        _ => Err(AppError::Forbidden(
-            "only admin tokens may read the audit log".into(),
-        )),
-    }
-}
-
 /// One page of events, newest first, and whether more follow.
 pub async fn page<C: ConnectionTrait>(
     db: &C,
@@ -80,7 +71,7 @@ pub async fn page<C: ConnectionTrait>(
     offset: u64,
     limit: u64,
 ) -> AppResult<(Vec<audit_event::Model>, bool)> {
-    authorise(who)?;
+    who.require(Operation::ReadAuditLog)?;
     let rows = audit_event::Entity::find()
         .filter(filter.condition())
         .filter(reach(who))
@@ -97,7 +88,7 @@ pub async fn count<C: ConnectionTrait>(
     who: &Principal,
     filter: &AuditFilter,
 ) -> AppResult<u64> {
-    authorise(who)?;
+    who.require(Operation::ReadAuditLog)?;
     Ok(audit_event::Entity::find()
         .filter(filter.condition())
         .filter(reach(who))

@@ -15,7 +15,7 @@ use chrono::{DateTime, Utc};
 use entity::audit_event;
 use sea_orm::{
     ActiveModelTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, Set,
-    Statement, TransactionTrait,
+    TransactionTrait,
 };
 use serde::Serialize;
 use tokio::sync::{Mutex, OwnedMutexGuard};
@@ -109,6 +109,40 @@ pub struct Change {
     now: DateTime<Utc>,
 }
 
+/// One audit event, as the trail stores it.
+pub struct Event<'a> {
+    pub at: DateTime<Utc>,
+    pub actor_sub: &'a str,
+    pub actor_role: &'a str,
+    pub actor_name: Option<&'a str>,
+    pub operation: &'a str,
+    pub subject: Subject,
+    pub before: Option<serde_json::Value>,
+    pub after: Option<serde_json::Value>,
+    pub idempotency_key: Option<&'a str>,
+}
+
+/// Appends an event; the caller's transaction makes it part of the change it describes.
+pub async fn append<C: ConnectionTrait>(db: &C, e: Event<'_>) -> AppResult<()> {
+    audit_event::ActiveModel {
+        plan_id: Set(e.subject.plan_id),
+        occurred_at: Set(e.at),
+        actor_sub: Set(e.actor_sub.to_string()),
+        actor_role: Set(e.actor_role.to_string()),
+        actor_name: Set(e.actor_name.map(str::to_string)),
+        operation: Set(e.operation.to_string()),
+        object_type: Set(e.subject.kind.to_string()),
+        object_id: Set(e.subject.id),
+        before: Set(e.before.map(|v| v.to_string())),
+        after: Set(e.after.map(|v| v.to_string())),
+        idempotency_key: Set(e.idempotency_key.map(str::to_string)),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    Ok(())
+}
+
 /// An audited object: its kind, id and plan.
 pub struct Subject {
     pub kind: &'static str,
@@ -142,23 +176,21 @@ impl Change {
         before: Option<serde_json::Value>,
         after: Option<serde_json::Value>,
     ) -> AppResult<()> {
-        audit_event::ActiveModel {
-            plan_id: Set(subject.plan_id),
-            occurred_at: Set(self.now),
-            actor_sub: Set(self.actor.sub.clone()),
-            actor_role: Set(self.actor.role.as_str().to_string()),
-            actor_name: Set(self.actor.name.clone()),
-            operation: Set(self.op.name().to_string()),
-            object_type: Set(subject.kind.to_string()),
-            object_id: Set(subject.id),
-            before: Set(before.map(|v| v.to_string())),
-            after: Set(after.map(|v| v.to_string())),
-            idempotency_key: Set(self.key.clone()),
-            ..Default::default()
-        }
-        .insert(&self.txn)
-        .await?;
-        Ok(())
+        append(
+            &self.txn,
+            Event {
+                at: self.now,
+                actor_sub: &self.actor.sub,
+                actor_role: self.actor.role.as_str(),
+                actor_name: self.actor.name.as_deref(),
+                operation: self.op.name(),
+                subject,
+                before,
+                after,
+                idempotency_key: self.key.as_deref(),
+            },
+        )
+        .await
     }
 
     /// Stores the result under the idempotency key (if any) and commits.
@@ -178,25 +210,4 @@ impl Change {
         self.txn.commit().await?;
         Ok(())
     }
-}
-
-/// Runs a raw statement with backend-specific placeholders (`$1` vs `?`).
-pub(crate) fn statement(backend: DbBackend, sql: &str, values: Vec<sea_orm::Value>) -> Statement {
-    let sql = match backend {
-        DbBackend::Postgres => {
-            let mut out = String::with_capacity(sql.len());
-            let mut n = 0;
-            for ch in sql.chars() {
-                if ch == '?' {
-                    n += 1;
-                    out.push_str(&format!("${n}"));
-                } else {
-                    out.push(ch);
-                }
-            }
-            out
-        }
-        _ => sql.to_string(),
-    };
-    Statement::from_sql_and_values(backend, sql, values)
 }

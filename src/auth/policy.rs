@@ -4,6 +4,7 @@
 //! visible (else NOT_FOUND: a partner must not learn that an action exists), then the role to
 //! hold the operation (else FORBIDDEN), then the action to sit in the role's write scope.
 use super::principal::{Principal, Role};
+use crate::error::{AppError, AppResult};
 use sea_orm::Condition;
 
 /// Every kind of change the API makes.
@@ -46,6 +47,27 @@ impl Operation {
     }
 }
 
+impl Operation {
+    /// What the operation does, for refusals ("a viewer token may not …").
+    pub fn describe(self) -> &'static str {
+        match self {
+            Operation::RecordRagUpdate => "record RAG updates",
+            Operation::AddEvidence => "add evidence",
+            Operation::EditMilestones => "change milestones",
+            Operation::ExtendDeadline => "extend deadlines",
+            Operation::EditAction => "edit actions",
+            Operation::CreateAction => "create actions",
+            Operation::MoveAction => "move actions between work streams",
+            Operation::RetireAction => "retire actions",
+            Operation::ReinstateAction => "reinstate actions",
+            Operation::LinkActions => "link actions",
+            Operation::UnlinkActions => "unlink actions",
+            Operation::ImportPlan => "import plans",
+            Operation::ReadAuditLog => "read the audit log",
+        }
+    }
+}
+
 /// Which actions a role may apply an operation to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Reach {
@@ -76,6 +98,31 @@ pub fn reach(role: Role, op: Operation) -> Reach {
 }
 
 impl Principal {
+    /// FORBIDDEN unless the role may apply `op` at all.
+    pub fn may(&self, op: Operation) -> AppResult<()> {
+        if reach(self.role, op) == Reach::Nowhere {
+            return Err(self.refusal(op));
+        }
+        Ok(())
+    }
+
+    /// FORBIDDEN unless the role may apply `op` everywhere it sees (operations on a plan rather
+    /// than on an action: creating one, importing, reading the audit log).
+    pub fn require(&self, op: Operation) -> AppResult<()> {
+        if reach(self.role, op) != Reach::Everywhere {
+            return Err(self.refusal(op));
+        }
+        Ok(())
+    }
+
+    fn refusal(&self, op: Operation) -> AppError {
+        AppError::Forbidden(format!(
+            "a {} token may not {}",
+            self.role.as_str(),
+            op.describe()
+        ))
+    }
+
     /// The actions this principal may apply `op` to (`None`: no action at all).
     pub fn write_scope(&self, op: Operation) -> Option<Condition> {
         match reach(self.role, op) {

@@ -239,14 +239,14 @@ pub async fn changes(
     ids.dedup();
     let models = actions::by_ids(&st.db, who.visible_actions(), &ids).await?;
     let batch = ActionBatch::new(st.db.clone(), models, who.visible_actions());
-    let all = Action::all_of(&batch);
+    let by_id: std::collections::HashMap<i32, Action> = Action::all_of(&batch)
+        .into_iter()
+        .map(|a| (a.id_value(), a))
+        .collect();
     let changes = rows
         .into_iter()
         .filter_map(|update| {
-            let action = all
-                .iter()
-                .find(|a| a.id_value() == update.action_id)?
-                .clone();
+            let action = by_id.get(&update.action_id)?.clone();
             Some(RagChange { action, update })
         })
         .collect();

@@ -15,7 +15,7 @@ use axum::{
 };
 use sea_orm::DatabaseConnection;
 
-use crate::auth::Verifier;
+use crate::auth::{Principal, Verifier};
 use crate::error::AppError;
 use crate::graphql::{request_loaders, AppSchema};
 
@@ -38,6 +38,13 @@ pub fn router(state: HttpState) -> Router {
 
 async fn graphiql() -> impl IntoResponse {
     Html(GraphiQLSource::build().endpoint("/graphql").finish())
+}
+
+/// Who a request speaks for: `None` without an `Authorization` header, an error for a bad one.
+fn principal(state: &HttpState, headers: &HeaderMap) -> Result<Option<Principal>, AppError> {
+    bearer(headers)?
+        .map(|t| state.verifier.verify(t))
+        .transpose()
 }
 
 /// The bearer token of a request, if it sent an `Authorization` header.
@@ -91,7 +98,7 @@ async fn graphql(
 ) -> Response {
     let mut req = req.into_inner().data(request_loaders(&state.db));
     // No header: only introspection answers (every root field asks for a principal).
-    match bearer(&headers).and_then(|t| t.map(|t| state.verifier.verify(t)).transpose()) {
+    match principal(&state, &headers) {
         Ok(Some(principal)) => req = req.data(principal),
         Ok(None) => {}
         // A bad token fails the whole request with 401, before execution.

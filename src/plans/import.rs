@@ -100,7 +100,7 @@ pub async fn import_through_api(
     bytes: &[u8],
     file_name: &str,
 ) -> AppResult<ImportReport> {
-    crate::actions::require_role(who, crate::auth::Operation::ImportPlan)?;
+    who.require(crate::auth::Operation::ImportPlan)?;
     let file = parse_plan_file(bytes, file_name)?;
     if !who.sees_plan(&file.plan.slug) {
         return Err(AppError::Forbidden(format!(
@@ -149,23 +149,24 @@ pub async fn import_plan_file_by(
             .await?
             .map(|p| p.id)
             .ok_or_else(|| AppError::Internal("BUG: imported plan missing".into()))?;
-        entity::audit_event::ActiveModel {
-            plan_id: Set(Some(plan_id)),
-            occurred_at: Set(now),
-            actor_sub: Set(who.map_or(IMPORT_AUTHOR.to_string(), |w| w.sub.clone())),
-            actor_role: Set(who.map_or("admin", |w| w.role.as_str()).to_string()),
-            actor_name: Set(who.and_then(|w| w.name.clone())),
-            operation: Set("importPlan".to_string()),
-            object_type: Set("Plan".to_string()),
-            object_id: Set(plan_id),
-            before: Set(None),
-            after: Set(Some(
-                serde_json::json!({ "file": file_name, "report": &report }).to_string(),
-            )),
-            idempotency_key: Set(None),
-            ..Default::default()
-        }
-        .insert(&txn)
+        crate::audit::append(
+            &txn,
+            crate::audit::Event {
+                at: now,
+                actor_sub: who.map_or(IMPORT_AUTHOR, |w| w.sub.as_str()),
+                actor_role: who.map_or("admin", |w| w.role.as_str()),
+                actor_name: who.and_then(|w| w.name.as_deref()),
+                operation: crate::auth::Operation::ImportPlan.name(),
+                subject: crate::audit::Subject {
+                    kind: "Plan",
+                    id: plan_id,
+                    plan_id: Some(plan_id),
+                },
+                before: None,
+                after: Some(serde_json::json!({ "file": file_name, "report": &report })),
+                idempotency_key: None,
+            },
+        )
         .await?;
     }
     txn.commit().await?;

@@ -8,9 +8,10 @@ use entity::action;
 use entity::rag_update;
 use sea_orm::{
     sea_query::{Alias, Expr, ExprTrait, Func, Order, Query, QueryStatementBuilder},
-    ConnectionTrait, DbBackend, EntityTrait, Statement,
+    ConnectionTrait, EntityTrait, Statement,
 };
 
+use crate::db::placeholders;
 use crate::error::AppResult;
 
 /// `(SELECT <what> FROM <table> t WHERE t.action_id = action.id AND t.effective_date <= day
@@ -52,15 +53,6 @@ pub fn state_on(day: NaiveDate) -> Expr {
         latest_on("action_state_change", t_col("state"), day),
         Expr::val("active"),
     ]))
-}
-
-fn placeholders(backend: DbBackend, from: usize, n: usize) -> Vec<String> {
-    (from..from + n)
-        .map(|i| match backend {
-            DbBackend::Postgres => format!("${i}"),
-            _ => "?".to_string(),
-        })
-        .collect()
 }
 
 /// The history entry in effect at the end of `day`, for each of several actions: one statement.

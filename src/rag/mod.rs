@@ -18,10 +18,10 @@ use std::collections::HashMap;
 
 use entity::{rag_level, rag_update};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
-    Statement,
+    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Statement,
 };
 
+use crate::db::placeholders;
 use crate::error::AppResult;
 pub use crate::plans::format::RagStatus;
 
@@ -47,12 +47,9 @@ pub async fn history_pages<C: ConnectionTrait>(
         return Ok(HashMap::new());
     }
     let backend = db.get_database_backend();
-    let placeholder = |i: usize| match backend {
-        DbBackend::Postgres => format!("${i}"),
-        _ => "?".to_string(),
-    };
-    let list: Vec<String> = (1..=action_ids.len()).map(placeholder).collect();
     let n = action_ids.len();
+    let list = placeholders(backend, 1, n);
+    let bounds = placeholders(backend, n + 1, 2);
     let sql = format!(
         "SELECT id, action_id, status, previous_status, note, effective_date, recorded_at, author, source \
          FROM (SELECT r.*, ROW_NUMBER() OVER (PARTITION BY r.action_id \
@@ -60,8 +57,8 @@ pub async fn history_pages<C: ConnectionTrait>(
                FROM rag_update r WHERE r.action_id IN ({})) t \
          WHERE t.rn > {} AND t.rn <= {} ORDER BY t.action_id, t.rn",
         list.join(", "),
-        placeholder(n + 1),
-        placeholder(n + 2),
+        bounds[0],
+        bounds[1],
     );
     let mut values: Vec<sea_orm::Value> = action_ids.iter().map(|id| (*id).into()).collect();
     values.push((offset as i64).into());
