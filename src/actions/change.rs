@@ -13,27 +13,88 @@ use crate::auth::{Operation, Principal};
 use crate::error::{AppError, AppResult};
 
 /// What a change did to its action.
-pub struct Effect {
+pub struct Effect<R = ()> {
     /// The action's new column values (version and `updated_at` are set by `change_action`).
     pub action: action::ActiveModel,
-    /// The id of a row the change appended (history, extension, move, evidence), if any.
-    pub appended: Option<i32>,
+    /// The row the change appended (history, extension, move, evidence), or `()`.
+    pub appended: R,
     pub before: serde_json::Value,
     pub after: serde_json::Value,
 }
 
-impl Effect {
-    /// An effect that leaves the action's columns as they are (besides its version).
-    pub fn unchanged(current: &action::Model) -> action::ActiveModel {
-        current.clone().into_active_model()
+/// An effect that leaves the action's columns as they are (besides its version).
+pub fn unchanged(current: &action::Model) -> action::ActiveModel {
+    current.clone().into_active_model()
+}
+
+/// The action after a change, and what it appended (returned as written, or on an idempotent
+/// retry as first written: never read back needlessly).
+#[derive(Debug, Clone)]
+pub struct Changed<R = ()> {
+    pub action: action::Model,
+    pub appended: R,
+}
+
+/// A row a change may append: remembered by id under an idempotency key, loaded on a retry.
+pub trait Appended: Sized + Send {
+    fn appended_id(&self) -> Option<i32>;
+    fn load<'a, C: ConnectionTrait>(
+        db: &'a C,
+        who: &'a Principal,
+        id: Option<i32>,
+    ) -> impl std::future::Future<Output = AppResult<Self>> + Send + 'a;
+}
+
+impl Appended for () {
+    fn appended_id(&self) -> Option<i32> {
+        None
+    }
+    async fn load<C: ConnectionTrait>(_: &C, _: &Principal, _: Option<i32>) -> AppResult<()> {
+        Ok(())
     }
 }
 
-/// The action after a change, and the id of what it appended.
-#[derive(Debug, Clone)]
-pub struct Changed {
-    pub action: action::Model,
-    pub appended: Option<i32>,
+fn missing() -> AppError {
+    AppError::Internal("BUG: remembered change without its appended row".into())
+}
+
+macro_rules! appended_rows {
+    ($($table:ident),*) => {$(
+        impl Appended for entity::$table::Model {
+            fn appended_id(&self) -> Option<i32> {
+                Some(self.id)
+            }
+            async fn load<C: ConnectionTrait>(
+                db: &C,
+                _: &Principal,
+                id: Option<i32>,
+            ) -> AppResult<Self> {
+                entity::$table::Entity::find_by_id(id.ok_or_else(missing)?)
+                    .one(db)
+                    .await?
+                    .ok_or_else(missing)
+            }
+        }
+    )*};
+}
+
+appended_rows!(
+    rag_update,
+    workstream_move,
+    timescale_extension,
+    evidence_record
+);
+
+/// A link's other action, read within the caller's scope.
+impl Appended for action::Model {
+    fn appended_id(&self) -> Option<i32> {
+        Some(self.id)
+    }
+    async fn load<C: ConnectionTrait>(db: &C, who: &Principal, id: Option<i32>) -> AppResult<Self> {
+        super::by_id(db, who.visible_actions(), id.ok_or_else(missing)?)
+            .await?
+            .ok_or_else(|| AppError::not_found("no such action"))
+    }
 }
 
 /// What an idempotency key remembers of a change.
@@ -45,7 +106,7 @@ pub(super) struct ChangedIds {
 
 /// Runs `apply` as one audited, idempotent, version-checked change of action `action_id`.
 #[allow(clippy::too_many_arguments)]
-pub async fn change_action<I: Serialize>(
+pub async fn change_action<I: Serialize, R: Appended>(
     w: &Writer,
     who: &Principal,
     op: Operation,
@@ -53,8 +114,8 @@ pub async fn change_action<I: Serialize>(
     input: &I,
     action_id: i32,
     expected_version: Option<i32>,
-    apply: impl AsyncFnOnce(&Change, &action::Model) -> AppResult<Effect>,
-) -> AppResult<Changed> {
+    apply: impl AsyncFnOnce(&Change, &action::Model) -> AppResult<Effect<R>>,
+) -> AppResult<Changed<R>> {
     change_actions(
         w,
         who,
@@ -72,7 +133,7 @@ pub async fn change_action<I: Serialize>(
 /// link's target): all their rows are locked first, in id order, so two changes over the same
 /// actions (A links B while B links A) queue instead of deadlocking.
 #[allow(clippy::too_many_arguments)]
-pub async fn change_actions<I: Serialize>(
+pub async fn change_actions<I: Serialize, R: Appended>(
     w: &Writer,
     who: &Principal,
     op: Operation,
@@ -80,8 +141,8 @@ pub async fn change_actions<I: Serialize>(
     input: &I,
     ids: &[i32],
     expected_version: Option<i32>,
-    apply: impl AsyncFnOnce(&Change, &action::Model) -> AppResult<Effect>,
-) -> AppResult<Changed> {
+    apply: impl AsyncFnOnce(&Change, &action::Model) -> AppResult<Effect<R>>,
+) -> AppResult<Changed<R>> {
     let ch = match w.begin(who, op, key, input).await? {
         Begun::Fresh(ch) => ch,
         Begun::Replay(ids) => return reload(w.db(), who, op, ids).await,
@@ -111,7 +172,7 @@ pub async fn change_actions<I: Serialize>(
     .await?;
     ch.commit(&ChangedIds {
         action: action.id,
-        appended: effect.appended,
+        appended: effect.appended.appended_id(),
     })
     .await?;
     Ok(Changed {
@@ -136,16 +197,16 @@ async fn lock_in_order(ch: &Change, ids: &[i32]) -> AppResult<()> {
 /// An idempotent retry's answer: the action as it is now, and what the first request appended.
 /// Access is checked again: the token may no longer reach the action (moved out of its work
 /// stream, role changed), and then the retry is refused like a new request would be.
-pub(super) async fn reload<C: ConnectionTrait>(
+pub(super) async fn reload<C: ConnectionTrait, R: Appended>(
     db: &C,
     who: &Principal,
     op: Operation,
     ids: serde_json::Value,
-) -> AppResult<Changed> {
+) -> AppResult<Changed<R>> {
     let ids: ChangedIds = serde_json::from_value(ids)?;
     let action = super::access::authorised(db, who, op, ids.action, false).await?;
     Ok(Changed {
         action,
-        appended: ids.appended,
+        appended: R::load(db, who, ids.appended).await?,
     })
 }

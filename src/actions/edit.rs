@@ -14,7 +14,9 @@ use sea_orm::{
 use serde::Serialize;
 use serde_json::json;
 
-use super::change::{change_action, change_actions, reload, Changed, ChangedIds, Effect};
+use super::change::{
+    change_action, change_actions, reload, unchanged, Changed, ChangedIds, Effect,
+};
 use super::filter::{normalise_descriptor, person_ids, reference_ids, theme_ids, workstream_ids};
 use crate::audit::{Begun, Subject, Writer};
 use crate::auth::{Operation, Principal};
@@ -310,7 +312,7 @@ pub async fn update(
         async |ch, current| {
             let db = ch.txn();
             let plan_id = current.plan_id;
-            let mut next = Effect::unchanged(current);
+            let mut next = unchanged(current);
             let mut before = snapshot(current);
             let mut after_extra = serde_json::Map::new();
             if let Some(o) = &edit.objective {
@@ -411,7 +413,7 @@ pub async fn update(
             }
             Ok(Effect {
                 action: next,
-                appended: None,
+                appended: (),
                 before,
                 after,
             })
@@ -471,7 +473,7 @@ pub async fn create(
     who: &Principal,
     input: NewAction,
     key: Option<&str>,
-) -> AppResult<Changed> {
+) -> AppResult<Changed<rag_update::Model>> {
     who.require(Operation::CreateAction)?;
     let ch = match w.begin(who, Operation::CreateAction, key, &input).await? {
         Begun::Fresh(ch) => ch,
@@ -638,7 +640,7 @@ pub async fn create(
     .await?;
     Ok(Changed {
         action: created,
-        appended: Some(first.id),
+        appended: first,
     })
 }
 
@@ -664,7 +666,7 @@ pub async fn move_to(
     who: &Principal,
     m: Move,
     key: Option<&str>,
-) -> AppResult<Changed> {
+) -> AppResult<Changed<workstream_move::Model>> {
     change_action(
         w,
         who,
@@ -696,13 +698,13 @@ pub async fn move_to(
             }
             .insert(db)
             .await?;
-            let mut next = Effect::unchanged(current);
+            let mut next = unchanged(current);
             next.workstream_id = Set(to);
             Ok(Effect {
                 after: snapshot(&preview(current, &next)),
                 before: snapshot(current),
                 action: next,
-                appended: Some(moved.id),
+                appended: moved,
             })
         },
     )
@@ -724,7 +726,7 @@ pub async fn extend(
     who: &Principal,
     e: Extension,
     key: Option<&str>,
-) -> AppResult<Changed> {
+) -> AppResult<Changed<timescale_extension::Model>> {
     change_action(
         w,
         who,
@@ -759,13 +761,13 @@ pub async fn extend(
             }
             .insert(ch.txn())
             .await?;
-            let mut next = Effect::unchanged(current);
+            let mut next = unchanged(current);
             next.due_date = Set(Some(e.new_due));
             Ok(Effect {
                 after: snapshot(&preview(current, &next)),
                 before: snapshot(current),
                 action: next,
-                appended: Some(ext.id),
+                appended: ext,
             })
         },
     )
@@ -860,7 +862,7 @@ async fn set_state(
                 ch.actor().display(),
             )
             .await?;
-            let mut next = Effect::unchanged(current);
+            let mut next = unchanged(current);
             if retiring {
                 next.state = Set("removed".into());
                 next.removed_reason = Set(Some(reason.clone()));
@@ -874,7 +876,7 @@ async fn set_state(
                 before: snapshot(current),
                 after,
                 action: next,
-                appended: None,
+                appended: (),
             })
         },
     )
@@ -889,11 +891,21 @@ pub struct Link {
     pub expected_version: Option<i32>,
 }
 
-pub async fn link(w: &Writer, who: &Principal, l: Link, key: Option<&str>) -> AppResult<Changed> {
+pub async fn link(
+    w: &Writer,
+    who: &Principal,
+    l: Link,
+    key: Option<&str>,
+) -> AppResult<Changed<action::Model>> {
     relink(w, who, Operation::LinkActions, l, key).await
 }
 
-pub async fn unlink(w: &Writer, who: &Principal, l: Link, key: Option<&str>) -> AppResult<Changed> {
+pub async fn unlink(
+    w: &Writer,
+    who: &Principal,
+    l: Link,
+    key: Option<&str>,
+) -> AppResult<Changed<action::Model>> {
     relink(w, who, Operation::UnlinkActions, l, key).await
 }
 
@@ -921,7 +933,7 @@ async fn relink(
     op: Operation,
     l: Link,
     key: Option<&str>,
-) -> AppResult<Changed> {
+) -> AppResult<Changed<action::Model>> {
     let linking = op == Operation::LinkActions;
     change_actions(
         w,
@@ -970,8 +982,8 @@ async fn relink(
             }
             let after = linked_codes(db, from.id).await?;
             Ok(Effect {
-                action: Effect::unchanged(from),
-                appended: Some(to.id),
+                action: unchanged(from),
+                appended: to,
                 before: json!({ "code": from.code, "version": from.version, "links": before }),
                 after: json!({ "code": from.code, "version": from.version + 1, "links": after }),
             })
@@ -996,7 +1008,7 @@ pub async fn add_evidence(
     who: &Principal,
     e: NewEvidence,
     key: Option<&str>,
-) -> AppResult<Changed> {
+) -> AppResult<Changed<evidence_record::Model>> {
     change_action(
         w,
         who,
@@ -1025,8 +1037,7 @@ pub async fn add_evidence(
             .insert(ch.txn())
             .await?;
             Ok(Effect {
-                action: Effect::unchanged(current),
-                appended: Some(rec.id),
+                action: unchanged(current),
                 before: json!({ "code": current.code, "version": current.version }),
                 after: json!({
                     "code": current.code,
@@ -1036,6 +1047,7 @@ pub async fn add_evidence(
                         "reference": rec.reference, "date": rec.dated,
                     },
                 }),
+                appended: rec,
             })
         },
     )

@@ -8,7 +8,7 @@ mod filter;
 mod relations;
 
 pub use access::{check_version, for_change};
-pub use change::{change_action, change_actions, Changed, Effect};
+pub use change::{change_action, change_actions, unchanged, Appended, Changed, Effect};
 pub use edit::*;
 pub use filter::{
     normalise_descriptor, person_ids, reference_ids, resolve_filter, theme_ids, workstream_ids,

@@ -2,8 +2,7 @@
 //! Each resolver decodes ids, calls one service function and wraps what it returns; the
 //! rules (who, when, what is valid) live in `actions`, `rag` and `auth`.
 use async_graphql::{Context, InputObject, Object, Result, SimpleObject, ID};
-use entity::{evidence_record, rag_update, timescale_extension, workstream_move};
-use sea_orm::{DatabaseConnection, EntityTrait};
+use sea_orm::DatabaseConnection;
 
 use super::action::{
     Action, EvidenceRecord, RagStatusGql, RagUpdate, TimescaleExtension, WorkstreamMove,
@@ -22,21 +21,7 @@ pub const MAX_BATCH: usize = 500;
 
 pub struct MutationRoot;
 
-/// Loads a row a change appended, by id.
-async fn appended<E: EntityTrait>(db: &DatabaseConnection, changed: &Changed) -> AppResult<E::Model>
-where
-    <E::PrimaryKey as sea_orm::PrimaryKeyTrait>::ValueType: From<i32>,
-{
-    let id = changed
-        .appended
-        .ok_or_else(|| AppError::Internal("BUG: change without its appended row".into()))?;
-    E::find_by_id(id)
-        .one(db)
-        .await?
-        .ok_or_else(|| AppError::Internal("BUG: appended row missing".into()))
-}
-
-fn action(db: &DatabaseConnection, who: &Principal, changed: Changed) -> Action {
+fn action<R>(db: &DatabaseConnection, who: &Principal, changed: Changed<R>) -> Action {
     Action::single(db, who, changed.action)
 }
 
@@ -299,7 +284,7 @@ async fn record_one(
     let recorded = rag::record(&st.writer, who, update, input.idempotency_key.as_deref()).await?;
     Ok(RecordRagUpdatePayload {
         action: Action::single(&st.db, who, recorded.action),
-        rag_update: RagUpdate(recorded.update),
+        rag_update: RagUpdate(recorded.appended),
     })
 }
 
@@ -419,10 +404,9 @@ impl MutationRoot {
         };
         let changed =
             actions::create(&st.writer, who, new, input.idempotency_key.as_deref()).await?;
-        let first = appended::<rag_update::Entity>(&st.db, &changed).await?;
         Ok(CreateActionPayload {
+            rag_update: RagUpdate(changed.appended.clone()),
             action: action(&st.db, who, changed),
-            rag_update: RagUpdate(first),
         })
     }
 
@@ -442,10 +426,9 @@ impl MutationRoot {
         };
         let changed =
             actions::move_to(&st.writer, who, m, input.idempotency_key.as_deref()).await?;
-        let moved = appended::<workstream_move::Entity>(&st.db, &changed).await?;
         Ok(MoveActionPayload {
+            moved: WorkstreamMove(changed.appended.clone()),
             action: action(&st.db, who, changed),
-            moved: WorkstreamMove(moved),
         })
     }
 
@@ -465,10 +448,9 @@ impl MutationRoot {
             expected_version: input.expected_version,
         };
         let changed = actions::extend(&st.writer, who, e, input.idempotency_key.as_deref()).await?;
-        let ext = appended::<timescale_extension::Entity>(&st.db, &changed).await?;
         Ok(ExtendDeadlinePayload {
+            extension: TimescaleExtension(changed.appended.clone()),
             action: action(&st.db, who, changed),
-            extension: TimescaleExtension(ext),
         })
     }
 
@@ -560,10 +542,9 @@ impl MutationRoot {
         };
         let changed =
             actions::add_evidence(&st.writer, who, e, input.idempotency_key.as_deref()).await?;
-        let rec = appended::<evidence_record::Entity>(&st.db, &changed).await?;
         Ok(AddEvidencePayload {
+            evidence: EvidenceRecord(changed.appended.clone()),
             action: action(&st.db, who, changed),
-            evidence: EvidenceRecord(rec),
         })
     }
 }
@@ -612,15 +593,9 @@ impl MutationRoot {
         } else {
             actions::unlink(&st.writer, who, l, key).await?
         };
-        let to_id = changed
-            .appended
-            .ok_or_else(|| AppError::Internal("BUG: link without its target".into()))?;
-        let to = actions::by_id(&st.db, who.visible_actions(), to_id)
-            .await?
-            .ok_or_else(|| AppError::not_found("no such action"))?;
         Ok(LinkActionsPayload {
+            to: Action::single(&st.db, who, changed.appended.clone()),
             from: action(&st.db, who, changed),
-            to: Action::single(&st.db, who, to),
         })
     }
 }

@@ -1,12 +1,12 @@
 //! Recording a RAG status change: the rules of the RAG scale and the append-only history.
 use chrono::NaiveDate;
 use entity::{action, rag_update};
-use sea_orm::{ActiveModelTrait, EntityTrait, Set};
+use sea_orm::{ActiveModelTrait, Set};
 use serde::Serialize;
 use serde_json::json;
 
 use super::RagStatus;
-use crate::actions::{change_action, Effect};
+use crate::actions::{change_action, unchanged, Changed, Effect};
 use crate::audit::Writer;
 use crate::auth::{Operation, Principal};
 use crate::error::{AppError, AppResult};
@@ -26,12 +26,8 @@ pub struct NewRagUpdate {
     pub expected_version: Option<i32>,
 }
 
-/// The action after the change and the history row it appended.
-#[derive(Debug, Clone)]
-pub struct Recorded {
-    pub action: action::Model,
-    pub update: rag_update::Model,
-}
+/// The action after the change, and the history row it appended.
+pub type Recorded = Changed<rag_update::Model>;
 
 /// The latest date a status may take effect on: today in England.
 pub fn latest_effective_date() -> NaiveDate {
@@ -95,7 +91,7 @@ pub async fn record(
     input: NewRagUpdate,
     key: Option<&str>,
 ) -> AppResult<Recorded> {
-    let changed = change_action(
+    change_action(
         w,
         who,
         Operation::RecordRagUpdate,
@@ -119,14 +115,13 @@ pub async fn record(
             }
             .insert(ch.txn())
             .await?;
-            let mut next = Effect::unchanged(current);
+            let mut next = unchanged(current);
             next.rag_status = Set(update.status.clone());
             next.rag_note = Set(note.clone());
             next.rag_effective_date = Set(effective);
             next.rag_recorded_at = Set(ch.now());
             Ok(Effect {
                 action: next,
-                appended: Some(update.id),
                 before: rag_snapshot(
                     current.version,
                     &current.rag_status,
@@ -139,21 +134,11 @@ pub async fn record(
                     note.as_deref(),
                     effective,
                 ),
+                appended: update,
             })
         },
     )
-    .await?;
-    let id = changed
-        .appended
-        .ok_or_else(|| AppError::Internal("BUG: RAG change without its history row".into()))?;
-    let update = rag_update::Entity::find_by_id(id)
-        .one(w.db())
-        .await?
-        .ok_or_else(|| AppError::Internal("BUG: recorded RAG update missing".into()))?;
-    Ok(Recorded {
-        action: changed.action,
-        update,
-    })
+    .await
 }
 
 fn rag_snapshot(
