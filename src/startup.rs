@@ -9,6 +9,7 @@ use crate::auth::Verifier;
 use crate::config::Limits;
 use crate::graphql::build_schema;
 use crate::http::{router, HttpState};
+use crate::plans::catalogue::CatalogueCache;
 
 /// A bound, ready-to-run server.
 pub struct App {
@@ -30,6 +31,7 @@ impl App {
             schema,
             db,
             verifier,
+            catalogues: CatalogueCache::default(),
         });
         Ok(Self { listener, router })
     }

@@ -35,6 +35,8 @@ pub struct Model {
     #[sea_orm(column_type = "Text", nullable)]
     pub imported_json: Option<String>,
     pub version: i32,
+    /// Number of history rows (`rag_update`), kept by every write that appends one.
+    pub history_count: i32,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

@@ -25,6 +25,8 @@ pub struct Model {
     pub evidence_categories: String,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
+    /// Bumped by every import; servers cache the catalogue per version.
+    pub catalogue_version: i32,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

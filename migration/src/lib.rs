@@ -4,6 +4,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261126_000001_plan_schema;
 mod m20261127_000002_audit;
 mod m20261127_000003_lifecycle;
+mod m20261128_000004_read_path;
 
 pub struct Migrator;
 
@@ -14,6 +15,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000001_plan_schema::Migration),
             Box::new(m20261127_000002_audit::Migration),
             Box::new(m20261127_000003_lifecycle::Migration),
+            Box::new(m20261128_000004_read_path::Migration),
         ]
     }
 }

@@ -91,7 +91,9 @@ impl Appended for action::Model {
         Some(self.id)
     }
     async fn load<C: ConnectionTrait>(db: &C, who: &Principal, id: Option<i32>) -> AppResult<Self> {
-        super::by_id(db, who.visible_actions(), id.ok_or_else(missing)?)
+        action::Entity::find_by_id(id.ok_or_else(missing)?)
+            .filter(who.visible_actions())
+            .one(db)
             .await?
             .ok_or_else(|| AppError::not_found("no such action"))
     }

@@ -73,7 +73,7 @@ pub fn stale(day: NaiveDate, days: i32, as_of: Option<NaiveDate>) -> AppResult<C
 }
 
 /// Days past the due date on `day`, for an action not done (by its current status).
-pub fn days_overdue(a: &action::Model, day: NaiveDate) -> Option<i64> {
+pub fn days_overdue(a: &crate::actions::ActionRow, day: NaiveDate) -> Option<i64> {
     let due = a.due_date?;
     let status = RagStatus::parse(&a.rag_status)?;
     (due < day && a.state == "active" && !DONE.contains(&status)).then(|| (day - due).num_days())

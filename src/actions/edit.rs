@@ -597,6 +597,8 @@ pub async fn create(
         removed_reason: Set(None),
         imported_json: Set(None),
         version: Set(1),
+        // The first history row, appended below.
+        history_count: Set(1),
         created_at: Set(now),
         updated_at: Set(now),
         ..Default::default()

@@ -2,7 +2,7 @@
 //! unknown theme, work stream, lead or reference is a clear error rather than an empty page.
 use chrono::NaiveDate;
 use entity::{
-    action, action_descriptor, action_lead, action_reference, person, source_reference, workstream,
+    action, action_descriptor, action_lead, action_reference, source_reference, theme, workstream,
 };
 use sea_orm::{
     sea_query::{Expr, ExprTrait, LikeExpr, Query},
@@ -10,6 +10,7 @@ use sea_orm::{
 };
 
 use crate::error::{AppError, AppResult};
+use crate::plans::catalogue::{Catalogue, Person};
 use crate::plans::format::{LifecycleState, OfstedArea, RagStatus};
 use crate::plans::query;
 
@@ -284,17 +285,12 @@ pub fn normalise_descriptor(raw: &str) -> Option<Result<String, OfstedArea>> {
     Some(Ok(format!("{}{section}.{item}", area.as_str())))
 }
 
-/// Theme numbers of plan `plan_id` to ids (BAD_USER_INPUT naming unknown ones).
-pub async fn theme_ids<C: ConnectionTrait>(
-    db: &C,
-    plan_id: i32,
-    numbers: &[i32],
-) -> AppResult<Vec<i32>> {
-    let rows = query::themes(db, plan_id).await?;
+/// Theme numbers to ids (BAD_USER_INPUT naming unknown ones).
+pub fn match_themes(rows: &[theme::Model], numbers: &[i32]) -> AppResult<Vec<i32>> {
     resolve(
         "theme",
         numbers,
-        &rows,
+        rows,
         |t| t.number.to_string(),
         |t, n| t.number == *n,
         |t| t.id,
@@ -302,17 +298,12 @@ pub async fn theme_ids<C: ConnectionTrait>(
 }
 
 /// Work-stream names (any case) to ids.
-pub async fn workstream_ids<C: ConnectionTrait>(
-    db: &C,
-    plan_id: i32,
-    names: &[String],
-) -> AppResult<Vec<i32>> {
-    let rows = query::workstreams(db, plan_id).await?;
+pub fn match_workstreams(rows: &[workstream::Model], names: &[String]) -> AppResult<Vec<i32>> {
     let same = |w: &workstream::Model, n: &String| w.name.eq_ignore_ascii_case(n.trim());
     resolve(
         "work stream",
         names,
-        &rows,
+        rows,
         |w| w.name.clone(),
         same,
         |w| w.id,
@@ -320,61 +311,86 @@ pub async fn workstream_ids<C: ConnectionTrait>(
 }
 
 /// Person codes (or the plan's spelling variants of them) to ids.
+pub fn match_people(rows: &[Person], codes: &[String]) -> AppResult<Vec<i32>> {
+    // Spelling variants the plan uses (`J.Rez`) name the same person as the code (`JRez`).
+    let same = |p: &Person, c: &String| p.answers_to(c);
+    resolve(
+        "lead",
+        codes,
+        rows,
+        |p| p.row.code.clone(),
+        same,
+        |p| p.row.id,
+    )
+}
+
+/// Reference codes (`AA1`, any case) to ids.
+pub fn match_references(rows: &[source_reference::Model], codes: &[String]) -> AppResult<Vec<i32>> {
+    let same = |x: &source_reference::Model, c: &String| x.code.eq_ignore_ascii_case(c.trim());
+    resolve("reference", codes, rows, |x| x.code.clone(), same, |x| x.id)
+}
+
+// Writes resolve names inside their transaction, against the catalogue as it is there and
+// then, rather than a cached one.
+
+/// Theme numbers of plan `plan_id` to ids (BAD_USER_INPUT naming unknown ones).
+pub async fn theme_ids<C: ConnectionTrait>(
+    db: &C,
+    plan_id: i32,
+    numbers: &[i32],
+) -> AppResult<Vec<i32>> {
+    match_themes(&query::themes(db, plan_id).await?, numbers)
+}
+
+/// Work-stream names (any case) of plan `plan_id` to ids.
+pub async fn workstream_ids<C: ConnectionTrait>(
+    db: &C,
+    plan_id: i32,
+    names: &[String],
+) -> AppResult<Vec<i32>> {
+    match_workstreams(&query::workstreams(db, plan_id).await?, names)
+}
+
+/// Person codes (or spelling variants) of plan `plan_id` to ids.
 pub async fn person_ids<C: ConnectionTrait>(
     db: &C,
     plan_id: i32,
     codes: &[String],
 ) -> AppResult<Vec<i32>> {
-    let rows = query::people(db, plan_id).await?;
-    // Spelling variants the plan uses (`J.Rez`) name the same person as the code (`JRez`).
-    let same = |p: &person::Model, c: &String| {
-        let c = c.trim();
-        p.code == c
-            || serde_json::from_str::<Vec<String>>(&p.aliases)
-                .is_ok_and(|a| a.iter().any(|x| x == c))
-    };
-    resolve("lead", codes, &rows, |p| p.code.clone(), same, |p| p.id)
+    let people = query::people(db, plan_id)
+        .await?
+        .into_iter()
+        .map(Person::from_row)
+        .collect::<AppResult<Vec<_>>>()?;
+    match_people(&people, codes)
 }
 
-/// Reference codes (`AA1`, any case) to ids.
+/// Reference codes of plan `plan_id` to ids.
 pub async fn reference_ids<C: ConnectionTrait>(
     db: &C,
     plan_id: i32,
     codes: &[String],
 ) -> AppResult<Vec<i32>> {
-    let rows = query::references(db, plan_id).await?;
-    let same = |x: &source_reference::Model, c: &String| x.code.eq_ignore_ascii_case(c.trim());
-    resolve(
-        "reference",
-        codes,
-        &rows,
-        |x| x.code.clone(),
-        same,
-        |x| x.id,
-    )
+    match_references(&query::references(db, plan_id).await?, codes)
 }
 
-/// Resolves a client filter against plan `plan_id`: one small query per kind of name used.
-pub async fn resolve_filter<C: ConnectionTrait>(
-    db: &C,
-    plan_id: i32,
-    f: &ActionFilter,
-) -> AppResult<ResolvedFilter> {
-    let mut r = ResolvedFilter::plan(plan_id);
+/// Resolves a client filter against a plan's catalogue (no statement).
+pub fn resolve_filter(cat: &Catalogue, f: &ActionFilter) -> AppResult<ResolvedFilter> {
+    let mut r = ResolvedFilter::plan(cat.id());
     if let Some(numbers) = &f.themes {
-        r.theme_ids = Some(theme_ids(db, plan_id, numbers).await?);
+        r.theme_ids = Some(match_themes(&cat.themes, numbers)?);
     }
     if let Some(names) = &f.workstreams {
-        r.workstream_ids = Some(workstream_ids(db, plan_id, names).await?);
+        r.workstream_ids = Some(match_workstreams(&cat.workstreams, names)?);
     }
     if let Some(codes) = &f.leads {
-        r.person_ids = Some(person_ids(db, plan_id, codes).await?);
+        r.person_ids = Some(match_people(&cat.people, codes)?);
     }
     if let Some(rag) = &f.rag {
         r.rag = Some(rag.iter().map(|s| s.as_str()).collect());
     }
     if let Some(codes) = &f.references {
-        r.reference_ids = Some(reference_ids(db, plan_id, codes).await?);
+        r.reference_ids = Some(match_references(&cat.references, codes)?);
     }
     if let Some(codes) = &f.descriptors {
         for c in codes {

@@ -6,6 +6,7 @@ pub mod deadlines;
 mod edit;
 mod filter;
 mod relations;
+mod row;
 
 pub use access::{check_version, for_change};
 pub use change::{change_action, change_actions, unchanged, Appended, Changed, Effect};
@@ -15,6 +16,7 @@ pub use filter::{
     ActionFilter, ActionOrder, OrderDirection, OrderField, ResolvedFilter,
 };
 pub use relations::*;
+pub use row::ActionRow;
 
 use entity::action;
 use sea_orm::{
@@ -33,11 +35,12 @@ pub async fn by_code<C: ConnectionTrait>(
     visible: Condition,
     plan_id: i32,
     code: &str,
-) -> AppResult<Option<action::Model>> {
+) -> AppResult<Option<ActionRow>> {
     Ok(action::Entity::find()
         .filter(visible)
         .filter(action::Column::PlanId.eq(plan_id))
         .filter(action::Column::Code.eq(code.trim()))
+        .into_partial_model()
         .one(db)
         .await?)
 }
@@ -46,9 +49,10 @@ pub async fn by_id<C: ConnectionTrait>(
     db: &C,
     visible: Condition,
     id: i32,
-) -> AppResult<Option<action::Model>> {
+) -> AppResult<Option<ActionRow>> {
     Ok(action::Entity::find_by_id(id)
         .filter(visible)
+        .into_partial_model()
         .one(db)
         .await?)
 }
@@ -58,7 +62,7 @@ pub async fn by_ids<C: ConnectionTrait>(
     db: &C,
     visible: Condition,
     ids: &[i32],
-) -> AppResult<Vec<action::Model>> {
+) -> AppResult<Vec<ActionRow>> {
     if ids.is_empty() {
         return Ok(Vec::new());
     }
@@ -67,6 +71,7 @@ pub async fn by_ids<C: ConnectionTrait>(
         .filter(action::Column::Id.is_in(ids.iter().copied()))
         .order_by_asc(action::Column::PlanId)
         .order_by_asc(action::Column::Position)
+        .into_partial_model()
         .all(db)
         .await?)
 }
@@ -78,7 +83,7 @@ pub async fn page<C: ConnectionTrait>(
     order: ActionOrder,
     offset: u64,
     limit: u64,
-) -> AppResult<(Vec<action::Model>, bool)> {
+) -> AppResult<(Vec<ActionRow>, bool)> {
     let mut q = action::Entity::find().filter(filter.condition());
     let dir = match order.direction {
         OrderDirection::Asc => Order::Asc,
@@ -107,7 +112,12 @@ pub async fn page<C: ConnectionTrait>(
         q = q.order_by(action::Column::Position, Order::Asc);
     }
     q = q.order_by(action::Column::Id, dir);
-    let rows = q.offset(offset).limit(limit + 1).all(db).await?;
+    let rows = q
+        .offset(offset)
+        .limit(limit + 1)
+        .into_partial_model()
+        .all(db)
+        .await?;
     Ok(split_page(rows, limit))
 }
 

@@ -7,8 +7,11 @@ use entity::{
     evidence_source, milestone, person, removal_proposal, source_reference, timescale_extension,
     workstream_move,
 };
-use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+};
 
+use super::ActionRow;
 use crate::error::AppResult;
 
 /// Groups rows by action id, keeping their order.
@@ -35,6 +38,43 @@ pub async fn leads_for<C: ConnectionTrait>(
         rows.into_iter()
             .filter_map(|(l, p)| Some((l.action_id, p?))),
     ))
+}
+
+/// Lead people's ids per action, in the plan's order (the people themselves are in the plan's
+/// catalogue).
+pub async fn lead_ids_for<C: ConnectionTrait>(
+    db: &C,
+    action_ids: &[i32],
+) -> AppResult<HashMap<i32, Vec<i32>>> {
+    let rows: Vec<(i32, i32)> = action_lead::Entity::find()
+        .select_only()
+        .column(action_lead::Column::ActionId)
+        .column(action_lead::Column::PersonId)
+        .filter(action_lead::Column::ActionId.is_in(action_ids.iter().copied()))
+        .order_by_asc(action_lead::Column::ActionId)
+        .order_by_asc(action_lead::Column::Position)
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(group(rows))
+}
+
+/// Source references' ids per action, in the plan's order (see `lead_ids_for`).
+pub async fn reference_ids_for<C: ConnectionTrait>(
+    db: &C,
+    action_ids: &[i32],
+) -> AppResult<HashMap<i32, Vec<i32>>> {
+    let rows: Vec<(i32, i32)> = action_reference::Entity::find()
+        .select_only()
+        .column(action_reference::Column::ActionId)
+        .column(action_reference::Column::ReferenceId)
+        .filter(action_reference::Column::ActionId.is_in(action_ids.iter().copied()))
+        .order_by_asc(action_reference::Column::ActionId)
+        .order_by_asc(action_reference::Column::Position)
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(group(rows))
 }
 
 pub async fn references_for<C: ConnectionTrait>(
@@ -148,7 +188,7 @@ pub async fn links_for<C: ConnectionTrait>(
     action_ids: &[i32],
     direction: LinkDirection,
     visible: Condition,
-) -> AppResult<HashMap<i32, Vec<action::Model>>> {
+) -> AppResult<HashMap<i32, Vec<ActionRow>>> {
     let this = match direction {
         LinkDirection::Outgoing => action_link::Column::FromActionId,
         LinkDirection::Incoming => action_link::Column::ToActionId,
@@ -165,16 +205,17 @@ pub async fn links_for<C: ConnectionTrait>(
         LinkDirection::Incoming => (l.to_action_id, l.from_action_id),
     };
     let targets: Vec<i32> = links.iter().map(|l| pick(l).1).collect();
-    let actions: HashMap<i32, action::Model> = action::Entity::find()
+    let actions: HashMap<i32, ActionRow> = action::Entity::find()
         .filter(action::Column::Id.is_in(targets))
         .filter(visible)
         .order_by_asc(action::Column::Position)
+        .into_partial_model()
         .all(db)
         .await?
         .into_iter()
-        .map(|a| (a.id, a))
+        .map(|a: ActionRow| (a.id, a))
         .collect();
-    let mut out: HashMap<i32, Vec<action::Model>> = HashMap::new();
+    let mut out: HashMap<i32, Vec<ActionRow>> = HashMap::new();
     for l in &links {
         let (from, to) = pick(l);
         if let Some(a) = actions.get(&to) {

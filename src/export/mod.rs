@@ -7,7 +7,7 @@
 use std::collections::HashMap;
 
 use chrono::NaiveDate;
-use entity::{action, rag_update};
+use entity::rag_update;
 use sea_orm::DatabaseConnection;
 
 use crate::actions::{self, deadlines, ActionOrder, ResolvedFilter};
@@ -167,7 +167,7 @@ impl Export {
 
 async fn action_rows(
     db: &DatabaseConnection,
-    rows: &[action::Model],
+    rows: &[actions::ActionRow],
     today: NaiveDate,
     spreadsheet: bool,
     global_id: fn(i32) -> String,

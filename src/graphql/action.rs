@@ -1,23 +1,25 @@
 //! Actions, their relations, the filter and ordering inputs, and RAG history.
 use async_graphql::{Context, Enum, InputObject, Object, Result, SimpleObject, ID};
 use entity::{
-    action, action_descriptor, evidence_record, milestone, rag_update, removal_proposal,
+    action_descriptor, evidence_record, milestone, rag_update, removal_proposal,
     timescale_extension, workstream_move,
 };
 
 use std::sync::Arc;
 
-use super::batch::ActionBatch;
-use super::loaders::WorkstreamId;
-use super::plan::{load, state, EvidenceSource, Person, Plan, Reference, Theme, Workstream};
+use super::batch::{ActionBatch, BatchEnv};
+use super::plan::{
+    batch_env, catalogues, state, EvidenceSource, Person, Plan, Reference, Theme, Workstream,
+};
 use super::principal;
 use super::relay::{cursor, global_id, offset_after, Kind, PageInfo};
 use super::scalars::Date;
 use crate::actions::{
-    self, ActionFilter, ActionOrder, LinkDirection, OrderDirection, OrderField, ResolvedFilter,
+    self, ActionFilter, ActionOrder, ActionRow, LinkDirection, OrderDirection, OrderField,
+    ResolvedFilter,
 };
-use crate::auth::Principal;
 use crate::error::AppError;
+use crate::plans::catalogue::Catalogue;
 use crate::plans::format::{LifecycleState, OfstedArea, RagStatus};
 
 /// RAG status. GREY = not yet started, BLUE = completed.
@@ -231,15 +233,13 @@ impl ActionQuery {
 }
 
 impl ActionConnection {
-    pub async fn load(ctx: &Context<'_>, plan_id: i32, q: ActionQuery) -> Result<Self> {
+    pub async fn load(ctx: &Context<'_>, cat: &Catalogue, q: ActionQuery) -> Result<Self> {
         let who = principal(ctx)?;
         let st = state(ctx)?;
         let limit = st.limits.page_size(q.first)?;
         let offset = offset_after(q.after.as_deref())?;
         let filter: ActionFilter = q.filter.map(Into::into).unwrap_or_default();
-        let mut filter = actions::resolve_filter(&st.db, plan_id, &filter)
-            .await?
-            .within(who.visible_actions());
+        let mut filter = actions::resolve_filter(cat, &filter)?.within(who.visible_actions());
         if let Some(c) = q.condition {
             filter = filter.and(c);
         }
@@ -248,7 +248,7 @@ impl ActionConnection {
         Ok(Self {
             filter,
             offset,
-            batch: ActionBatch::new(st.db.clone(), rows, who.visible_actions()),
+            batch: ActionBatch::new(batch_env(ctx)?, rows),
             more,
         })
     }
@@ -290,43 +290,52 @@ impl ActionConnection {
 /// An action of a plan, resolved together with the others of its batch.
 #[derive(Clone)]
 pub struct Action {
-    model: action::Model,
     batch: Arc<ActionBatch>,
+    /// Where its row is in the batch.
+    i: usize,
 }
 
 impl Action {
-    /// An action on its own (`action(code:)`, `node(id:)`).
-    pub fn single(db: &sea_orm::DatabaseConnection, who: &Principal, model: action::Model) -> Self {
-        let batch = ActionBatch::new(db.clone(), vec![model.clone()], who.visible_actions());
-        Self { model, batch }
+    /// An action on its own (`action(code:)`, `node(id:)`, a mutation's payload).
+    pub fn single(env: BatchEnv, row: ActionRow) -> Self {
+        Self {
+            batch: ActionBatch::new(env, vec![row]),
+            i: 0,
+        }
     }
 
     /// Every action of a batch, in its order.
     pub fn all_of(batch: &Arc<ActionBatch>) -> Vec<Self> {
-        batch
-            .rows()
-            .iter()
-            .map(|model| Self {
-                model: model.clone(),
+        (0..batch.rows().len())
+            .map(|i| Self {
                 batch: batch.clone(),
+                i,
             })
             .collect()
     }
 
+    fn row(&self) -> &ActionRow {
+        &self.batch.rows()[self.i]
+    }
+
     /// The database id (for grouping results by action).
     pub fn id_value(&self) -> i32 {
-        self.model.id
+        self.row().id
     }
 
     async fn linked(&self, dir: LinkDirection) -> Result<Vec<Action>> {
-        let (rows, batch) = self.batch.links(self.model.id, dir).await?;
-        Ok(rows
+        let (at, batch) = self.batch.links(self.row().id, dir).await?;
+        Ok(at
             .into_iter()
-            .map(|model| Action {
-                model,
+            .map(|i| Action {
                 batch: batch.clone(),
+                i,
             })
             .collect())
+    }
+
+    async fn catalogue(&self) -> Result<Arc<Catalogue>> {
+        Ok(self.batch.catalogue(self.row().plan_id).await?)
     }
 }
 
@@ -345,35 +354,36 @@ pub struct RagState {
 #[Object]
 impl Action {
     pub async fn id(&self) -> ID {
-        global_id(Kind::Action, self.model.id)
+        global_id(Kind::Action, self.row().id)
     }
     /// The code exactly as numbered in the plan: `1.1`, `2.1 (a)`.
     async fn code(&self) -> &str {
-        &self.model.code
+        &self.row().code
     }
     async fn plan(&self) -> Result<Plan> {
-        Ok(Plan(self.batch.plan(self.model.plan_id).await?))
+        Ok(Plan(self.catalogue().await?))
     }
     async fn theme(&self) -> Result<Theme> {
-        Ok(Theme(self.batch.theme(self.model.theme_id).await?))
+        Theme::of(&self.catalogue().await?, self.row().theme_id)
+            .ok_or_else(|| AppError::Internal("BUG: action's theme missing".into()).into())
     }
     /// The objective's lead text.
     async fn objective(&self) -> &str {
-        &self.model.objective
+        &self.row().objective
     }
     /// The objective's bullet items.
     async fn objective_items(&self) -> Result<Vec<String>> {
-        list(&self.model.objective_items)
+        list(&self.row().objective_items)
     }
     /// Measurable targets.
     async fn outcome(&self) -> Result<Vec<String>> {
-        list(&self.model.outcomes)
+        list(&self.row().outcomes)
     }
     /// Evidence items.
     async fn evidence(&self) -> Result<Vec<EvidenceSource>> {
         Ok(self
             .batch
-            .evidence(self.model.id)
+            .evidence(self.row().id)
             .await?
             .into_iter()
             .map(EvidenceSource)
@@ -383,7 +393,7 @@ impl Action {
     async fn submitted_evidence(&self) -> Result<Vec<EvidenceRecord>> {
         Ok(self
             .batch
-            .evidence_records(self.model.id)
+            .evidence_records(self.row().id)
             .await?
             .into_iter()
             .map(EvidenceRecord)
@@ -391,43 +401,44 @@ impl Action {
     }
     /// Lead people, in the order the plan names them.
     async fn leads(&self) -> Result<Vec<Person>> {
+        let cat = self.catalogue().await?;
         Ok(self
             .batch
-            .leads(self.model.id)
+            .lead_ids(self.row().id)
             .await?
             .into_iter()
-            .map(Person)
+            .filter_map(|id| Person::of(&cat, id))
             .collect())
     }
     /// The lead cell as written in the source.
     async fn lead_text(&self) -> &str {
-        &self.model.lead_text
+        &self.row().lead_text
     }
     /// The current work stream.
     async fn workstream(&self) -> Result<Workstream> {
-        Ok(Workstream(
-            self.batch.workstream(self.model.workstream_id).await?,
-        ))
+        Workstream::of(&self.catalogue().await?, self.row().workstream_id)
+            .ok_or_else(|| AppError::Internal("BUG: action's work stream missing".into()).into())
     }
     /// Source references.
     async fn references(&self) -> Result<Vec<Reference>> {
+        let cat = self.catalogue().await?;
         Ok(self
             .batch
-            .references(self.model.id)
+            .reference_ids(self.row().id)
             .await?
             .into_iter()
-            .map(Reference)
+            .filter_map(|id| Reference::of(&cat, id))
             .collect())
     }
     /// The "by when" text as written.
     async fn by_when(&self) -> &str {
-        &self.model.by_when
+        &self.row().by_when
     }
     /// Milestones parsed from "by when".
     async fn milestones(&self) -> Result<Vec<Milestone>> {
         Ok(self
             .batch
-            .milestones(self.model.id)
+            .milestones(self.row().id)
             .await?
             .into_iter()
             .map(Milestone)
@@ -435,13 +446,13 @@ impl Action {
     }
     /// The latest due date (last milestone or agreed extension).
     async fn due_date(&self) -> Option<Date> {
-        self.model.due_date.map(Date)
+        self.row().due_date.map(Date)
     }
     /// Agreed timescale extensions.
     async fn extensions(&self) -> Result<Vec<TimescaleExtension>> {
         Ok(self
             .batch
-            .extensions(self.model.id)
+            .extensions(self.row().id)
             .await?
             .into_iter()
             .map(TimescaleExtension)
@@ -451,17 +462,20 @@ impl Action {
     async fn moves(&self) -> Result<Vec<WorkstreamMove>> {
         Ok(self
             .batch
-            .moves(self.model.id)
+            .moves(self.row().id)
             .await?
             .into_iter()
-            .map(WorkstreamMove)
+            .map(|row| WorkstreamMove {
+                plan_id: self.row().plan_id,
+                row,
+            })
             .collect())
     }
     /// Recorded proposals to remove the action (it stays active until removed).
     async fn removal_proposals(&self) -> Result<Vec<RemovalProposal>> {
         Ok(self
             .batch
-            .removal_proposals(self.model.id)
+            .removal_proposals(self.row().id)
             .await?
             .into_iter()
             .map(RemovalProposal)
@@ -470,19 +484,19 @@ impl Action {
     /// The current RAG status.
     async fn rag(&self) -> Result<RagState> {
         Ok(RagState {
-            status: RagStatusGql::from_db(&self.model.rag_status)?,
-            note: self.model.rag_note.clone(),
-            effective_date: Date(self.model.rag_effective_date),
-            recorded_at: self.model.rag_recorded_at,
+            status: RagStatusGql::from_db(&self.row().rag_status)?,
+            note: self.row().rag_note.clone(),
+            effective_date: Date(self.row().rag_effective_date),
+            recorded_at: self.row().rag_recorded_at,
         })
     }
     /// The RAG history entry in effect at the end of `date` (null before the first).
     async fn rag_as_of(&self, date: Date) -> Result<Option<RagUpdate>> {
         Ok(self
             .batch
-            .entry_on(self.model.id, date.0)
+            .entry_on(self.row().id, date.0)
             .await?
-            .map(RagUpdate))
+            .map(RagUpdate::new))
     }
     /// Days the action has had its current status on `asOf` (default today): since the first
     /// of the latest run of entries with this status.
@@ -490,22 +504,22 @@ impl Action {
         let day = as_of.map(|d| d.0).unwrap_or_else(super::plan::today);
         let since = self
             .batch
-            .status_since(self.model.id)
+            .status_since(self.row().id)
             .await?
-            .unwrap_or(self.model.rag_effective_date);
+            .unwrap_or(self.row().rag_effective_date);
         Ok((since <= day).then(|| (day - since).num_days()))
     }
     /// Days past its due date on `asOf` (default today); null when not due yet, without a due
     /// date, removed, or BLUE/GREEN now.
     async fn days_overdue(&self, as_of: Option<Date>) -> Option<i64> {
         let day = as_of.map(|d| d.0).unwrap_or_else(super::plan::today);
-        actions::deadlines::days_overdue(&self.model, day)
+        actions::deadlines::days_overdue(self.row(), day)
     }
     /// Ofsted grade descriptors.
     async fn ofsted_descriptors(&self) -> Result<Vec<OfstedDescriptor>> {
         Ok(self
             .batch
-            .descriptors(self.model.id)
+            .descriptors(self.row().id)
             .await?
             .into_iter()
             .map(OfstedDescriptor)
@@ -521,10 +535,10 @@ impl Action {
     }
     /// Increases with every change; pass it as `expectedVersion` to guard against lost updates.
     async fn version(&self) -> i32 {
-        self.model.version
+        self.row().version
     }
     async fn state(&self) -> LifecycleStateGql {
-        if self.model.state == "removed" {
+        if self.row().state == "removed" {
             LifecycleStateGql::Removed
         } else {
             LifecycleStateGql::Active
@@ -532,13 +546,13 @@ impl Action {
     }
     /// Why the action was removed, when it was.
     async fn removed_reason(&self) -> Option<&str> {
-        self.model.removed_reason.as_deref()
+        self.row().removed_reason.as_deref()
     }
     async fn created_at(&self) -> chrono::DateTime<chrono::Utc> {
-        self.model.created_at
+        self.row().created_at
     }
     async fn updated_at(&self) -> chrono::DateTime<chrono::Utc> {
-        self.model.updated_at
+        self.row().updated_at
     }
     /// Every RAG status change, newest first (by effective date).
     async fn rag_history(
@@ -550,10 +564,9 @@ impl Action {
         let st = state(ctx)?;
         let limit = st.limits.page_size(first)?;
         let offset = offset_after(after.as_deref())?;
-        let (rows, more) = self.batch.history(self.model.id, offset, limit).await?;
+        let (rows, more) = self.batch.history(self.row().id, offset, limit).await?;
         Ok(RagUpdateConnection {
-            action_id: self.model.id,
-            batch: self.batch.clone(),
+            total: self.row().history_count,
             offset,
             rows,
             more,
@@ -668,34 +681,43 @@ impl EvidenceRecord {
 }
 
 /// A move of an action from one work stream to another.
-pub struct WorkstreamMove(pub(super) workstream_move::Model);
+pub struct WorkstreamMove {
+    /// The plan of the action (and of both work streams).
+    pub(super) plan_id: i32,
+    pub(super) row: workstream_move::Model,
+}
+
+impl WorkstreamMove {
+    async fn workstream(&self, ctx: &Context<'_>, id: i32) -> Result<Workstream> {
+        let cat = catalogues(ctx)?.of(self.plan_id).await?;
+        Workstream::of(&cat, id)
+            .ok_or_else(|| AppError::Internal("BUG: move of unknown work stream".into()).into())
+    }
+}
 
 #[Object]
 impl WorkstreamMove {
     async fn from(&self, ctx: &Context<'_>) -> Result<Option<Workstream>> {
-        match self.0.from_workstream_id {
+        match self.row.from_workstream_id {
             None => Ok(None),
-            Some(id) => Ok(load(ctx, WorkstreamId(id)).await?.map(Workstream)),
+            Some(id) => Ok(Some(self.workstream(ctx, id).await?)),
         }
     }
     async fn to(&self, ctx: &Context<'_>) -> Result<Workstream> {
-        load(ctx, WorkstreamId(self.0.to_workstream_id))
-            .await?
-            .map(Workstream)
-            .ok_or_else(|| AppError::Internal("BUG: move to unknown work stream".into()).into())
+        self.workstream(ctx, self.row.to_workstream_id).await
     }
     /// As written in the source, e.g. `MOVED TO PRACTICE`.
     async fn raw(&self) -> Option<&str> {
-        self.0.raw.as_deref()
+        self.row.raw.as_deref()
     }
     async fn reason(&self) -> Option<&str> {
-        self.0.reason.as_deref()
+        self.row.reason.as_deref()
     }
     async fn recorded_at(&self) -> chrono::DateTime<chrono::Utc> {
-        self.0.recorded_at
+        self.row.recorded_at
     }
     async fn recorded_by(&self) -> &str {
-        &self.0.recorded_by
+        &self.row.recorded_by
     }
 }
 
@@ -717,7 +739,13 @@ impl RemovalProposal {
 }
 
 /// One RAG status change: append-only history.
-pub struct RagUpdate(pub rag_update::Model);
+pub struct RagUpdate(pub Arc<rag_update::Model>);
+
+impl RagUpdate {
+    pub fn new(row: rag_update::Model) -> Self {
+        Self(Arc::new(row))
+    }
+}
 
 #[Object]
 impl RagUpdate {
@@ -758,10 +786,10 @@ impl RagUpdate {
 
 /// A page of an action's RAG history.
 pub struct RagUpdateConnection {
-    action_id: i32,
-    batch: Arc<ActionBatch>,
+    /// The action's `history_count`.
+    total: i32,
     offset: u64,
-    rows: Vec<rag_update::Model>,
+    rows: Vec<Arc<rag_update::Model>>,
     more: bool,
 }
 
@@ -788,7 +816,7 @@ impl RagUpdateConnection {
         PageInfo::new(self.offset, self.rows.len(), self.more)
     }
     /// Number of history entries of the action.
-    async fn total_count(&self) -> Result<u64> {
-        Ok(self.batch.history_count(self.action_id).await?)
+    async fn total_count(&self) -> u64 {
+        u64::try_from(self.total).unwrap_or(0)
     }
 }

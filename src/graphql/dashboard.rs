@@ -4,11 +4,12 @@ use entity::rag_update;
 
 use super::action::{Action, ActionFilterInput, RagStatusGql, RagUpdate};
 use super::batch::ActionBatch;
-use super::plan::state;
+use super::plan::{batch_env, state};
 use super::principal;
 use super::relay::{cursor, offset_after, PageInfo};
 use super::scalars::Date;
 use crate::actions::{self, ActionFilter, ResolvedFilter};
+use crate::plans::catalogue::Catalogue;
 use crate::rag::{self, Counts, GroupBy, Interval, RagStatus, Summary};
 
 /// How `ragSummary` groups actions (one level).
@@ -104,26 +105,24 @@ impl From<Summary> for RagSummary {
 }
 
 /// The caller's filter on plan `plan_id`, narrowed to what it may see.
-pub async fn scoped_filter(
+pub fn scoped_filter(
     ctx: &Context<'_>,
-    plan_id: i32,
+    cat: &Catalogue,
     filter: Option<ActionFilterInput>,
 ) -> Result<ResolvedFilter> {
     let who = principal(ctx)?;
     let filter: ActionFilter = filter.map(Into::into).unwrap_or_default();
-    Ok(actions::resolve_filter(&state(ctx)?.db, plan_id, &filter)
-        .await?
-        .within(who.visible_actions()))
+    Ok(actions::resolve_filter(cat, &filter)?.within(who.visible_actions()))
 }
 
 pub async fn summary(
     ctx: &Context<'_>,
-    plan_id: i32,
+    cat: &Catalogue,
     group_by: Option<RagGroupBy>,
     as_of: Option<Date>,
     filter: Option<ActionFilterInput>,
 ) -> Result<RagSummary> {
-    let f = scoped_filter(ctx, plan_id, filter).await?;
+    let f = scoped_filter(ctx, cat, filter)?;
     let s = rag::summary(
         &state(ctx)?.db,
         &f,
@@ -136,14 +135,14 @@ pub async fn summary(
 
 pub async fn trend(
     ctx: &Context<'_>,
-    plan_id: i32,
+    cat: &Catalogue,
     from: Date,
     to: Date,
     interval: TrendInterval,
     group_by: Option<RagGroupBy>,
     filter: Option<ActionFilterInput>,
 ) -> Result<Vec<RagSummary>> {
-    let f = scoped_filter(ctx, plan_id, filter).await?;
+    let f = scoped_filter(ctx, cat, filter)?;
     let interval = match interval {
         TrendInterval::Week => Interval::Week,
         TrendInterval::Fortnight => Interval::Fortnight,
@@ -173,7 +172,7 @@ impl RagChange {
         &self.action
     }
     async fn rag_update(&self) -> RagUpdate {
-        RagUpdate(self.update.clone())
+        RagUpdate::new(self.update.clone())
     }
 }
 
@@ -220,7 +219,7 @@ impl RagChangeConnection {
 #[allow(clippy::too_many_arguments)]
 pub async fn changes(
     ctx: &Context<'_>,
-    plan_id: i32,
+    cat: &Catalogue,
     from: Date,
     to: Date,
     filter: Option<ActionFilterInput>,
@@ -231,14 +230,14 @@ pub async fn changes(
     let who = principal(ctx)?;
     let limit = st.limits.page_size(first)?;
     let offset = offset_after(after.as_deref())?;
-    let f = scoped_filter(ctx, plan_id, filter).await?;
+    let f = scoped_filter(ctx, cat, filter)?;
     let (rows, more) = rag::changes(&st.db, &f, from.0, to.0, offset, limit).await?;
     // The changed actions, as one batch (one statement, and their relations batch too).
     let mut ids: Vec<i32> = rows.iter().map(|r| r.action_id).collect();
     ids.sort_unstable();
     ids.dedup();
     let models = actions::by_ids(&st.db, who.visible_actions(), &ids).await?;
-    let batch = ActionBatch::new(st.db.clone(), models, who.visible_actions());
+    let batch = ActionBatch::new(batch_env(ctx)?, models);
     let by_id: std::collections::HashMap<i32, Action> = Action::all_of(&batch)
         .into_iter()
         .map(|a| (a.id_value(), a))

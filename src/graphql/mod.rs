@@ -4,22 +4,19 @@ mod action;
 mod audit;
 mod batch;
 mod dashboard;
-mod loaders;
 mod mutation;
 mod plan;
 mod relay;
 mod scalars;
 
-use async_graphql::{
-    dataloader::DataLoader, Context, EmptySubscription, ErrorExtensions, MergedObject, Schema,
-};
+use async_graphql::{Context, EmptySubscription, ErrorExtensions, MergedObject, Schema};
 use sea_orm::DatabaseConnection;
 
 use crate::audit::Writer;
 use crate::auth::Principal;
 use crate::config::Limits;
 use crate::error::AppError;
-pub use loaders::Loaders;
+use crate::plans::catalogue::{CatalogueCache, Catalogues};
 
 /// Every query field: plans and their actions, and the audit log.
 #[derive(MergedObject, Default)]
@@ -33,6 +30,12 @@ pub struct State {
     pub db: DatabaseConnection,
     pub writer: Writer,
     pub limits: Limits,
+}
+
+/// Per-request data: the plans' catalogues as this request has checked them (each plan's
+/// version is read at most once per request; see `plans::catalogue`).
+pub fn request_catalogues(db: &DatabaseConnection, cache: &CatalogueCache) -> Catalogues {
+    Catalogues::new(db.clone(), cache.clone())
 }
 
 /// Builds the schema once at startup. Depth and complexity limits stop abusive queries before
@@ -72,11 +75,6 @@ pub fn action_global_id(id: i32) -> String {
 /// A RAG update's global id as the API gives it (for exports).
 pub fn rag_update_global_id(id: i32) -> String {
     relay::global_id(relay::Kind::RagUpdate, id).0
-}
-
-/// Per-request data: a fresh set of DataLoaders so caches never outlive a request.
-pub fn request_loaders(db: &DatabaseConnection) -> DataLoader<Loaders> {
-    DataLoader::new(Loaders { db: db.clone() }, tokio::spawn)
 }
 
 impl From<AppError> for async_graphql::Error {

@@ -2,12 +2,12 @@
 //! Each resolver decodes ids, calls one service function and wraps what it returns; the
 //! rules (who, when, what is valid) live in `actions`, `rag` and `auth`.
 use async_graphql::{Context, InputObject, Object, Result, SimpleObject, ID};
-use sea_orm::DatabaseConnection;
 
 use super::action::{
     Action, EvidenceRecord, RagStatusGql, RagUpdate, TimescaleExtension, WorkstreamMove,
 };
-use super::plan::state;
+use super::batch::BatchEnv;
+use super::plan::{batch_env, state};
 use super::principal;
 use super::relay::{decode_id_of, Kind};
 use super::scalars::Date;
@@ -21,8 +21,8 @@ pub const MAX_BATCH: usize = 500;
 
 pub struct MutationRoot;
 
-fn action<R>(db: &DatabaseConnection, who: &Principal, changed: Changed<R>) -> Action {
-    Action::single(db, who, changed.action)
+fn action<R>(env: BatchEnv, changed: Changed<R>) -> Action {
+    Action::single(env, changed.action.into())
 }
 
 /// A status change for one action.
@@ -283,8 +283,11 @@ async fn record_one(
     };
     let recorded = rag::record(&st.writer, who, update, input.idempotency_key.as_deref()).await?;
     Ok(RecordRagUpdatePayload {
-        action: Action::single(&st.db, who, recorded.action),
-        rag_update: RagUpdate(recorded.appended),
+        action: Action::single(
+            batch_env(ctx).map_err(|_| AppError::Internal("BUG: no state".into()))?,
+            recorded.action.into(),
+        ),
+        rag_update: RagUpdate::new(recorded.appended),
     })
 }
 
@@ -374,7 +377,7 @@ impl MutationRoot {
         let changed =
             actions::update(&st.writer, who, edit, input.idempotency_key.as_deref()).await?;
         Ok(ActionPayload {
-            action: action(&st.db, who, changed),
+            action: action(batch_env(ctx)?, changed),
         })
     }
 
@@ -405,8 +408,8 @@ impl MutationRoot {
         let changed =
             actions::create(&st.writer, who, new, input.idempotency_key.as_deref()).await?;
         Ok(CreateActionPayload {
-            rag_update: RagUpdate(changed.appended.clone()),
-            action: action(&st.db, who, changed),
+            rag_update: RagUpdate::new(changed.appended.clone()),
+            action: action(batch_env(ctx)?, changed),
         })
     }
 
@@ -427,8 +430,11 @@ impl MutationRoot {
         let changed =
             actions::move_to(&st.writer, who, m, input.idempotency_key.as_deref()).await?;
         Ok(MoveActionPayload {
-            moved: WorkstreamMove(changed.appended.clone()),
-            action: action(&st.db, who, changed),
+            moved: WorkstreamMove {
+                plan_id: changed.action.plan_id,
+                row: changed.appended.clone(),
+            },
+            action: action(batch_env(ctx)?, changed),
         })
     }
 
@@ -450,7 +456,7 @@ impl MutationRoot {
         let changed = actions::extend(&st.writer, who, e, input.idempotency_key.as_deref()).await?;
         Ok(ExtendDeadlinePayload {
             extension: TimescaleExtension(changed.appended.clone()),
-            action: action(&st.db, who, changed),
+            action: action(batch_env(ctx)?, changed),
         })
     }
 
@@ -509,7 +515,9 @@ impl MutationRoot {
             &name,
         )
         .await?;
-        let plan = crate::plans::query::by_slug(&st.db, &report.plan)
+        // The import bumped the plan's catalogue version: this reads the new catalogue.
+        let plan = super::plan::catalogues(ctx)?
+            .by_slug_again(&report.plan)
             .await?
             .ok_or_else(|| AppError::Internal("BUG: imported plan missing".into()))?;
         Ok(ImportPlanPayload {
@@ -544,7 +552,7 @@ impl MutationRoot {
             actions::add_evidence(&st.writer, who, e, input.idempotency_key.as_deref()).await?;
         Ok(AddEvidencePayload {
             evidence: EvidenceRecord(changed.appended.clone()),
-            action: action(&st.db, who, changed),
+            action: action(batch_env(ctx)?, changed),
         })
     }
 }
@@ -570,7 +578,7 @@ impl MutationRoot {
             actions::reinstate(&st.writer, who, l, key).await?
         };
         Ok(ActionPayload {
-            action: action(&st.db, who, changed),
+            action: action(batch_env(ctx)?, changed),
         })
     }
 
@@ -594,8 +602,8 @@ impl MutationRoot {
             actions::unlink(&st.writer, who, l, key).await?
         };
         Ok(LinkActionsPayload {
-            to: Action::single(&st.db, who, changed.appended.clone()),
-            from: action(&st.db, who, changed),
+            to: Action::single(batch_env(ctx)?, changed.appended.clone().into()),
+            from: action(batch_env(ctx)?, changed),
         })
     }
 }

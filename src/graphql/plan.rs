@@ -1,19 +1,21 @@
 //! Query root, plans and their catalogues.
-use async_graphql::{
-    dataloader::DataLoader, Context, Enum, Interface, Object, Result, SimpleObject, ID,
-};
-use entity::{evidence_source, person, plan, rag_level, source_reference, theme, workstream};
+use std::sync::Arc;
+
+use async_graphql::{Context, Enum, Interface, Object, Result, SimpleObject, ID};
+use entity::{evidence_source, person, rag_level, source_reference, theme, workstream};
+use sea_orm::{EntityTrait, QuerySelect};
 
 use super::action::{
     Action, ActionConnection, ActionFilterInput, ActionOrderInput, ActionQuery, RagUpdate,
 };
+use super::batch::BatchEnv;
 use super::dashboard::{self, RagGroupBy, RagSummary, TrendInterval};
-use super::loaders::{Loaders, PersonId};
 use super::relay::{decode_global_id, global_id, offset_after, Kind, PageInfo};
 use super::scalars::Date;
 use super::{principal, State};
 use crate::actions::{self, deadlines, ActionOrder};
-use crate::error::AppError;
+use crate::error::{AppError, AppResult};
+use crate::plans::catalogue::{self, Catalogue, Catalogues};
 use crate::plans::query;
 use crate::rag;
 
@@ -22,28 +24,19 @@ pub(super) fn state<'a>(ctx: &Context<'a>) -> Result<&'a State> {
         .map_err(|_| AppError::Internal("BUG: schema built without State".into()).into())
 }
 
-pub(super) fn loaders<'a>(ctx: &Context<'a>) -> Result<&'a DataLoader<Loaders>> {
-    ctx.data::<DataLoader<Loaders>>()
-        .map_err(|_| AppError::Internal("BUG: request without loaders".into()).into())
+/// The request's catalogues (see `plans::catalogue`).
+pub(super) fn catalogues<'a>(ctx: &Context<'a>) -> AppResult<&'a Catalogues> {
+    ctx.data::<Catalogues>()
+        .map_err(|_| AppError::Internal("BUG: request without catalogues".into()))
 }
 
-/// Loads one value through the request's DataLoader, keeping the error's code.
-pub(super) async fn load<K>(
-    ctx: &Context<'_>,
-    key: K,
-) -> Result<Option<<Loaders as async_graphql::dataloader::Loader<K>>::Value>>
-where
-    K: Send + Sync + std::hash::Hash + Eq + Clone + 'static,
-    Loaders: async_graphql::dataloader::Loader<K, Error = super::loaders::LoadError>,
-{
-    loaders(ctx)?
-        .load_one(key)
-        .await
-        .map_err(|e| super::to_gql(&e))
-}
-
-fn json_list(raw: &str) -> Result<Vec<String>> {
-    serde_json::from_str(raw).map_err(|e| AppError::internal(e).into())
+/// What the action batches of this request share.
+pub(super) fn batch_env(ctx: &Context<'_>) -> Result<BatchEnv> {
+    Ok(BatchEnv {
+        db: state(ctx)?.db.clone(),
+        catalogues: catalogues(ctx)?.clone(),
+        visible: principal(ctx)?.visible_actions(),
+    })
 }
 
 #[derive(Default)]
@@ -58,6 +51,25 @@ fn by_due_date() -> ActionOrder {
     ActionOrder {
         field: actions::OrderField::DueDate,
         direction: actions::OrderDirection::Asc,
+    }
+}
+
+/// The plan a catalogue row (theme, work stream, person, reference) belongs to.
+async fn plan_of<E>(ctx: &Context<'_>, id: i32) -> Result<Option<Arc<Catalogue>>>
+where
+    E: EntityTrait,
+    <E::PrimaryKey as sea_orm::PrimaryKeyTrait>::ValueType: From<i32>,
+{
+    let db = &state(ctx)?.db;
+    let plan_id: Option<i32> = E::find_by_id(id)
+        .select_only()
+        .column_as(sea_orm::sea_query::Expr::col("plan_id"), "plan_id")
+        .into_tuple()
+        .one(db)
+        .await?;
+    match plan_id {
+        Some(p) => Ok(catalogues(ctx)?.by_id(p).await?),
+        None => Ok(None),
     }
 }
 
@@ -88,7 +100,8 @@ impl QueryRoot {
         let limit = st.limits.page_size(first)?;
         let offset = offset_after(after.as_deref())?;
         let visible = who.plan_condition();
-        let (rows, more) = query::page(&st.db, visible.clone(), offset, limit).await?;
+        let (found, more) = query::page(&st.db, visible.clone(), offset, limit).await?;
+        let rows = catalogues(ctx)?.checked(&found).await?;
         Ok(PlanConnection {
             offset,
             rows,
@@ -102,7 +115,7 @@ impl QueryRoot {
         if !principal(ctx)?.sees_plan(&slug) {
             return Ok(None);
         }
-        Ok(query::by_slug(&state(ctx)?.db, &slug).await?.map(Plan))
+        Ok(catalogues(ctx)?.by_slug(&slug).await?.map(Plan))
     }
 
     /// Any object by its global id; null when it does not exist.
@@ -112,50 +125,54 @@ impl QueryRoot {
         let (kind, n) = decode_global_id(&id)?;
         // Each kind is looked up within the principal's scope: out of scope reads as absent.
         let node = match kind {
-            Kind::Plan => query::by_id(db, n).await?.map(|p| Node::Plan(Plan(p))),
-            Kind::Action => actions::by_id(db, who.visible_actions(), n)
+            Kind::Plan => catalogues(ctx)?
+                .by_id(n)
                 .await?
-                .map(|a| Node::Action(Action::single(db, who, a))),
-            Kind::Theme => query::themes_by_ids(db, &[n])
+                .map(|c| Node::Plan(Plan(c))),
+            Kind::Action => match actions::by_id(db, who.visible_actions(), n).await? {
+                Some(a) => Some(Node::Action(Action::single(batch_env(ctx)?, a))),
+                None => None,
+            },
+            Kind::Theme => plan_of::<theme::Entity>(ctx, n)
                 .await?
-                .pop()
-                .map(|t| Node::Theme(Theme(t))),
-            Kind::Workstream => query::workstreams_by_ids(db, &[n])
+                .and_then(|c| Theme::of(&c, n))
+                .map(Node::Theme),
+            Kind::Workstream => plan_of::<workstream::Entity>(ctx, n)
                 .await?
-                .pop()
-                .map(|w| Node::Workstream(Workstream(w))),
-            Kind::Person => query::people_by_ids(db, &[n])
+                .and_then(|c| Workstream::of(&c, n))
+                .map(Node::Workstream),
+            Kind::Person => plan_of::<person::Entity>(ctx, n)
                 .await?
-                .pop()
-                .map(|p| Node::Person(Person(p))),
-            Kind::Reference => query::references_by_ids(db, &[n])
+                .and_then(|c| Person::of(&c, n))
+                .map(Node::Person),
+            Kind::Reference => plan_of::<source_reference::Entity>(ctx, n)
                 .await?
-                .pop()
-                .map(|r| Node::Reference(Reference(r))),
+                .and_then(|c| Reference::of(&c, n))
+                .map(Node::Reference),
             Kind::RagUpdate => match rag::update_by_id(db, n).await? {
                 Some(r) => actions::by_id(db, who.visible_actions(), r.action_id)
                     .await?
-                    .map(|_| Node::RagUpdate(RagUpdate(r))),
+                    .map(|_| Node::RagUpdate(RagUpdate::new(r))),
                 None => None,
             },
         };
-        let plan_id = match &node {
+        let slug = match &node {
             None | Some(Node::Action(_)) | Some(Node::RagUpdate(_)) => return Ok(node),
-            Some(Node::Plan(p)) => p.0.id,
-            Some(Node::Theme(t)) => t.0.plan_id,
-            Some(Node::Workstream(w)) => w.0.plan_id,
-            Some(Node::Person(p)) => p.0.plan_id,
-            Some(Node::Reference(r)) => r.0.plan_id,
+            Some(Node::Plan(p)) => &p.0.plan.slug,
+            Some(Node::Theme(t)) => &t.cat.plan.slug,
+            Some(Node::Workstream(w)) => &w.cat.plan.slug,
+            Some(Node::Person(p)) => &p.cat.plan.slug,
+            Some(Node::Reference(r)) => &r.cat.plan.slug,
         };
-        let plan = query::by_id(db, plan_id).await?;
-        Ok(node.filter(|_| plan.is_some_and(|p| who.sees_plan(&p.slug))))
+        let visible = who.sees_plan(slug);
+        Ok(node.filter(|_| visible))
     }
 }
 
 /// A page of plans.
 pub struct PlanConnection {
     offset: u64,
-    rows: Vec<plan::Model>,
+    rows: Vec<Arc<Catalogue>>,
     more: bool,
     visible: sea_orm::Condition,
 }
@@ -191,101 +208,115 @@ impl PlanConnection {
 }
 
 /// An improvement plan: one version of one authority's plan.
-pub struct Plan(pub plan::Model);
+pub struct Plan(pub Arc<Catalogue>);
 
 /// A numbered category of evidence for performance indicators.
-#[derive(SimpleObject, serde::Deserialize)]
-pub struct EvidenceCategory {
-    number: i32,
-    title: String,
+pub struct EvidenceCategory(Arc<Catalogue>, usize);
+
+/// A numbered category of evidence for performance indicators.
+#[Object]
+impl EvidenceCategory {
+    async fn number(&self) -> i32 {
+        self.0.evidence_categories[self.1].number
+    }
+    async fn title(&self) -> &str {
+        &self.0.evidence_categories[self.1].title
+    }
 }
 
 #[Object]
 impl Plan {
     pub async fn id(&self) -> ID {
-        global_id(Kind::Plan, self.0.id)
+        global_id(Kind::Plan, self.0.id())
     }
     /// Stable identifier, e.g. `herefordshire-2012`.
     async fn slug(&self) -> &str {
-        &self.0.slug
+        &self.0.plan.slug
     }
     async fn title(&self) -> &str {
-        &self.0.title
+        &self.0.plan.title
     }
     /// The plan's own version label, e.g. `V2.2`.
     async fn version(&self) -> &str {
-        &self.0.version
+        &self.0.plan.version
     }
     async fn authority(&self) -> &str {
-        &self.0.authority
+        &self.0.plan.authority
     }
     /// The date the plan speaks as of; undated statuses in the plan take effect on it.
     async fn as_of(&self) -> Date {
-        Date(self.0.as_of)
+        Date(self.0.plan.as_of)
     }
     /// The "Outline and context" paragraphs.
-    async fn context(&self) -> Result<Vec<String>> {
-        json_list(&self.0.context)
+    async fn context(&self) -> &[String] {
+        &self.0.context
     }
     /// Items of the Levels of Need pathway the plan is linked to.
-    async fn levels_of_need(&self) -> Result<Vec<String>> {
-        json_list(&self.0.levels_of_need)
+    async fn levels_of_need(&self) -> &[String] {
+        &self.0.levels_of_need
     }
-    async fn priority_aims(&self) -> Result<Vec<String>> {
-        json_list(&self.0.priority_aims)
+    async fn priority_aims(&self) -> &[String] {
+        &self.0.priority_aims
     }
     /// The child-centred outcome measures (the themes' titles).
-    async fn outcome_measures(&self) -> Result<Vec<String>> {
-        json_list(&self.0.outcome_measures)
+    async fn outcome_measures(&self) -> &[String] {
+        &self.0.outcome_measures
     }
     /// Categories of evidence for performance indicators.
-    async fn evidence_categories(&self) -> Result<Vec<EvidenceCategory>> {
-        serde_json::from_str(&self.0.evidence_categories).map_err(|e| AppError::internal(e).into())
+    async fn evidence_categories(&self) -> Vec<EvidenceCategory> {
+        (0..self.0.evidence_categories.len())
+            .map(|i| EvidenceCategory(self.0.clone(), i))
+            .collect()
     }
     /// The RAG scale with the plan's descriptors.
-    async fn rag_scale(&self, ctx: &Context<'_>) -> Result<Vec<RagLevel>> {
-        Ok(rag::scale(&state(ctx)?.db, self.0.id)
-            .await?
-            .into_iter()
-            .map(RagLevel)
-            .collect())
+    async fn rag_scale(&self) -> Vec<RagLevel> {
+        (0..self.0.rag_scale.len())
+            .map(|i| RagLevel {
+                cat: self.0.clone(),
+                i,
+            })
+            .collect()
     }
-    async fn themes(&self, ctx: &Context<'_>) -> Result<Vec<Theme>> {
-        Ok(query::themes(&state(ctx)?.db, self.0.id)
-            .await?
-            .into_iter()
-            .map(Theme)
-            .collect())
+    async fn themes(&self) -> Vec<Theme> {
+        (0..self.0.themes.len())
+            .map(|i| Theme {
+                cat: self.0.clone(),
+                i,
+            })
+            .collect()
     }
     /// Work streams (lead task groups), in the plan's order.
-    async fn workstreams(&self, ctx: &Context<'_>) -> Result<Vec<Workstream>> {
-        Ok(query::workstreams(&state(ctx)?.db, self.0.id)
-            .await?
-            .into_iter()
-            .map(Workstream)
-            .collect())
+    async fn workstreams(&self) -> Vec<Workstream> {
+        (0..self.0.workstreams.len())
+            .map(|i| Workstream {
+                cat: self.0.clone(),
+                i,
+            })
+            .collect()
     }
     /// People named as leads or sources.
-    async fn people(&self, ctx: &Context<'_>) -> Result<Vec<Person>> {
-        Ok(query::people(&state(ctx)?.db, self.0.id)
-            .await?
-            .into_iter()
-            .map(Person)
-            .collect())
+    async fn people(&self) -> Vec<Person> {
+        (0..self.0.people.len())
+            .map(|i| Person {
+                cat: self.0.clone(),
+                i,
+            })
+            .collect()
     }
     /// Source references (`AA1`..`AA7`, `JD`, `Staff via KOM`).
-    async fn references(&self, ctx: &Context<'_>) -> Result<Vec<Reference>> {
-        Ok(query::references(&state(ctx)?.db, self.0.id)
-            .await?
-            .into_iter()
-            .map(Reference)
-            .collect())
+    async fn references(&self) -> Vec<Reference> {
+        (0..self.0.references.len())
+            .map(|i| Reference {
+                cat: self.0.clone(),
+                i,
+            })
+            .collect()
     }
     /// Distinct evidence items cited by the plan's actions.
     async fn evidence_sources(&self, ctx: &Context<'_>) -> Result<Vec<EvidenceSource>> {
         let who = principal(ctx)?;
         let only = who.sees_some_actions_only().then(|| who.visible_actions());
-        Ok(query::evidence_sources(&state(ctx)?.db, self.0.id, only)
+        Ok(query::evidence_sources(&state(ctx)?.db, self.0.id(), only)
             .await?
             .into_iter()
             .map(EvidenceSource)
@@ -296,9 +327,10 @@ impl Plan {
         let who = principal(ctx)?;
         let db = &state(ctx)?.db;
         Ok(
-            actions::by_code(db, who.visible_actions(), self.0.id, &code)
-                .await?
-                .map(|a| Action::single(db, who, a)),
+            match actions::by_code(db, who.visible_actions(), self.0.id(), &code).await? {
+                Some(a) => Some(Action::single(batch_env(ctx)?, a)),
+                None => None,
+            },
         )
     }
     /// RAG counts of the plan's actions (those `filter` selects, active unless it asks for
@@ -311,7 +343,7 @@ impl Plan {
         as_of: Option<Date>,
         filter: Option<ActionFilterInput>,
     ) -> Result<RagSummary> {
-        dashboard::summary(ctx, self.0.id, group_by, as_of, filter).await
+        dashboard::summary(ctx, &self.0, group_by, as_of, filter).await
     }
     /// Every RAG status change taking effect from `from` to `to` (inclusive), oldest first.
     #[allow(clippy::too_many_arguments)]
@@ -324,7 +356,7 @@ impl Plan {
         first: Option<i32>,
         after: Option<String>,
     ) -> Result<dashboard::RagChangeConnection> {
-        dashboard::changes(ctx, self.0.id, from, to, filter, first, after).await
+        dashboard::changes(ctx, &self.0, from, to, filter, first, after).await
     }
     /// `ragSummary` as of `from` and every interval after it up to `to` (at most 200 points).
     async fn rag_trend(
@@ -336,7 +368,7 @@ impl Plan {
         group_by: Option<RagGroupBy>,
         filter: Option<ActionFilterInput>,
     ) -> Result<Vec<RagSummary>> {
-        dashboard::trend(ctx, self.0.id, from, to, interval, group_by, filter).await
+        dashboard::trend(ctx, &self.0, from, to, interval, group_by, filter).await
     }
     /// The plan's actions, filtered and ordered (plan order by default).
     async fn actions(
@@ -348,7 +380,7 @@ impl Plan {
         after: Option<String>,
     ) -> Result<ActionConnection> {
         let q = ActionQuery::new(filter, order_by, first, after);
-        ActionConnection::load(ctx, self.0.id, q).await
+        ActionConnection::load(ctx, &self.0, q).await
     }
     /// Actions due before `asOf` (default today) and not BLUE or GREEN, most overdue first.
     /// With `asOf`, status and removal are read from the history as of that day.
@@ -365,7 +397,7 @@ impl Plan {
         let day = as_of.map(|d| d.0).unwrap_or_else(today);
         let q = ActionQuery::new(filter, order_by, first, after)
             .only(deadlines::overdue(day, as_of.map(|d| d.0)), by_due_date());
-        ActionConnection::load(ctx, self.0.id, q).await
+        ActionConnection::load(ctx, &self.0, q).await
     }
     /// Actions due within `within` days of `asOf` (default today) and not BLUE or GREEN.
     #[allow(clippy::too_many_arguments)]
@@ -384,7 +416,7 @@ impl Plan {
             deadlines::due_soon(day, within, as_of.map(|d| d.0))?,
             by_due_date(),
         );
-        ActionConnection::load(ctx, self.0.id, q).await
+        ActionConnection::load(ctx, &self.0, q).await
     }
     /// Active actions, not BLUE, whose status has not been updated in the `days` days up to
     /// `asOf` (default today): no RAG update took effect in that time.
@@ -404,71 +436,128 @@ impl Plan {
             deadlines::stale(day, days, as_of.map(|d| d.0))?,
             ActionOrder::default(),
         );
-        ActionConnection::load(ctx, self.0.id, q).await
+        ActionConnection::load(ctx, &self.0, q).await
     }
 }
 
 /// A RAG status and what it means in this plan.
-pub struct RagLevel(rag_level::Model);
+pub struct RagLevel {
+    cat: Arc<Catalogue>,
+    i: usize,
+}
+
+impl RagLevel {
+    fn row(&self) -> &rag_level::Model {
+        &self.cat.rag_scale[self.i]
+    }
+}
 
 #[Object]
 impl RagLevel {
     async fn status(&self) -> Result<super::action::RagStatusGql> {
-        super::action::RagStatusGql::from_db(&self.0.status)
+        super::action::RagStatusGql::from_db(&self.row().status)
     }
     async fn descriptor(&self) -> &str {
-        &self.0.descriptor
+        &self.row().descriptor
     }
 }
 
 /// A theme: one of the plan's child-centred outcome measures.
-pub struct Theme(pub theme::Model);
+pub struct Theme {
+    cat: Arc<Catalogue>,
+    i: usize,
+}
+
+impl Theme {
+    /// Theme `id` of a plan's catalogue.
+    pub fn of(cat: &Arc<Catalogue>, id: i32) -> Option<Self> {
+        Some(Self {
+            i: cat.theme_pos(id)?,
+            cat: cat.clone(),
+        })
+    }
+    fn row(&self) -> &theme::Model {
+        &self.cat.themes[self.i]
+    }
+}
 
 #[Object]
 impl Theme {
     pub async fn id(&self) -> ID {
-        global_id(Kind::Theme, self.0.id)
+        global_id(Kind::Theme, self.row().id)
     }
     async fn number(&self) -> i32 {
-        self.0.number
+        self.row().number
     }
     async fn title(&self) -> &str {
-        &self.0.title
+        &self.row().title
     }
 }
 
 /// A work stream (lead task group).
-pub struct Workstream(pub workstream::Model);
+pub struct Workstream {
+    cat: Arc<Catalogue>,
+    i: usize,
+}
+
+impl Workstream {
+    /// Work stream `id` of a plan's catalogue.
+    pub fn of(cat: &Arc<Catalogue>, id: i32) -> Option<Self> {
+        Some(Self {
+            i: cat.workstream_pos(id)?,
+            cat: cat.clone(),
+        })
+    }
+    fn row(&self) -> &workstream::Model {
+        &self.cat.workstreams[self.i]
+    }
+}
 
 #[Object]
 impl Workstream {
     pub async fn id(&self) -> ID {
-        global_id(Kind::Workstream, self.0.id)
+        global_id(Kind::Workstream, self.row().id)
     }
     async fn name(&self) -> &str {
-        &self.0.name
+        &self.row().name
     }
 }
 
 /// A person named in the plan, under one canonical code.
-pub struct Person(pub person::Model);
+pub struct Person {
+    cat: Arc<Catalogue>,
+    i: usize,
+}
+
+impl Person {
+    /// Person `id` of a plan's catalogue.
+    pub fn of(cat: &Arc<Catalogue>, id: i32) -> Option<Self> {
+        Some(Self {
+            i: cat.person_pos(id)?,
+            cat: cat.clone(),
+        })
+    }
+    fn person(&self) -> &catalogue::Person {
+        &self.cat.people[self.i]
+    }
+}
 
 #[Object]
 impl Person {
     pub async fn id(&self) -> ID {
-        global_id(Kind::Person, self.0.id)
+        global_id(Kind::Person, self.person().row.id)
     }
     /// Canonical code: the plan's initials in one spelling (`KOM`, `JRez`).
     async fn code(&self) -> &str {
-        &self.0.code
+        &self.person().row.code
     }
     /// Full name where the plan gives one, else the code.
     async fn name(&self) -> &str {
-        &self.0.name
+        &self.person().row.name
     }
     /// Other spellings found in the source (`J.Rez`, `J. Rez`).
-    async fn aliases(&self) -> Result<Vec<String>> {
-        json_list(&self.0.aliases)
+    async fn aliases(&self) -> &[String] {
+        &self.person().aliases
     }
 }
 
@@ -480,33 +569,46 @@ pub enum ReferenceKind {
 }
 
 /// A source an action came from.
-pub struct Reference(pub source_reference::Model);
+pub struct Reference {
+    cat: Arc<Catalogue>,
+    i: usize,
+}
+
+impl Reference {
+    /// Reference `id` of a plan's catalogue.
+    pub fn of(cat: &Arc<Catalogue>, id: i32) -> Option<Self> {
+        Some(Self {
+            i: cat.reference_pos(id)?,
+            cat: cat.clone(),
+        })
+    }
+    fn row(&self) -> &source_reference::Model {
+        &self.cat.references[self.i]
+    }
+}
 
 #[Object]
 impl Reference {
     pub async fn id(&self) -> ID {
-        global_id(Kind::Reference, self.0.id)
+        global_id(Kind::Reference, self.row().id)
     }
     /// `AA1`..`AA7`, `JD`, `Staff via KOM`.
     async fn code(&self) -> &str {
-        &self.0.code
+        &self.row().code
     }
     async fn title(&self) -> &str {
-        &self.0.title
+        &self.row().title
     }
     async fn kind(&self) -> ReferenceKind {
-        if self.0.kind == "person" {
+        if self.row().kind == "person" {
             ReferenceKind::Person
         } else {
             ReferenceKind::Document
         }
     }
     /// The person who raised it, for person references.
-    async fn person(&self, ctx: &Context<'_>) -> Result<Option<Person>> {
-        match self.0.person_id {
-            None => Ok(None),
-            Some(id) => Ok(load(ctx, PersonId(id)).await?.map(Person)),
-        }
+    async fn person(&self) -> Option<Person> {
+        Person::of(&self.cat, self.row().person_id?)
     }
 }
 

@@ -14,8 +14,8 @@ use crate::auth::Principal;
 use crate::error::{AppError, AppResult};
 use crate::export::Export;
 use crate::graphql::{action_global_id, rag_update_global_id};
+use crate::plans::catalogue::Catalogues;
 use crate::plans::format::{LifecycleState, RagStatus};
-use crate::plans::query;
 
 const FILTER_PARAMS: [&str; 10] = [
     "themes",
@@ -154,14 +154,17 @@ async fn prepare(
     let slug = params
         .one("plan")
         .ok_or_else(|| AppError::bad_input("`plan` (a plan slug) is required"))?;
-    let plan = query::by_slug(&state.db, slug)
-        .await?
-        .filter(|p| who.sees_plan(&p.slug))
-        .ok_or_else(|| AppError::not_found(format!("no plan {slug:?}")))?;
+    let cat = match who.sees_plan(slug) {
+        true => {
+            Catalogues::new(state.db.clone(), state.catalogues.clone())
+                .by_slug(slug)
+                .await?
+        }
+        false => None,
+    }
+    .ok_or_else(|| AppError::not_found(format!("no plan {slug:?}")))?;
     let filter = params.filter()?;
-    Ok(actions::resolve_filter(&state.db, plan.id, &filter)
-        .await?
-        .within(who.visible_actions()))
+    Ok(actions::resolve_filter(&cat, &filter)?.within(who.visible_actions()))
 }
 
 pub async fn actions_csv(

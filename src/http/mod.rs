@@ -17,13 +17,16 @@ use sea_orm::DatabaseConnection;
 
 use crate::auth::{Principal, Verifier};
 use crate::error::AppError;
-use crate::graphql::{request_loaders, AppSchema};
+use crate::graphql::{request_catalogues, AppSchema};
+use crate::plans::catalogue::CatalogueCache;
 
 #[derive(Clone)]
 pub struct HttpState {
     pub schema: AppSchema,
     pub db: DatabaseConnection,
     pub verifier: Arc<Verifier>,
+    /// Plans' catalogues, shared with the schema (see `plans::catalogue`).
+    pub catalogues: CatalogueCache,
 }
 
 pub fn router(state: HttpState) -> Router {
@@ -96,7 +99,9 @@ async fn graphql(
     headers: HeaderMap,
     req: GraphQLRequest,
 ) -> Response {
-    let mut req = req.into_inner().data(request_loaders(&state.db));
+    let mut req = req
+        .into_inner()
+        .data(request_catalogues(&state.db, &state.catalogues));
     // No header: only introspection answers (every root field asks for a principal).
     match principal(&state, &headers) {
         Ok(Some(principal)) => req = req.data(principal),

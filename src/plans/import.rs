@@ -18,6 +18,7 @@ use entity::{
     source_reference, theme, timescale_extension, workstream, workstream_move,
 };
 use sea_orm::{
+    sea_query::{Expr, ExprTrait},
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
     QueryOrder, QuerySelect, Set, TransactionTrait,
 };
@@ -149,6 +150,16 @@ pub async fn import_plan_file_by(
             .await?
             .map(|p| p.id)
             .ok_or_else(|| AppError::Internal("BUG: imported plan missing".into()))?;
+        // Servers cache each plan's catalogue by this version (see `plans::catalogue`); the
+        // bump commits with the import, so every replica reloads on its next read.
+        plan::Entity::update_many()
+            .col_expr(
+                plan::Column::CatalogueVersion,
+                Expr::col(plan::Column::CatalogueVersion).add(1),
+            )
+            .filter(plan::Column::Id.eq(plan_id))
+            .exec(&txn)
+            .await?;
         crate::audit::append(
             &txn,
             crate::audit::Event {
@@ -234,6 +245,7 @@ async fn apply<C: ConnectionTrait>(
         evidence_categories: json_list(&categories)?,
         created_at: now,
         updated_at: now,
+        catalogue_version: 1,
     };
     let existing = plan::Entity::find()
         .filter(plan::Column::Slug.eq(&meta.slug))
@@ -251,6 +263,7 @@ async fn apply<C: ConnectionTrait>(
                 id: old.id,
                 created_at: old.created_at,
                 updated_at: old.updated_at,
+                catalogue_version: old.catalogue_version,
                 ..wanted.clone()
             } == old;
             if !same {
@@ -607,6 +620,8 @@ async fn sync_actions<C: ConnectionTrait>(
                 am.rag_effective_date = Set(effective);
                 am.rag_recorded_at = Set(now);
                 am.version = Set(1);
+                // `record_imported_rag` below appends the new action's first history row.
+                am.history_count = Set(1);
                 am.created_at = Set(now);
                 (am.insert(db).await?.id, None)
             }
@@ -625,7 +640,7 @@ async fn sync_actions<C: ConnectionTrait>(
             // happens now, after whatever the API recorded since (history stays in order).
             let effective = match old {
                 None => file.plan.as_of,
-                Some(_) => crate::clock::england_date(now).max(file.plan.as_of),
+                Some(_) => Ord::max(crate::clock::england_date(now), file.plan.as_of),
             };
             crate::actions::record_state(
                 db,
@@ -757,17 +772,24 @@ async fn record_imported_rag<C: ConnectionTrait>(
     let is_latest = previous
         .as_ref()
         .is_none_or(|p| p.effective_date <= effective);
-    if is_latest && !created {
-        action::ActiveModel {
-            id: Set(action_id),
-            rag_status: Set(a.rag.status.as_str().to_string()),
-            rag_note: Set(a.rag.note.clone()),
-            rag_effective_date: Set(effective),
-            rag_recorded_at: Set(now),
-            ..Default::default()
+    if !created {
+        let mut update = action::Entity::update_many()
+            .col_expr(
+                action::Column::HistoryCount,
+                Expr::col(action::Column::HistoryCount).add(1),
+            )
+            .filter(action::Column::Id.eq(action_id));
+        if is_latest {
+            update = update
+                .col_expr(
+                    action::Column::RagStatus,
+                    Expr::value(a.rag.status.as_str()),
+                )
+                .col_expr(action::Column::RagNote, Expr::value(a.rag.note.clone()))
+                .col_expr(action::Column::RagEffectiveDate, Expr::value(effective))
+                .col_expr(action::Column::RagRecordedAt, Expr::value(now));
         }
-        .update(db)
-        .await?;
+        update.exec(db).await?;
     }
     Ok(())
 }

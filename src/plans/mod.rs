@@ -1,5 +1,6 @@
 //! Plans as data: the file format, the converter from the published text, validation, the
 //! importer, and plan-level reads. Service code only (no GraphQL, no HTTP).
+pub mod catalogue;
 pub mod convert;
 pub mod format;
 pub mod import;

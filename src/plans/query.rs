@@ -21,19 +21,23 @@ pub async fn by_id<C: ConnectionTrait>(db: &C, id: i32) -> AppResult<Option<plan
     Ok(plan::Entity::find_by_id(id).one(db).await?)
 }
 
-/// A page of plans by slug, plus whether more follow.
+/// A page of plans by slug, as (id, catalogue version), plus whether more follow.
 /// `visible` is the principal's plan scope.
 pub async fn page<C: ConnectionTrait>(
     db: &C,
     visible: Condition,
     offset: u64,
     limit: u64,
-) -> AppResult<(Vec<plan::Model>, bool)> {
+) -> AppResult<(Vec<(i32, i32)>, bool)> {
     let rows = plan::Entity::find()
+        .select_only()
+        .column(plan::Column::Id)
+        .column(plan::Column::CatalogueVersion)
         .filter(visible)
         .order_by_asc(plan::Column::Slug)
         .offset(offset)
         .limit(limit + 1)
+        .into_tuple()
         .all(db)
         .await?;
     Ok(crate::paging::split_page(rows, limit))

@@ -153,13 +153,15 @@ async fn add_history(
     // The history may not run past today: the rules refuse future effective dates.
     let today = crate::clock::england_date(now);
     let mut rows = Vec::with_capacity(INSERT_CHUNK);
-    let mut last: Vec<(action::Model, RagStatus, NaiveDate, Option<String>)> = Vec::new();
+    let mut last: Vec<(action::Model, RagStatus, NaiveDate, Option<String>, i32)> = Vec::new();
+    let spacing = spacing_days(as_of, today, updates);
     for a in actions {
         let mut status = RagStatus::parse(&a.rag_status).unwrap_or(RagStatus::Amber);
         let mut day = a.rag_effective_date;
         let mut last_note = a.rag_note.clone();
+        let mut appended = 0;
         for k in 1..=updates {
-            let Some(next_day) = as_of.checked_add_days(Days::new(14 * k as u64)) else {
+            let Some(next_day) = as_of.checked_add_days(Days::new(spacing * k as u64)) else {
                 break;
             };
             if next_day > today {
@@ -193,17 +195,20 @@ async fn add_history(
             }
             status = next;
             day = next_day;
+            appended += 1;
         }
-        last.push((a, status, day, last_note));
+        last.push((a, status, day, last_note, appended));
     }
     if !rows.is_empty() {
         rag_update::Entity::insert_many(rows)
             .exec_without_returning(&txn)
             .await?;
     }
-    for (a, status, day, note) in last {
+    for (a, status, day, note, appended) in last {
         let version = a.version;
+        let count = a.history_count + appended;
         let mut am: action::ActiveModel = a.into();
+        am.history_count = Set(count);
         am.rag_status = Set(status.as_str().to_string());
         am.rag_note = Set(note);
         am.rag_effective_date = Set(day);
@@ -212,6 +217,18 @@ async fn add_history(
     }
     txn.commit().await?;
     Ok(())
+}
+
+/// Days between synthetic updates: a fortnight, as boards meet, unless that many fortnights
+/// would run past today (which the RAG rules forbid); then as often as fits, at least daily.
+fn spacing_days(as_of: NaiveDate, today: NaiveDate, updates: usize) -> u64 {
+    let available = (today - as_of).num_days().max(0) as u64;
+    let wanted = updates.max(1) as u64;
+    if 14 * wanted <= available {
+        14
+    } else {
+        (available / wanted).max(1)
+    }
 }
 
 #[cfg(test)]

@@ -3,6 +3,7 @@
 //! The current status lives on the action row (denormalised on each write) so reads and counts
 //! never scan the history; the history answers "what changed, when, by whom and why".
 pub mod as_of;
+pub mod history;
 mod record;
 mod summary;
 
@@ -14,14 +15,9 @@ pub use summary::{
     summary, trend, trend_days, Counts, Group, GroupBy, Interval, Summary, MAX_TREND_POINTS,
 };
 
-use std::collections::HashMap;
-
 use entity::{rag_level, rag_update};
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Statement,
-};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
-use crate::db::placeholders;
 use crate::error::AppResult;
 pub use crate::plans::format::RagStatus;
 
@@ -32,71 +28,6 @@ pub async fn scale<C: ConnectionTrait>(db: &C, plan_id: i32) -> AppResult<Vec<ra
         .order_by_asc(rag_level::Column::Position)
         .all(db)
         .await?)
-}
-
-/// One page of history (newest first) for each of several actions, in one statement: a window
-/// function numbers each action's rows so the same offset/limit applies per action.
-/// Returns, per action, the rows and whether more follow.
-pub async fn history_pages<C: ConnectionTrait>(
-    db: &C,
-    action_ids: &[i32],
-    offset: u64,
-    limit: u64,
-) -> AppResult<HashMap<i32, (Vec<rag_update::Model>, bool)>> {
-    if action_ids.is_empty() {
-        return Ok(HashMap::new());
-    }
-    let backend = db.get_database_backend();
-    let n = action_ids.len();
-    let list = placeholders(backend, 1, n);
-    let bounds = placeholders(backend, n + 1, 2);
-    let sql = format!(
-        "SELECT id, action_id, status, previous_status, note, effective_date, recorded_at, author, source \
-         FROM (SELECT r.*, ROW_NUMBER() OVER (PARTITION BY r.action_id \
-               ORDER BY r.effective_date DESC, r.id DESC) AS rn \
-               FROM rag_update r WHERE r.action_id IN ({})) t \
-         WHERE t.rn > {} AND t.rn <= {} ORDER BY t.action_id, t.rn",
-        list.join(", "),
-        bounds[0],
-        bounds[1],
-    );
-    let mut values: Vec<sea_orm::Value> = action_ids.iter().map(|id| (*id).into()).collect();
-    values.push((offset as i64).into());
-    values.push(((offset + limit + 1) as i64).into());
-    let rows = rag_update::Entity::find()
-        .from_raw_sql(Statement::from_sql_and_values(backend, sql, values))
-        .all(db)
-        .await?;
-    let mut out: HashMap<i32, (Vec<rag_update::Model>, bool)> = HashMap::new();
-    for r in rows {
-        let entry = out.entry(r.action_id).or_default();
-        if entry.0.len() as u64 == limit {
-            entry.1 = true;
-        } else {
-            entry.0.push(r);
-        }
-    }
-    Ok(out)
-}
-
-/// Number of history rows per action, in one grouped statement.
-pub async fn history_counts<C: ConnectionTrait>(
-    db: &C,
-    action_ids: &[i32],
-) -> AppResult<HashMap<i32, u64>> {
-    let rows: Vec<(i32, i64)> = rag_update::Entity::find()
-        .select_only()
-        .column(rag_update::Column::ActionId)
-        .column_as(rag_update::Column::Id.count(), "n")
-        .filter(rag_update::Column::ActionId.is_in(action_ids.iter().copied()))
-        .group_by(rag_update::Column::ActionId)
-        .into_tuple()
-        .all(db)
-        .await?;
-    Ok(rows
-        .into_iter()
-        .map(|(a, n)| (a, n.max(0) as u64))
-        .collect())
 }
 
 pub async fn update_by_id<C: ConnectionTrait>(

@@ -120,6 +120,7 @@ pub async fn record(
             next.rag_note = Set(note.clone());
             next.rag_effective_date = Set(effective);
             next.rag_recorded_at = Set(ch.now());
+            next.history_count = Set(current.history_count + 1);
             Ok(Effect {
                 action: next,
                 before: rag_snapshot(

@@ -175,6 +175,8 @@ pub struct TestApp {
     pub client: reqwest::Client,
     /// Statements executed on the server's connection since start (or the last `reset`).
     pub statements: Arc<AtomicUsize>,
+    /// The statements themselves (with their values), since the last `reset`.
+    pub executed: Arc<std::sync::Mutex<Vec<sea_orm::Statement>>>,
     /// A second connection for arranging and checking state directly.
     pub db: DatabaseConnection,
     /// What `graphql` and `data` send: an admin token.
@@ -205,12 +207,17 @@ impl TestApp {
             .await
             .expect("migrate and seed");
         let statements = Arc::new(AtomicUsize::new(0));
+        let executed = Arc::new(std::sync::Mutex::new(Vec::new()));
         let counter = statements.clone();
+        let log = executed.clone();
         server_db.set_metric_callback(move |info| {
             if std::env::var("TEST_LOG_SQL").is_ok() {
                 eprintln!("SQL: {}", info.statement);
             }
             counter.fetch_add(1, Ordering::SeqCst);
+            if let Ok(mut log) = log.lock() {
+                log.push(info.statement.clone());
+            }
         });
         let db = plan_api::db::connect(&database.url).await.expect("connect");
         let verifier = Arc::new(auth.verifier().expect("verifier"));
@@ -231,6 +238,7 @@ impl TestApp {
             addr,
             client: reqwest::Client::new(),
             statements,
+            executed,
             db,
             admin_token: token(Role::Admin, &[], &[]),
             shutdown: Some(tx),
@@ -289,6 +297,14 @@ impl TestApp {
 
     pub fn reset_statements(&self) {
         self.statements.store(0, Ordering::SeqCst);
+        if let Ok(mut log) = self.executed.lock() {
+            log.clear();
+        }
+    }
+
+    /// The statements the server ran since the last `reset_statements`.
+    pub fn executed_statements(&self) -> Vec<sea_orm::Statement> {
+        self.executed.lock().map(|l| l.clone()).unwrap_or_default()
     }
 
     pub fn statement_count(&self) -> usize {

@@ -5,7 +5,9 @@
 mod helpers;
 
 mod auth;
+mod catalogue;
 mod concurrency;
+mod cost;
 mod dashboards;
 mod exports;
 mod filters;

@@ -1,0 +1,66 @@
+//! Counters the read path needs so its cost does not grow with the history or the catalogue:
+//! - `plan.catalogue_version`, bumped by every import in the import's transaction. Servers keep
+//!   each plan's catalogue (themes, work streams, people, references, RAG scale) in memory and
+//!   check this one integer per request, so an import through any replica or the CLI is seen
+//!   on the next read through every replica.
+//! - `action.history_count`, the number of `rag_update` rows of the action, kept by every write
+//!   that appends one (history is append-only), so a history's `totalCount` reads one column
+//!   instead of counting the rows.
+use sea_orm_migration::prelude::*;
+
+#[derive(DeriveMigrationName)]
+pub struct Migration;
+
+#[async_trait::async_trait]
+impl MigrationTrait for Migration {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.alter_table(
+            Table::alter()
+                .table("plan")
+                .add_column(
+                    ColumnDef::new("catalogue_version")
+                        .integer()
+                        .not_null()
+                        .default(1),
+                )
+                .take(),
+        )
+        .await?;
+        m.alter_table(
+            Table::alter()
+                .table("action")
+                .add_column(
+                    ColumnDef::new("history_count")
+                        .integer()
+                        .not_null()
+                        .default(0),
+                )
+                .take(),
+        )
+        .await?;
+        m.get_connection()
+            .execute_unprepared(
+                "UPDATE action SET history_count = \
+                 (SELECT COUNT(*) FROM rag_update r WHERE r.action_id = action.id)",
+            )
+            .await?;
+        Ok(())
+    }
+
+    async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.alter_table(
+            Table::alter()
+                .table("action")
+                .drop_column("history_count")
+                .take(),
+        )
+        .await?;
+        m.alter_table(
+            Table::alter()
+                .table("plan")
+                .drop_column("catalogue_version")
+                .take(),
+        )
+        .await
+    }
+}
