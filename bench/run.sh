@@ -147,6 +147,8 @@ write_meta() { # FILE DATASET_DESC NOTES_JSON TARGETS...
   fi
   [[ -n ${PLAN_API_BIN:-} ]] && cmdline+=" PLAN_API_BIN=$PLAN_API_BIN"
   cmdline+=" bench/run.sh $MODE"
+  local settings="wrk $THREADS threads, warm-up ${WARMUP} s then ${DURATION} s measured per cell, median of $ROUNDS round(s); connections: $CONNS"
+  [[ $MODE != curve ]] && settings+="; the servers interleaved within each round (each cell: every server in turn)"
   wrkline="BENCH_DATA=target/bench/run-$STAMP/lua/<server>.lua BENCH_LUA_DIR=bench/wrk wrk -t$THREADS -c<conns> --timeout 10s -s bench/wrk/<w>.lua -d${WARMUP}s <url>   # warm-up, then the same with -d${DURATION}s --latency"
   # shellcheck disable=SC2016 # JavaScript, not shell
   node -e '
@@ -158,7 +160,7 @@ write_meta() { # FILE DATASET_DESC NOTES_JSON TARGETS...
   ' "$file" "$MODE" "$(date -u '+%Y-%m-%d %H:%M UTC')" \
     "$(nproc) cores ($(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)), $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo), load average at start $(cut -d' ' -f1-3 /proc/loadavg)" \
     "$BIN_DESC" "$(versions_json)" "$dataset" \
-    "wrk $THREADS threads, warm-up ${WARMUP} s then ${DURATION} s measured per cell, median of $ROUNDS round(s), servers interleaved within each round; connections: $CONNS" \
+    "$settings" \
     "$notes" "[${targets%,}]" "$cmdline" "$wrkline"
 }
 
@@ -253,10 +255,10 @@ prepare_targets() { # PG_JSON TARGET...
 
 curve() {
   local -a targets=() notes=()
-  local ds port=$((BASE_PORT + 10)) engine name pg_json
+  local ds port=$((BASE_PORT + 10)) engine name pg_json entries
   for plans in $CURVE_PLANS; do
     for updates in $CURVE_UPDATES; do
-      ds="${plans}p-$((updates + 1))h"
+      ds="${plans}p-u${updates}"
       for engine in $CURVE_ENGINES; do
         name=api-$engine
         case $engine in
@@ -274,6 +276,8 @@ curve() {
         esac
         [[ " ${targets[*]} " == *" $name "* ]] || targets+=("$name")
         prepare_targets "$pg_json" "$name"
+        entries=$(node -p 'const p = require(process.argv[1]); Object.values(p.w3 ?? {})[0]?.totalCount ?? "?"' "$RUN_DIR/lua/probe.json")
+        notes+=("$ds on $engine: action $W3_CODE of $PLAN has $entries history entries")
         for round in $(seq 1 "$ROUNDS"); do
           for w in $WORKLOADS; do
             for c in $CONNS; do
@@ -285,7 +289,7 @@ curve() {
       done
     done
   done
-  notes+=("datasets: <plans>p-<entries>h = plan-api generate --plans <plans> --updates <entries - 1>; every cell reads plan $PLAN (present in each), work stream $WORKSTREAM, action $W3_CODE")
+  notes+=("datasets: <plans>p-u<updates> = plan-api generate --plans <plans> --updates <updates>; every cell reads plan $PLAN (present in each), work stream $WORKSTREAM, action $W3_CODE")
   notes+=("read-only: datasets are served as generated; W3 reads the first 100 entries and totalCount when the history is longer")
   notes+=("rounds run back to back per dataset (one server at a time), not interleaved across datasets")
   local notes_json

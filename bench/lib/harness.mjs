@@ -95,7 +95,7 @@ async function planApiActionIds(target, plan) {
       { plan, after },
       "listing the plan's actions",
     );
-    if (!data.plan) die(`plan ${plan} does not exist on ${target.name}`);
+    if (!data.plan) die(`plan ${plan} does not exist on ${target.name} (PLAN must be one of the generated plans)`);
     for (const n of data.plan.actions.nodes) out.set(n.code, n);
     if (!data.plan.actions.pageInfo.hasNextPage) return out;
     after = data.plan.actions.pageInfo.endCursor;
@@ -135,6 +135,7 @@ function normalise(kind, w, data) {
     }
     if (w === "w3") {
       const a = data.plan.action;
+      if (!a) die(`W3: plan-api has no action ${JSON.stringify(data)} (set W3_CODE to an action code of the plan)`);
       return {
         code: a.code,
         objective: a.objective,
@@ -174,6 +175,7 @@ function normalise(kind, w, data) {
     }
     if (w === "w3") {
       const a = data.actionByPlanIdAndCode;
+      if (!a) die("W3: PostGraphile found no such action (set W3_CODE to an action code of the plan)");
       return {
         code: a.code,
         objective: a.objective,
@@ -433,6 +435,41 @@ function report(metaPath, resultsPath, outPrefix) {
       }
     }
     p();
+    // The issue's targets as ratios: req/s kept with the longest history against the
+    // shortest (same plans), and p99 with the most plans against the fewest (same history).
+    const parsed = datasets
+      .map((d) => ({ d, m: /^(\d+)p-u(\d+)$/.exec(d) }))
+      .filter((x) => x.m)
+      .map((x) => ({ d: x.d, plans: Number(x.m[1]), hist: Number(x.m[2]) }));
+    const plansSet = [...new Set(parsed.map((x) => x.plans))].sort((a, b) => a - b);
+    const histSet = [...new Set(parsed.map((x) => x.hist))].sort((a, b) => a - b);
+    const label = (plans, hist) => parsed.find((x) => x.plans === plans && x.hist === hist)?.d;
+    if (histSet.length > 1 || plansSet.length > 1) {
+      const [h0, h1] = [histSet[0], histSet.at(-1)];
+      const [p0, p1] = [plansSet[0], plansSet.at(-1)];
+      if (histSet.length > 1) p(`- req/s with --updates ${h1} over req/s with --updates ${h0}, same plans (the issue's target for W1 and W3, with 10x the history: at least 0.80);`);
+      if (plansSet.length > 1) p(`- p99 with ${p1} plans over p99 with ${p0}, same history (the issue's target: at most 1.5).`);
+      p();
+      const cols = [];
+      if (histSet.length > 1) for (const pl of plansSet) cols.push({ head: `req/s ${pl}p: u${h1}/u${h0}`, a: label(pl, h1), b: label(pl, h0), f: "rps" });
+      if (plansSet.length > 1) for (const h of histSet) cols.push({ head: `p99 u${h}: ${p1}p/${p0}p`, a: label(p1, h), b: label(p0, h), f: "p99_ms" });
+      p("| engine | conns | workload | " + cols.map((x) => x.head).join(" | ") + " |");
+      p("|---|---|---|" + cols.map(() => "---:").join("|") + "|");
+      for (const t of targets) {
+        for (const c of conns) {
+          for (const w of workloads) {
+            const vals = cols.map((x) => {
+              const a = x.a && find(x.a, w, c, t);
+              const b = x.b && find(x.b, w, c, t);
+              return a && b && b[x.f] ? (a[x.f] / b[x.f]).toFixed(2) : "–";
+            });
+            if (vals.every((v) => v === "–")) continue;
+            p(`| ${t} | ${c} | ${w} | ${vals.join(" | ")} |`);
+          }
+        }
+      }
+      p();
+    }
   } else {
     p("| workload | conns | server | req/s | p50 ms | p99 ms | errors | peak RSS MiB | CPU ms/req |");
     p("|---|---:|---|---:|---:|---:|---:|---:|---:|");
