@@ -4,7 +4,7 @@
 #   bench/run.sh            the full comparison (W1-W5 x 16/64 connections x 4 servers, 3 rounds)
 #   bench/run.sh smoke      a quick check of the whole harness on a small dataset
 #   bench/run.sh curve      the cost curve: W1-W3 on plan-api (SQLite and PostgreSQL) over
-#                           1/15/150 plans with 49 and 500 history entries per action
+#                           1/15/150 plans, generated with --updates 48 and 499
 #
 # Knobs (environment): DURATION WARMUP ROUNDS CONNS WORKLOADS TARGETS PLANS UPDATES PLAN
 # WORKSTREAM W3_CODE W4_ACTIONS THREADS BASE_PORT PLAN_API_BIN REGENERATE RESET_DATA
@@ -17,7 +17,7 @@ MODE=${1:-compare}
 case $MODE in
 compare | smoke | curve) ;;
 -h | --help | help)
-  sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'
+  sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'
   exit 0
   ;;
 *) die "unknown mode $MODE (compare, smoke or curve)" ;;
