@@ -22,6 +22,10 @@ pub async fn connect(url: &str) -> AppResult<DatabaseConnection> {
     }
     let mut opts = ConnectOptions::new(url.to_owned());
     opts.sqlx_logging(false);
+    // sqlx pings a pooled connection on every checkout by default: a second round trip for
+    // every statement. Only a connection idle long enough to have been dropped (a database
+    // restart, a proxy's idle timeout) is checked first.
+    opts.test_before_acquire_if_idle_for(std::time::Duration::from_secs(30));
     if sqlite_path(url).is_some() {
         // One SQLite file serialises writers anyway; a small pool avoids lock churn.
         opts.max_connections(8);

@@ -2,6 +2,10 @@
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+
+#[cfg(feature = "mimalloc")]
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use plan_api::config::{AuthConfig, DbConfig, Limits, ServeConfig};
 use plan_api::{auth, db, graphql, plans, startup};
 

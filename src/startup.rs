@@ -7,7 +7,7 @@ use tokio::net::TcpListener;
 
 use crate::auth::Verifier;
 use crate::config::Limits;
-use crate::graphql::build_schema;
+use crate::graphql::{build_schema, DocumentCache};
 use crate::http::{router, HttpState};
 use crate::plans::catalogue::CatalogueCache;
 
@@ -32,6 +32,7 @@ impl App {
             db,
             verifier,
             catalogues: CatalogueCache::default(),
+            documents: DocumentCache::default(),
         });
         Ok(Self { listener, router })
     }

@@ -218,6 +218,12 @@ port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
 start_plan_api() { # NAME DATABASE_URL PORT
   local name=$1 url=$2 port=$3
+  # node-postgres (PostGraphile's driver) connects without TLS unless asked; plan-api's driver
+  # prefers TLS whenever the server offers it, as Debian's PostgreSQL does. Over loopback both
+  # go without, so that neither side pays for encryption the other skips.
+  if [[ $url == postgres://* && $url != *sslmode=* ]]; then
+    if [[ $url == *\?* ]]; then url="$url&sslmode=disable"; else url="$url?sslmode=disable"; fi
+  fi
   port_free "$port" || die "port $port (for $name) is in use; set BASE_PORT"
   SERVER_LOG[$name]=$LOGS/$name.log
   SERVER_URL[$name]=http://127.0.0.1:$port/graphql

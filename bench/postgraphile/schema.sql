@@ -80,6 +80,9 @@ BEGIN
          rag_effective_date = eff,
          rag_recorded_at = now(),
          version = version + 1,
+         -- plan-api keeps the history's length on the action (its totalCount); so must any
+         -- other writer of rag_update.
+         history_count = history_count + 1,
          updated_at = now()
    WHERE id = cur.id;
   RETURN appended;

@@ -4,6 +4,7 @@ mod action;
 mod audit;
 mod batch;
 mod dashboard;
+mod documents;
 mod mutation;
 mod plan;
 mod relay;
@@ -17,6 +18,7 @@ use crate::auth::Principal;
 use crate::config::Limits;
 use crate::error::AppError;
 use crate::plans::catalogue::{CatalogueCache, Catalogues};
+pub use documents::DocumentCache;
 
 /// Every query field: plans and their actions, and the audit log.
 #[derive(MergedObject, Default)]

@@ -17,7 +17,7 @@ use sea_orm::DatabaseConnection;
 
 use crate::auth::{Principal, Verifier};
 use crate::error::AppError;
-use crate::graphql::{request_catalogues, AppSchema};
+use crate::graphql::{request_catalogues, AppSchema, DocumentCache};
 use crate::plans::catalogue::CatalogueCache;
 
 #[derive(Clone)]
@@ -27,6 +27,8 @@ pub struct HttpState {
     pub verifier: Arc<Verifier>,
     /// Plans' catalogues, shared with the schema (see `plans::catalogue`).
     pub catalogues: CatalogueCache,
+    /// Parsed queries by their text (see `graphql::documents`).
+    pub documents: DocumentCache,
 }
 
 pub fn router(state: HttpState) -> Router {
@@ -104,7 +106,11 @@ async fn graphql(
         .data(request_catalogues(&state.db, &state.catalogues));
     // No header: only introspection answers (every root field asks for a principal).
     match principal(&state, &headers) {
-        Ok(Some(principal)) => req = req.data(principal),
+        Ok(Some(principal)) => {
+            // Only authenticated clients' documents are kept.
+            state.documents.prepare(&mut req);
+            req = req.data(principal)
+        }
         Ok(None) => {}
         // A bad token fails the whole request with 401, before execution.
         Err(e) => return error_response(&e),

@@ -11,7 +11,7 @@ use chrono::{Days, NaiveDate, Utc};
 use entity::{action, rag_update};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
-    PaginatorTrait, QueryFilter, Set, TransactionTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, Set, TransactionTrait,
 };
 
 use super::format::{PlanFile, RagStatus};
@@ -145,8 +145,10 @@ async fn add_history(
 ) -> AppResult<()> {
     let mut rng = Rng::new(seed);
     let txn = db.begin().await?;
+    // In id order, so that one seed walks the same history on every engine.
     let actions = action::Entity::find()
         .filter(action::Column::PlanId.eq(plan_id))
+        .order_by_asc(action::Column::Id)
         .all(&txn)
         .await?;
     let now = Utc::now();
