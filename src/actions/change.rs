@@ -2,8 +2,8 @@
 //! action, check `expectedVersion`, apply, bump the version, audit, commit.
 use entity::action;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter,
-    QueryOrder, QuerySelect, Set,
+    ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder,
+    QuerySelect, Set, TryIntoModel,
 };
 use serde::{Deserialize, Serialize};
 
@@ -161,7 +161,14 @@ pub async fn change_actions<I: Serialize, R: Appended>(
     let mut next = effect.action;
     next.version = Set(current.version + 1);
     next.updated_at = Set(ch.now());
-    let action = next.update(ch.txn()).await?;
+    // The new row is known already (the current row and what changed), so the UPDATE does
+    // not send it back.
+    let action = next.clone().try_into_model()?;
+    action::Entity::update_many()
+        .set(next)
+        .filter(action::Column::Id.eq(action.id))
+        .exec(ch.txn())
+        .await?;
     ch.record(
         Subject {
             kind: "Action",

@@ -14,7 +14,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use entity::audit_event;
 use sea_orm::{
-    ActiveModelTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, Set,
+    ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, EntityTrait, Set,
     TransactionTrait,
 };
 use serde::Serialize;
@@ -124,7 +124,7 @@ pub struct Event<'a> {
 
 /// Appends an event; the caller's transaction makes it part of the change it describes.
 pub async fn append<C: ConnectionTrait>(db: &C, e: Event<'_>) -> AppResult<()> {
-    audit_event::ActiveModel {
+    let event = audit_event::ActiveModel {
         plan_id: Set(e.subject.plan_id),
         occurred_at: Set(e.at),
         actor_sub: Set(e.actor_sub.to_string()),
@@ -137,9 +137,11 @@ pub async fn append<C: ConnectionTrait>(db: &C, e: Event<'_>) -> AppResult<()> {
         after: Set(e.after.map(|v| v.to_string())),
         idempotency_key: Set(e.idempotency_key.map(str::to_string)),
         ..Default::default()
-    }
-    .insert(db)
-    .await?;
+    };
+    // Nothing of the row is needed back.
+    audit_event::Entity::insert(event)
+        .exec_without_returning(db)
+        .await?;
     Ok(())
 }
 
