@@ -26,6 +26,12 @@ pub async fn connect(url: &str) -> AppResult<DatabaseConnection> {
     // every statement. Only a connection idle long enough to have been dropped (a database
     // restart, a proxy's idle timeout) is checked first.
     opts.test_before_acquire_if_idle_for(std::time::Duration::from_secs(30));
+    // Every statement is prepared once per connection and run with parameters. PostgreSQL
+    // plans such a statement again on every run unless its generic plan looks no worse; with
+    // LIMIT and filter values as parameters it rarely does, and planning then cost more than
+    // running (W1: 0.42 -> 0.29 ms of PostgreSQL CPU per request). Every query here is scoped
+    // to one plan's rows through an index, where the generic plan is the plan.
+    opts.map_sqlx_postgres_opts(|o| o.options([("plan_cache_mode", "force_generic_plan")]));
     if sqlite_path(url).is_some() {
         // One SQLite file serialises writers anyway; a small pool avoids lock churn.
         opts.max_connections(8);

@@ -125,6 +125,7 @@ pub async fn summary(
     let f = scoped_filter(ctx, cat, filter)?;
     let s = rag::summary(
         &state(ctx)?.db,
+        cat,
         &f,
         group_by.map(Into::into),
         as_of.map(|d| d.0),
@@ -150,6 +151,7 @@ pub async fn trend(
     };
     let points = rag::trend(
         &state(ctx)?.db,
+        cat,
         &f,
         group_by.map(Into::into),
         from.0,

@@ -19,19 +19,23 @@ const COLUMNS: &str =
     "h.id, h.action_id, h.status, h.previous_status, h.note, h.effective_date, h.recorded_at, \
      h.author, h.source";
 
-fn page_sql(backend: DbBackend) -> String {
+/// The page size is written into the text (as a number; nothing a client sends): PostgreSQL
+/// then keeps one generic plan for the statement instead of planning it again on every run,
+/// which a LIMIT given as a parameter made it do. Clients ask for a handful of page sizes, so
+/// each server connection prepares a handful of texts.
+fn page_sql(backend: DbBackend, limit: u64) -> String {
     match backend {
         DbBackend::Postgres => format!(
             "SELECT {COLUMNS} FROM unnest($1::int4[]) WITH ORDINALITY AS a(id, ord) \
              CROSS JOIN LATERAL (SELECT r.* FROM rag_update r WHERE r.action_id = a.id \
-               ORDER BY r.effective_date DESC, r.id DESC LIMIT $2 OFFSET $3) h \
+               ORDER BY r.effective_date DESC, r.id DESC LIMIT {limit} OFFSET $2) h \
              ORDER BY a.ord, h.effective_date DESC, h.id DESC"
         ),
         _ => format!(
             "SELECT {COLUMNS} FROM json_each(?1) a \
              JOIN rag_update h ON h.id IN (SELECT r.id FROM rag_update r \
                WHERE r.action_id = a.value \
-               ORDER BY r.effective_date DESC, r.id DESC LIMIT ?2 OFFSET ?3) \
+               ORDER BY r.effective_date DESC, r.id DESC LIMIT {limit} OFFSET ?2) \
              ORDER BY a.key, h.effective_date DESC, h.id DESC"
         ),
     }
@@ -65,13 +69,9 @@ pub fn pages_statement(
 ) -> Statement {
     Statement::from_sql_and_values(
         backend,
-        page_sql(backend),
-        [
-            id_list(backend, action_ids),
-            // One more than the page, to tell whether more follow.
-            ((limit + 1) as i64).into(),
-            (offset as i64).into(),
-        ],
+        // One more than the page, to tell whether more follow.
+        page_sql(backend, limit + 1),
+        [id_list(backend, action_ids), (offset as i64).into()],
     )
 }
 

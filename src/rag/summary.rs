@@ -9,10 +9,7 @@
 use std::collections::BTreeMap;
 
 use chrono::{Months, NaiveDate};
-use entity::{
-    action, action_descriptor, action_lead, action_reference, person, source_reference, theme,
-    workstream,
-};
+use entity::{action, action_descriptor, action_lead, action_reference};
 use sea_orm::{
     sea_query::{Alias, Expr, ExprTrait, JoinType, Query, SelectStatement, UnionType},
     ColumnTrait, Condition, ConnectionTrait,
@@ -21,6 +18,7 @@ use sea_orm::{
 use super::RagStatus;
 use crate::actions::ResolvedFilter;
 use crate::error::{AppError, AppResult};
+use crate::plans::catalogue::Catalogue;
 use crate::plans::format::OfstedArea;
 
 /// Most points one trend may have.
@@ -86,12 +84,13 @@ pub struct Summary {
 /// Counts now (`as_of` none) or at the end of `as_of`.
 pub async fn summary<C: ConnectionTrait>(
     db: &C,
+    cat: &Catalogue,
     filter: &ResolvedFilter,
     group: Option<GroupBy>,
     as_of: Option<NaiveDate>,
 ) -> AppResult<Summary> {
     let days = as_of.map(|d| vec![d]);
-    let mut out = run(db, filter, group, days.as_deref()).await?;
+    let mut out = run(db, cat, filter, group, days.as_deref()).await?;
     Ok(out.pop().unwrap_or(Summary {
         as_of,
         total: Counts::default(),
@@ -102,6 +101,7 @@ pub async fn summary<C: ConnectionTrait>(
 /// The summary at each interval end from `from` to `to`, in one statement.
 pub async fn trend<C: ConnectionTrait>(
     db: &C,
+    cat: &Catalogue,
     filter: &ResolvedFilter,
     group: Option<GroupBy>,
     from: NaiveDate,
@@ -109,7 +109,7 @@ pub async fn trend<C: ConnectionTrait>(
     interval: Interval,
 ) -> AppResult<Vec<Summary>> {
     let days = trend_days(from, to, interval)?;
-    run(db, filter, group, Some(&days)).await
+    run(db, cat, filter, group, Some(&days)).await
 }
 
 /// `from`, then every interval after it up to `to`.
@@ -141,29 +141,73 @@ pub fn trend_days(from: NaiveDate, to: NaiveDate, interval: Interval) -> AppResu
     Ok(days)
 }
 
+impl GroupBy {
+    /// Whether every action falls in exactly one group, so that the groups add up to the
+    /// totals (which then need no statement of their own).
+    fn partitions(self) -> bool {
+        matches!(self, GroupBy::Theme | GroupBy::Workstream)
+    }
+
+    /// A group's key, label and place, from the plan's catalogue: `id` for groups of
+    /// catalogue rows, `area` for Ofsted areas.
+    fn describe(
+        self,
+        cat: &Catalogue,
+        id: Option<i32>,
+        area: Option<&str>,
+    ) -> Option<(String, String, i32)> {
+        match (self, id, area) {
+            (GroupBy::Theme, Some(id), _) => {
+                let t = &cat.themes[cat.theme_pos(id)?];
+                Some((t.number.to_string(), t.title.clone(), t.number))
+            }
+            (GroupBy::Workstream, Some(id), _) => {
+                let w = &cat.workstreams[cat.workstream_pos(id)?];
+                Some((w.name.clone(), w.name.clone(), w.position))
+            }
+            (GroupBy::Lead, Some(id), _) => {
+                let p = &cat.people[cat.person_pos(id)?].row;
+                Some((p.code.clone(), p.name.clone(), p.position))
+            }
+            (GroupBy::Reference, Some(id), _) => {
+                let r = &cat.references[cat.reference_pos(id)?];
+                Some((r.code.clone(), r.title.clone(), r.position))
+            }
+            (GroupBy::OfstedArea, _, Some(area)) => {
+                let order = OfstedArea::ALL
+                    .iter()
+                    .position(|a| a.as_str() == area)
+                    .map_or(9, |i| i as i32);
+                Some((area.to_string(), area.to_string(), order))
+            }
+            _ => None,
+        }
+    }
+}
+
 /// Builds and runs the counting statement: totals and (optionally) groups, for now or for
-/// each of `days`.
+/// each of `days`. Groups are counted by id; their names come from the plan's catalogue.
 async fn run<C: ConnectionTrait>(
     db: &C,
+    cat: &Catalogue,
     filter: &ResolvedFilter,
     group: Option<GroupBy>,
     days: Option<&[NaiveDate]>,
 ) -> AppResult<Vec<Summary>> {
-    let mut stmt = part(filter, None, days);
-    if let Some(g) = group {
-        stmt.union(UnionType::All, part(filter, Some(g), days));
+    let mut stmt = part(filter, group, days);
+    let sum_groups = group.is_some_and(GroupBy::partitions);
+    if group.is_some() && !sum_groups {
+        stmt.union(UnionType::All, part(filter, None, days));
     }
     let rows = db.query_all(&stmt).await?;
     let mut by_day: BTreeMap<Option<NaiveDate>, Summary> = BTreeMap::new();
+    let fresh = |as_of| Summary {
+        as_of,
+        total: Counts::default(),
+        groups: Vec::new(),
+    };
     for d in days.unwrap_or(&[]) {
-        by_day.insert(
-            Some(*d),
-            Summary {
-                as_of: Some(*d),
-                total: Counts::default(),
-                groups: Vec::new(),
-            },
-        );
+        by_day.insert(Some(*d), fresh(Some(*d)));
     }
     let mut groups: BTreeMap<(Option<NaiveDate>, String), Group> = BTreeMap::new();
     for row in rows {
@@ -171,38 +215,40 @@ async fn run<C: ConnectionTrait>(
             Some(_) => Some(row.try_get("", "day")?),
             None => None,
         };
-        let key: Option<String> = row.try_get("", "gkey")?;
+        let grouped: bool = row.try_get::<i32>("", "grouped")? == 1;
         let status: String = row.try_get("", "status")?;
         let n: i64 = row.try_get("", "n")?;
         let status = RagStatus::parse(&status).ok_or_else(|| {
             AppError::Internal(format!("BUG: stored RAG status {status:?}").into())
         })?;
         let n = u64::try_from(n).unwrap_or(0);
-        match key {
-            None => by_day
+        if !grouped || sum_groups {
+            by_day
                 .entry(day)
-                .or_insert_with(|| Summary {
-                    as_of: day,
-                    total: Counts::default(),
-                    groups: Vec::new(),
-                })
+                .or_insert_with(|| fresh(day))
                 .total
-                .add(status, n),
-            Some(key) => {
-                let label: Option<String> = row.try_get("", "glabel")?;
-                let order: i32 = row.try_get("", "gorder")?;
-                groups
-                    .entry((day, key.clone()))
-                    .or_insert_with(|| Group {
-                        label: label.unwrap_or_else(|| key.clone()),
-                        key,
-                        counts: Counts::default(),
-                        order,
-                    })
-                    .counts
-                    .add(status, n);
-            }
+                .add(status, n);
         }
+        let Some(g) = group.filter(|_| grouped) else {
+            continue;
+        };
+        let id: Option<i32> = row.try_get("", "gid")?;
+        let area: Option<String> = row.try_get("", "garea")?;
+        let Some((key, label, order)) = g.describe(cat, id, area.as_deref()) else {
+            return Err(AppError::Internal(
+                format!("BUG: group {id:?}/{area:?} missing from the plan's catalogue").into(),
+            ));
+        };
+        groups
+            .entry((day, key.clone()))
+            .or_insert_with(|| Group {
+                key,
+                label,
+                counts: Counts::default(),
+                order,
+            })
+            .counts
+            .add(status, n);
     }
     for ((day, _), g) in groups {
         if let Some(s) = by_day.get_mut(&day) {
@@ -211,11 +257,7 @@ async fn run<C: ConnectionTrait>(
     }
     let mut out: Vec<Summary> = by_day.into_values().collect();
     if out.is_empty() {
-        out.push(Summary {
-            as_of: None,
-            total: Counts::default(),
-            groups: Vec::new(),
-        });
+        out.push(fresh(None));
     }
     for s in &mut out {
         s.groups
@@ -297,47 +339,32 @@ fn part(
         q.expr_as(col("d", "day"), Alias::new("day"));
         group_by.push(col("d", "day"));
     }
-    let (key, label, order): (Expr, Expr, Expr) = match group {
-        None => (Expr::cust("NULL"), Expr::cust("NULL"), Expr::val(0i32)),
-        Some(GroupBy::Theme) => {
-            q.inner_join(
-                theme::Entity,
-                Expr::col((theme::Entity, theme::Column::Id))
-                    .equals((action::Entity, action::Column::ThemeId)),
-            );
-            (
-                Expr::cust("CAST(\"theme\".\"number\" AS TEXT)"),
-                Expr::col((theme::Entity, theme::Column::Title)),
-                Expr::col((theme::Entity, theme::Column::Number)),
-            )
-        }
-        Some(GroupBy::Workstream) => {
-            q.inner_join(
-                workstream::Entity,
-                Expr::col((workstream::Entity, workstream::Column::Id))
-                    .equals((action::Entity, action::Column::WorkstreamId)),
-            );
-            (
-                Expr::col((workstream::Entity, workstream::Column::Name)),
-                Expr::col((workstream::Entity, workstream::Column::Name)),
-                Expr::col((workstream::Entity, workstream::Column::Position)),
-            )
-        }
+    // Each row is one action (or, grouped by lead or reference, one action and one of its
+    // leads or references: unique pairs), so COUNT(*) counts actions; an action may cite
+    // several descriptors of one Ofsted area, hence DISTINCT there.
+    let null = || Expr::cust("NULL");
+    let (id, area, count): (Expr, Expr, &str) = match group {
+        None => (null(), null(), "COUNT(*)"),
+        Some(GroupBy::Theme) => (
+            Expr::col((action::Entity, action::Column::ThemeId)),
+            null(),
+            "COUNT(*)",
+        ),
+        Some(GroupBy::Workstream) => (
+            Expr::col((action::Entity, action::Column::WorkstreamId)),
+            null(),
+            "COUNT(*)",
+        ),
         Some(GroupBy::Lead) => {
             q.inner_join(
                 action_lead::Entity,
                 Expr::col((action_lead::Entity, action_lead::Column::ActionId))
                     .equals((action::Entity, action::Column::Id)),
-            )
-            .inner_join(
-                person::Entity,
-                Expr::col((person::Entity, person::Column::Id))
-                    .equals((action_lead::Entity, action_lead::Column::PersonId)),
             );
             (
-                Expr::col((person::Entity, person::Column::Code)),
-                Expr::col((person::Entity, person::Column::Name)),
-                Expr::col((person::Entity, person::Column::Position)),
+                Expr::col((action_lead::Entity, action_lead::Column::PersonId)),
+                null(),
+                "COUNT(*)",
             )
         }
         Some(GroupBy::Reference) => {
@@ -345,18 +372,14 @@ fn part(
                 action_reference::Entity,
                 Expr::col((action_reference::Entity, action_reference::Column::ActionId))
                     .equals((action::Entity, action::Column::Id)),
-            )
-            .inner_join(
-                source_reference::Entity,
-                Expr::col((source_reference::Entity, source_reference::Column::Id)).equals((
+            );
+            (
+                Expr::col((
                     action_reference::Entity,
                     action_reference::Column::ReferenceId,
                 )),
-            );
-            (
-                Expr::col((source_reference::Entity, source_reference::Column::Code)),
-                Expr::col((source_reference::Entity, source_reference::Column::Title)),
-                Expr::col((source_reference::Entity, source_reference::Column::Position)),
+                null(),
+                "COUNT(*)",
             )
         }
         Some(GroupBy::OfstedArea) => {
@@ -368,26 +391,20 @@ fn part(
                 ))
                 .equals((action::Entity, action::Column::Id)),
             );
-            let area = Expr::col((action_descriptor::Entity, action_descriptor::Column::Area));
-            let mut order = Expr::case(area.clone().eq(OfstedArea::OE.as_str()), 0i32);
-            for (i, a) in [OfstedArea::EHP, OfstedArea::QP, OfstedArea::LG]
-                .iter()
-                .enumerate()
-            {
-                order = order.case(area.clone().eq(a.as_str()), i as i32 + 1);
-            }
             (
-                area.clone(),
-                area,
-                Expr::Case(Box::new(order.finally(9i32))),
+                null(),
+                Expr::col((action_descriptor::Entity, action_descriptor::Column::Area)),
+                "COUNT(DISTINCT \"action\".\"id\")",
             )
         }
     };
-    q.expr_as(key.clone(), Alias::new("gkey"))
-        .expr_as(label.clone(), Alias::new("glabel"))
-        .expr_as(order.clone(), Alias::new("gorder"));
-    if group.is_some() {
-        group_by.extend([key, label, order]);
+    q.expr_as(Expr::val(i32::from(group.is_some())), Alias::new("grouped"))
+        .expr_as(id.clone(), Alias::new("gid"))
+        .expr_as(area.clone(), Alias::new("garea"));
+    match group {
+        None => {}
+        Some(GroupBy::OfstedArea) => group_by.push(area),
+        Some(_) => group_by.push(id),
     }
     let status = match days {
         None => {
@@ -416,10 +433,7 @@ fn part(
     };
     q.expr_as(status.clone(), Alias::new("status"));
     group_by.push(status);
-    q.expr_as(
-        Expr::cust("COUNT(DISTINCT \"action\".\"id\")"),
-        Alias::new("n"),
-    );
+    q.expr_as(Expr::cust(count), Alias::new("n"));
     q.cond_where(filter.condition_ignoring_state());
     q.add_group_by(group_by);
     q
