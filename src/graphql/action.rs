@@ -256,6 +256,7 @@ impl ActionConnection {
 
 /// An edge to an action.
 #[derive(SimpleObject)]
+#[graphql(serial)]
 pub struct ActionEdge {
     /// Pass as `after` to continue after this action.
     cursor: String,
@@ -341,6 +342,7 @@ impl Action {
 
 /// An action's current RAG status.
 #[derive(SimpleObject)]
+#[graphql(serial)]
 pub struct RagState {
     status: RagStatusGql,
     /// The note recorded with the status.
@@ -581,7 +583,7 @@ fn list(raw: &str) -> Result<Vec<String>> {
 /// A milestone parsed from an action's "by when".
 pub struct Milestone(milestone::Model);
 
-#[Object]
+#[Object(serial)]
 impl Milestone {
     /// As written, e.g. `Stage 1 – Nov 12`.
     async fn label(&self) -> &str {
@@ -596,7 +598,7 @@ impl Milestone {
 /// An Ofsted grade descriptor as cited by an action.
 pub struct OfstedDescriptor(action_descriptor::Model);
 
-#[Object]
+#[Object(serial)]
 impl OfstedDescriptor {
     /// Normalised code, e.g. `QP3.21` (the bare area when only an area is cited).
     async fn code(&self) -> &str {
@@ -622,7 +624,7 @@ impl OfstedDescriptor {
 /// An agreed extension of an action's timescale.
 pub struct TimescaleExtension(pub(super) timescale_extension::Model);
 
-#[Object]
+#[Object(serial)]
 impl TimescaleExtension {
     /// As written in the source, when imported.
     async fn raw(&self) -> Option<&str> {
@@ -654,7 +656,7 @@ impl TimescaleExtension {
 /// Evidence of progress submitted against an action.
 pub struct EvidenceRecord(pub(super) evidence_record::Model);
 
-#[Object]
+#[Object(serial)]
 impl EvidenceRecord {
     /// What the evidence is.
     async fn what(&self) -> &str {
@@ -695,7 +697,7 @@ impl WorkstreamMove {
     }
 }
 
-#[Object]
+#[Object(serial)]
 impl WorkstreamMove {
     async fn from(&self, ctx: &Context<'_>) -> Result<Option<Workstream>> {
         match self.row.from_workstream_id {
@@ -724,7 +726,7 @@ impl WorkstreamMove {
 /// A recorded proposal to remove an action from the plan.
 pub struct RemovalProposal(removal_proposal::Model);
 
-#[Object]
+#[Object(serial)]
 impl RemovalProposal {
     /// As written, e.g. `Remove from plan`.
     async fn raw(&self) -> &str {
@@ -747,7 +749,7 @@ impl RagUpdate {
     }
 }
 
-#[Object]
+#[Object(serial)]
 impl RagUpdate {
     pub async fn id(&self) -> ID {
         global_id(Kind::RagUpdate, self.0.id)
@@ -795,12 +797,13 @@ pub struct RagUpdateConnection {
 
 /// An edge to a RAG update.
 #[derive(SimpleObject)]
+#[graphql(serial)]
 pub struct RagUpdateEdge {
     cursor: String,
     node: RagUpdate,
 }
 
-#[Object]
+#[Object(serial)]
 impl RagUpdateConnection {
     async fn edges(&self) -> Vec<RagUpdateEdge> {
         self.rows

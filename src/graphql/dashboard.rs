@@ -46,6 +46,7 @@ pub enum TrendInterval {
 
 /// Actions with one RAG status.
 #[derive(SimpleObject)]
+#[graphql(serial)]
 pub struct RagCount {
     status: RagStatusGql,
     count: u64,
@@ -53,6 +54,7 @@ pub struct RagCount {
 
 /// Counts of one group (a theme, a work stream, a lead, ...).
 #[derive(SimpleObject)]
+#[graphql(serial)]
 pub struct RagGroup {
     /// Theme number, work-stream name, person code, reference code or Ofsted area.
     key: String,
@@ -64,6 +66,7 @@ pub struct RagGroup {
 
 /// RAG counts of a plan's actions (active ones unless the filter asks for REMOVED).
 #[derive(SimpleObject)]
+#[graphql(serial)]
 pub struct RagSummary {
     /// The day counted as of; null for now.
     as_of: Option<Date>,

@@ -214,7 +214,7 @@ pub struct Plan(pub Arc<Catalogue>);
 pub struct EvidenceCategory(Arc<Catalogue>, usize);
 
 /// A numbered category of evidence for performance indicators.
-#[Object]
+#[Object(serial)]
 impl EvidenceCategory {
     async fn number(&self) -> i32 {
         self.0.evidence_categories[self.1].number
@@ -452,7 +452,7 @@ impl RagLevel {
     }
 }
 
-#[Object]
+#[Object(serial)]
 impl RagLevel {
     async fn status(&self) -> Result<super::action::RagStatusGql> {
         super::action::RagStatusGql::from_db(&self.row().status)
@@ -481,7 +481,7 @@ impl Theme {
     }
 }
 
-#[Object]
+#[Object(serial)]
 impl Theme {
     pub async fn id(&self) -> ID {
         global_id(Kind::Theme, self.row().id)
@@ -513,7 +513,7 @@ impl Workstream {
     }
 }
 
-#[Object]
+#[Object(serial)]
 impl Workstream {
     pub async fn id(&self) -> ID {
         global_id(Kind::Workstream, self.row().id)
@@ -542,7 +542,7 @@ impl Person {
     }
 }
 
-#[Object]
+#[Object(serial)]
 impl Person {
     pub async fn id(&self) -> ID {
         global_id(Kind::Person, self.person().row.id)
@@ -587,7 +587,7 @@ impl Reference {
     }
 }
 
-#[Object]
+#[Object(serial)]
 impl Reference {
     pub async fn id(&self) -> ID {
         global_id(Kind::Reference, self.row().id)
@@ -615,7 +615,7 @@ impl Reference {
 /// An evidence item cited by actions.
 pub struct EvidenceSource(pub evidence_source::Model);
 
-#[Object]
+#[Object(serial)]
 impl EvidenceSource {
     /// The evidence item as written.
     async fn name(&self) -> &str {

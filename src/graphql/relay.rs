@@ -91,6 +91,7 @@ pub fn offset_after(after: Option<&str>) -> AppResult<u64> {
 
 /// Relay page information.
 #[derive(SimpleObject, Debug, Clone)]
+#[graphql(serial)]
 pub struct PageInfo {
     /// Whether another page follows this one.
     pub has_next_page: bool,
