@@ -53,7 +53,7 @@ pub(super) async fn readyz(AxumState(state): AxumState<HttpState>) -> Response {
         tracing::error!(error = %e, "readiness: database unreachable");
         return text(StatusCode::SERVICE_UNAVAILABLE, "database unreachable");
     }
-    match Migrator::get_pending_migrations(&state.db).await {
+    match Migrator::get_pending_migrations_read_only(&state.db).await {
         Ok(pending) if pending.is_empty() => text(StatusCode::OK, "ready"),
         Ok(pending) => {
             tracing::warn!(pending = pending.len(), "readiness: migrations pending");

@@ -6,11 +6,16 @@ mod helpers;
 
 mod auth;
 mod concurrency;
+mod crash;
+mod docs_queries;
 mod dashboards;
 mod exports;
 mod filters;
+mod http_spec;
 mod import;
+mod limits;
 mod mutations;
+mod operations;
 mod plan_fidelity;
 mod roles;
 mod schema;
