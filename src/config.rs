@@ -66,7 +66,12 @@ pub struct ServingConfig {
     #[arg(long, env = "PLAN_API_RATE_LIMITS", default_value = crate::limits::rate::DEFAULT_RATE_LIMITS)]
     pub rate_limits: String,
     /// Origins (comma-separated, e.g. `https://intranet.example.gov.uk`) whose pages may call the API.
-    #[arg(long, env = "PLAN_API_CORS_ORIGINS", default_value = "", value_delimiter = ',')]
+    #[arg(
+        long,
+        env = "PLAN_API_CORS_ORIGINS",
+        default_value = "",
+        value_delimiter = ','
+    )]
     pub cors_origins: Vec<String>,
     /// A folder of `*.graphql` files or a persisted-query manifest: when set, only these
     /// documents run (by `documentId` / `persistedQuery` hash, or by their exact text).
@@ -93,9 +98,16 @@ impl ServingConfig {
             None => None,
         };
         let mut cors_origins = Vec::new();
-        for o in self.cors_origins.iter().map(|o| o.trim()).filter(|o| !o.is_empty()) {
+        for o in self
+            .cors_origins
+            .iter()
+            .map(|o| o.trim())
+            .filter(|o| !o.is_empty())
+        {
             let o = o.trim_end_matches('/');
-            if !(o.starts_with("http://") || o.starts_with("https://")) || o.matches('/').count() > 2 {
+            if !(o.starts_with("http://") || o.starts_with("https://"))
+                || o.matches('/').count() > 2
+            {
                 return Err(format!(
                     "CORS origin {o:?}: expected scheme://host[:port], e.g. https://intranet.example.gov.uk"
                 ));

@@ -12,9 +12,9 @@ use super::{error_response, principal, HttpState};
 use crate::actions::{self, ActionFilter};
 use crate::auth::Principal;
 use crate::error::{AppError, AppResult, Refusal};
-use crate::limits::rate::Caller;
 use crate::export::Export;
 use crate::graphql::{action_global_id, rag_update_global_id};
+use crate::limits::rate::Caller;
 use crate::plans::format::{LifecycleState, RagStatus};
 use crate::plans::query;
 

@@ -74,7 +74,10 @@ fn security_headers(h: &mut HeaderMap) {
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),
     );
-    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
 }
 
 /// `GET /`: the GraphiQL page.
@@ -106,7 +109,10 @@ pub(super) async fn asset(Path(path): Path<String>) -> Response {
     };
     let mut res = (StatusCode::OK, a.bytes).into_response();
     let h = res.headers_mut();
-    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(a.content_type));
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(a.content_type),
+    );
     h.insert(
         header::CACHE_CONTROL,
         HeaderValue::from_static(if ver == version() {

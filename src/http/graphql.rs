@@ -309,8 +309,9 @@ async fn execute(
 
     // 3. The request's parameters, parsed once.
     let params = match body {
-        Some(bytes) => serde_json::from_slice::<Params>(&bytes)
-            .map_err(|e| Refusal::BadRequest(format!("the request body is not a GraphQL request: {e}"))),
+        Some(bytes) => serde_json::from_slice::<Params>(&bytes).map_err(|e| {
+            Refusal::BadRequest(format!("the request body is not a GraphQL request: {e}"))
+        }),
         None => serde_urlencoded::from_str::<GetParams>(raw_query.unwrap_or(""))
             .map_err(|e| Refusal::BadRequest(format!("bad query string: {e}")))
             .and_then(GetParams::into_params),
@@ -378,17 +379,16 @@ async fn execute(
     if let Some(p) = principal {
         request = request.data(p);
     }
-    let res = match tokio::time::timeout(serving.request_timeout, state.schema.execute(request))
-        .await
-    {
-        Ok(res) => res,
-        Err(_) => {
-            let limit_secs = serving.request_timeout.as_secs().max(1);
-            let mut answer = refuse(Refusal::Timeout { limit_secs }, outcome);
-            *answer.response.status_mut() = StatusCode::GATEWAY_TIMEOUT;
-            return answer;
-        }
-    };
+    let res =
+        match tokio::time::timeout(serving.request_timeout, state.schema.execute(request)).await {
+            Ok(res) => res,
+            Err(_) => {
+                let limit_secs = serving.request_timeout.as_secs().max(1);
+                let mut answer = refuse(Refusal::Timeout { limit_secs }, outcome);
+                *answer.response.status_mut() = StatusCode::GATEWAY_TIMEOUT;
+                return answer;
+            }
+        };
     let mut errors = res.errors;
     for err in &mut errors {
         // Parse and validation errors come from async-graphql without a code; they are the
@@ -412,10 +412,7 @@ async fn execute(
 
 /// The text to run: by trusted-document id, or as sent (then, in allow-list mode, only when it
 /// is registered).
-fn document_text(
-    serving: &super::Serving,
-    params: &Params,
-) -> Result<Arc<str>, Refusal> {
+fn document_text(serving: &super::Serving, params: &Params) -> Result<Arc<str>, Refusal> {
     let id = params.document_id.as_deref().or_else(|| {
         params
             .extensions
@@ -558,8 +555,14 @@ fn graphql_answer(
     let h = response.headers_mut();
     h.insert(header::CONTENT_TYPE, media.content_type());
     // Answers depend on the token's scope: no shared cache may keep them.
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
-    h.insert(header::VARY, HeaderValue::from_static("accept, authorization"));
+    h.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, no-store"),
+    );
+    h.insert(
+        header::VARY,
+        HeaderValue::from_static("accept, authorization"),
+    );
     Answer { response, outcome }
 }
 
@@ -582,7 +585,10 @@ mod tests {
             (None, Some(Json)),
             (Some(""), Some(Json)),
             (Some("application/json"), Some(Json)),
-            (Some("application/graphql-response+json"), Some(GraphqlResponseJson)),
+            (
+                Some("application/graphql-response+json"),
+                Some(GraphqlResponseJson),
+            ),
             (
                 Some("application/graphql-response+json, application/json;q=0.9"),
                 Some(GraphqlResponseJson),
@@ -596,7 +602,10 @@ mod tests {
                 Some(GraphqlResponseJson),
             ),
             (Some("*/*"), Some(Json)),
-            (Some("text/html,application/xhtml+xml,*/*;q=0.8"), Some(Json)),
+            (
+                Some("text/html,application/xhtml+xml,*/*;q=0.8"),
+                Some(Json),
+            ),
             (Some("text/html"), None),
             (Some("application/json;charset=iso-8859-1"), None),
             (Some("application/json;q=0"), None),

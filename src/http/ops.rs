@@ -71,11 +71,19 @@ pub(super) async fn metrics(AxumState(state): AxumState<HttpState>) -> Response 
     match state.db.get_database_backend() {
         DbBackend::Postgres => {
             let pool = state.db.get_postgres_connection_pool();
-            observability::record_pool(pool.size(), pool.num_idle(), pool.options().get_max_connections());
+            observability::record_pool(
+                pool.size(),
+                pool.num_idle(),
+                pool.options().get_max_connections(),
+            );
         }
         DbBackend::Sqlite => {
             let pool = state.db.get_sqlite_connection_pool();
-            observability::record_pool(pool.size(), pool.num_idle(), pool.options().get_max_connections());
+            observability::record_pool(
+                pool.size(),
+                pool.num_idle(),
+                pool.options().get_max_connections(),
+            );
         }
         _ => {}
     }

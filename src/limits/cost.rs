@@ -232,7 +232,12 @@ pub fn measure(
         variables,
         fragments: HashMap::new(),
     };
-    let sub = walker.set(&op.selection_set.node, shape.types.get(root), None, Mode::Data);
+    let sub = walker.set(
+        &op.selection_set.node,
+        shape.types.get(root),
+        None,
+        Mode::Data,
+    );
     Measure {
         cost: sub.cost,
         nodes: sub.nodes,
@@ -418,9 +423,9 @@ impl Walker<'_> {
     fn page_size(&self, f: &async_graphql::parser::types::Field) -> u64 {
         match self.arg(f, "first") {
             None | Some(Value::Null) => self.limits.default_page_size,
-            Some(Value::Number(n)) => n
-                .as_u64()
-                .map_or(self.limits.max_page_size, |n| n.min(self.limits.max_page_size)),
+            Some(Value::Number(n)) => n.as_u64().map_or(self.limits.max_page_size, |n| {
+                n.min(self.limits.max_page_size)
+            }),
             Some(_) => self.limits.max_page_size,
         }
     }
@@ -489,7 +494,10 @@ mod tests {
 
     #[test]
     fn scalar_fields_cost_one_each() {
-        let m = measure_of(r#"{ plan(slug: "x") { title context } }"#, serde_json::json!({}));
+        let m = measure_of(
+            r#"{ plan(slug: "x") { title context } }"#,
+            serde_json::json!({}),
+        );
         assert_eq!(m.cost, 3);
         assert_eq!(m.nodes, 0);
         assert_eq!(m.depth, 2);
@@ -514,7 +522,8 @@ mod tests {
 
     #[test]
     fn variables_and_their_defaults_set_the_page() {
-        let q = r#"query($n: Int = 7) { plan(slug: "x") { actions(first: $n) { nodes { code } } } }"#;
+        let q =
+            r#"query($n: Int = 7) { plan(slug: "x") { actions(first: $n) { nodes { code } } } }"#;
         assert_eq!(measure_of(q, serde_json::json!({ "n": 3 })).nodes, 3);
         assert_eq!(measure_of(q, serde_json::json!({})).nodes, 7);
         // Over the maximum counts as the maximum (the resolver refuses it anyway).
@@ -556,7 +565,11 @@ mod tests {
     fn fragment_bombs_are_measured_in_linear_time_and_cost_a_lot() {
         let mut q = String::from("{ plan(slug: \"x\") { ...F0 } }\n");
         for i in 0..40 {
-            q.push_str(&format!("fragment F{i} on Plan {{ ...F{} ...F{} }}\n", i + 1, i + 1));
+            q.push_str(&format!(
+                "fragment F{i} on Plan {{ ...F{} ...F{} }}\n",
+                i + 1,
+                i + 1
+            ));
         }
         q.push_str("fragment F40 on Plan { title }\n");
         let m = measure_of(&q, serde_json::json!({}));
@@ -598,7 +611,10 @@ mod tests {
         assert_eq!(l.check(&m).map_err(|r| r.code()), Err("ALIAS_LIMIT"));
         let m = Measure { aliases: 3, ..m };
         assert_eq!(l.check(&m).map_err(|r| r.code()), Err("ROOT_FIELD_LIMIT"));
-        let m = Measure { root_fields: 1, ..m };
+        let m = Measure {
+            root_fields: 1,
+            ..m
+        };
         assert_eq!(l.check(&m).map_err(|r| r.code()), Err("QUERY_TOO_COMPLEX"));
         let m = Measure { cost: 10, ..m };
         assert_eq!(l.check(&m).map_err(|r| r.code()), Err("TOO_MANY_NODES"));

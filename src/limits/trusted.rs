@@ -65,9 +65,9 @@ impl TrustedDocuments {
                         format!("{where_}: expected an Apollo manifest or a {{hash: document}} map")
                     })?;
                     for (id, body) in map {
-                        let body = body
-                            .as_str()
-                            .ok_or_else(|| format!("{where_}: {id}: the document is not a string"))?;
+                        let body = body.as_str().ok_or_else(|| {
+                            format!("{where_}: {id}: the document is not a string")
+                        })?;
                         docs.add(Some(id), body.to_string(), &where_)?;
                     }
                 }
@@ -82,7 +82,10 @@ impl TrustedDocuments {
     fn add(&mut self, id: Option<&str>, text: String, source: &str) -> Result<(), String> {
         let hash = sha256_hex(&text);
         if let Some(id) = id {
-            let id = id.strip_prefix("sha256:").unwrap_or(id).to_ascii_lowercase();
+            let id = id
+                .strip_prefix("sha256:")
+                .unwrap_or(id)
+                .to_ascii_lowercase();
             if id != hash {
                 return Err(format!(
                     "{source}: id {id} is not the SHA-256 of its document ({hash})"

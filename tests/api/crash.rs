@@ -132,7 +132,9 @@ both_engines!(
                     let input = json!({ "in": {
                         "actionId": mine[i % mine.len()], "status": status,
                         "note": format!("crash-test {key}"), "idempotencyKey": key } });
-                    sent.lock().expect("sent").push((key.clone(), input.clone()));
+                    sent.lock()
+                        .expect("sent")
+                        .push((key.clone(), input.clone()));
                     let res = client
                         .post(&url)
                         .bearer_auth(&admin)
@@ -140,9 +142,14 @@ both_engines!(
                         .send()
                         .await;
                     let Ok(res) = res else { return };
-                    let Ok(body) = res.json::<Value>().await else { return };
+                    let Ok(body) = res.json::<Value>().await else {
+                        return;
+                    };
                     assert!(body.get("errors").is_none(), "{body:#}");
-                    assert_eq!(body["data"]["recordRagUpdate"]["ragUpdate"]["status"], status);
+                    assert_eq!(
+                        body["data"]["recordRagUpdate"]["ragUpdate"]["status"],
+                        status
+                    );
                     acked.lock().expect("acked").insert(key);
                 }
             }));
@@ -185,7 +192,10 @@ both_engines!(
         let (history, audit) = written(&db).await;
         assert_eq!(history.len(), sent.len());
         assert!(history.values().chain(audit.values()).all(|n| *n == 1));
-        assert_eq!(history.keys().collect::<Vec<_>>(), audit.keys().collect::<Vec<_>>());
+        assert_eq!(
+            history.keys().collect::<Vec<_>>(),
+            audit.keys().collect::<Vec<_>>()
+        );
         current_equals_latest(&db).await;
         db.close().await.ok();
         println!(
@@ -276,7 +286,11 @@ both_engines!(
             );
         }
         let client = reqwest::Client::new();
-        let res = client.get(server.url("/readyz")).send().await.expect("readyz");
+        let res = client
+            .get(server.url("/readyz"))
+            .send()
+            .await
+            .expect("readyz");
         assert_eq!(res.status(), 200);
     }
 );

@@ -90,7 +90,10 @@ fn documented_queries_use_at_most_half_of_each_limit() {
             assert!(m.nodes * 2 <= limits.max_nodes, "{file}: {m:?}\n{q}");
             assert!(m.depth * 2 <= limits.max_depth, "{file}: {m:?}\n{q}");
             assert!(m.aliases * 2 <= limits.max_aliases, "{file}: {m:?}\n{q}");
-            assert!(m.root_fields * 2 <= limits.max_root_fields, "{file}: {m:?}\n{q}");
+            assert!(
+                m.root_fields * 2 <= limits.max_root_fields,
+                "{file}: {m:?}\n{q}"
+            );
         }
     }
 }
@@ -120,29 +123,26 @@ fn variables(app_action_id: &str, doc: &async_graphql::parser::types::Executable
     Value::Object(vars)
 }
 
-both_engines!(
-    every_documented_query_is_accepted,
-    |engine| async move {
-        let app = TestApp::spawn(engine).await;
-        let id = action(&app, "1.1", "id").await["id"]
-            .as_str()
-            .expect("id")
-            .to_string();
-        for (file, text) in documentation() {
-            for q in queries(&text) {
-                let doc = async_graphql::parser::parse_query(&q).expect("parses");
-                let body = app.graphql(&q, variables(&id, &doc)).await;
-                for err in body["errors"].as_array().into_iter().flatten() {
-                    let code = err["extensions"]["code"].as_str().unwrap_or("");
-                    assert!(!REFUSED.contains(&code), "{file}: refused: {body:#}\n{q}");
-                    // A request error (no path) means the document itself is wrong.
-                    assert!(
-                        err.get("path").is_some(),
-                        "{file}: not a valid request: {body:#}\n{q}"
-                    );
-                }
-                assert!(body.get("data").is_some(), "{file}: {body:#}");
+both_engines!(every_documented_query_is_accepted, |engine| async move {
+    let app = TestApp::spawn(engine).await;
+    let id = action(&app, "1.1", "id").await["id"]
+        .as_str()
+        .expect("id")
+        .to_string();
+    for (file, text) in documentation() {
+        for q in queries(&text) {
+            let doc = async_graphql::parser::parse_query(&q).expect("parses");
+            let body = app.graphql(&q, variables(&id, &doc)).await;
+            for err in body["errors"].as_array().into_iter().flatten() {
+                let code = err["extensions"]["code"].as_str().unwrap_or("");
+                assert!(!REFUSED.contains(&code), "{file}: refused: {body:#}\n{q}");
+                // A request error (no path) means the document itself is wrong.
+                assert!(
+                    err.get("path").is_some(),
+                    "{file}: not a valid request: {body:#}\n{q}"
+                );
             }
+            assert!(body.get("data").is_some(), "{file}: {body:#}");
         }
     }
-);
+});

@@ -404,10 +404,8 @@ pub struct Binary {
 impl Binary {
     /// Starts `plan-api` (it migrates and seeds an empty database) and waits until it listens.
     pub fn start(database_url: &str, env: &[(&str, &str)]) -> Self {
-        let data_dir = std::env::temp_dir().join(format!(
-            "plan-api-bin-{}",
-            uuid::Uuid::new_v4().simple()
-        ));
+        let data_dir =
+            std::env::temp_dir().join(format!("plan-api-bin-{}", uuid::Uuid::new_v4().simple()));
         std::fs::create_dir_all(&data_dir).expect("data dir");
         let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_plan-api"))
             .env("PLAN_API_DATABASE_URL", database_url)

@@ -52,8 +52,20 @@ async fn the_response_type_follows_accept_with_the_spec_status_codes() {
         (Some(GQL), &invalid, 400, GQL, false),
         (Some(GQL), &field_error, 200, GQL, true),
         (Some("application/json"), &ok, 200, "application/json", true),
-        (Some("application/json"), &parse_error, 200, "application/json", false),
-        (Some("application/json"), &invalid, 200, "application/json", false),
+        (
+            Some("application/json"),
+            &parse_error,
+            200,
+            "application/json",
+            false,
+        ),
+        (
+            Some("application/json"),
+            &invalid,
+            200,
+            "application/json",
+            false,
+        ),
         (None, &invalid, 200, "application/json", false),
         (
             Some("application/graphql-response+json, application/json;q=0.9"),
@@ -69,7 +81,11 @@ async fn the_response_type_follows_accept_with_the_spec_status_codes() {
         assert_eq!(s.as_u16(), status, "{accept:?} {body}: {b:#}");
         assert!(c.starts_with(ct), "{accept:?} {body}: content type {c}");
         assert!(c.contains("charset=utf-8"), "{c}");
-        assert_eq!(b.get("data").is_some(), has_data, "{accept:?} {body}: {b:#}");
+        assert_eq!(
+            b.get("data").is_some(),
+            has_data,
+            "{accept:?} {body}: {b:#}"
+        );
         if !has_data {
             assert_eq!(error_code(&b).as_deref(), Some("BAD_USER_INPUT"), "{b:#}");
         }
@@ -92,7 +108,11 @@ async fn only_json_bodies_are_executed() {
     ] {
         let (s, _, b) = post(&app, Some(GQL), ct, body.clone()).await;
         assert_eq!(s, StatusCode::UNSUPPORTED_MEDIA_TYPE, "{ct}");
-        assert_eq!(error_code(&b).as_deref(), Some("UNSUPPORTED_MEDIA_TYPE"), "{ct}");
+        assert_eq!(
+            error_code(&b).as_deref(),
+            Some("UNSUPPORTED_MEDIA_TYPE"),
+            "{ct}"
+        );
     }
     let (s, _, b) = post(&app, Some(GQL), "application/json; charset=utf-8", body).await;
     assert_eq!(s, StatusCode::OK, "{b:#}");
@@ -101,7 +121,10 @@ async fn only_json_bodies_are_executed() {
         ("{\"query\": 1}", "query not a string"),
         ("[1, 2]", "not an object"),
         ("{\"variables\": {}}", "no query"),
-        ("{\"query\": \"{ __typename }\", \"variables\": 3}", "variables not an object"),
+        (
+            "{\"query\": \"{ __typename }\", \"variables\": 3}",
+            "variables not an object",
+        ),
         ("{not json", "not JSON"),
     ] {
         for accept in [GQL, "application/json"] {
@@ -158,7 +181,10 @@ async fn get_runs_queries_with_json_encoded_variables() {
         .bearer_auth(&app.admin_token)
         .header("accept", GQL)
         .query(&[
-            ("query", "query Slug($s: String!) { plan(slug: $s) { slug } }"),
+            (
+                "query",
+                "query Slug($s: String!) { plan(slug: $s) { slug } }",
+            ),
             ("variables", "{\"s\": \"herefordshire-2012\"}"),
             ("operationName", "Slug"),
         ])
@@ -167,7 +193,10 @@ async fn get_runs_queries_with_json_encoded_variables() {
         .expect("GET");
     assert_eq!(res.status(), 200);
     let body: Value = res.json().await.expect("json");
-    assert_eq!(body["data"]["plan"]["slug"], "herefordshire-2012", "{body:#}");
+    assert_eq!(
+        body["data"]["plan"]["slug"], "herefordshire-2012",
+        "{body:#}"
+    );
     let res = app
         .client
         .get(app.url("/graphql"))
@@ -226,7 +255,10 @@ async fn trusted_documents_mode_runs_only_registered_documents() {
             .json(&body);
         async move {
             let res = req.send().await.expect("request");
-            (res.status().as_u16(), res.json::<Value>().await.expect("json"))
+            (
+                res.status().as_u16(),
+                res.json::<Value>().await.expect("json"),
+            )
         }
     };
     for body in [
@@ -236,7 +268,10 @@ async fn trusted_documents_mode_runs_only_registered_documents() {
     ] {
         let (status, b) = send(body.clone()).await;
         assert_eq!(status, 200, "{body}: {b:#}");
-        assert_eq!(b["data"]["plan"]["slug"], "herefordshire-2012", "{body}: {b:#}");
+        assert_eq!(
+            b["data"]["plan"]["slug"], "herefordshire-2012",
+            "{body}: {b:#}"
+        );
     }
     let (_, b) = send(json!({ "documentId": "sha256:0000" })).await;
     assert_eq!(error_code(&b).as_deref(), Some("PERSISTED_QUERY_NOT_FOUND"));
@@ -256,7 +291,9 @@ async fn request_ids_are_echoed_or_generated() {
         .await
         .expect("request");
     assert_eq!(
-        res.headers().get("x-request-id").and_then(|v| v.to_str().ok()),
+        res.headers()
+            .get("x-request-id")
+            .and_then(|v| v.to_str().ok()),
         Some("abc-123")
     );
     let mut ids = std::collections::HashSet::new();

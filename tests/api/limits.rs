@@ -68,7 +68,9 @@ async fn post_timed(app: &TestApp, query: &str) -> (u16, Value, Duration) {
 /// answer; returns the status, the body and the time to the status line.
 async fn upload(app: &TestApp, size: usize) -> (u16, String, Duration) {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let stream = tokio::net::TcpStream::connect(app.addr).await.expect("connect");
+    let stream = tokio::net::TcpStream::connect(app.addr)
+        .await
+        .expect("connect");
     let (mut rd, mut wr) = stream.into_split();
     let head = format!(
         "POST /graphql HTTP/1.1\r\nhost: {}\r\nauthorization: Bearer {}\r\n\
@@ -101,7 +103,11 @@ async fn upload(app: &TestApp, size: usize) -> (u16, String, Duration) {
                 if let Some((head, body)) = text.split_once("\r\n\r\n") {
                     let len = head
                         .lines()
-                        .find_map(|l| l.to_ascii_lowercase().strip_prefix("content-length:").map(|v| v.trim().to_string()))
+                        .find_map(|l| {
+                            l.to_ascii_lowercase()
+                                .strip_prefix("content-length:")
+                                .map(|v| v.trim().to_string())
+                        })
                         .and_then(|v| v.parse::<usize>().ok());
                     if len.is_some_and(|len| body.len() >= len) {
                         break;
@@ -117,7 +123,10 @@ async fn upload(app: &TestApp, size: usize) -> (u16, String, Duration) {
         .nth(1)
         .and_then(|s| s.parse().ok())
         .unwrap_or(0);
-    let body = text.split_once("\r\n\r\n").map(|(_, b)| b.to_string()).unwrap_or_default();
+    let body = text
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_string())
+        .unwrap_or_default();
     (status, body, elapsed.unwrap_or_default())
 }
 
@@ -158,7 +167,14 @@ both_engines!(
             })
         };
 
-        let cases: [(&str, String, &str, &[(&str, u64)]); 4] = [
+        // (what, query, code, extensions it must carry)
+        type Case = (
+            &'static str,
+            String,
+            &'static str,
+            &'static [(&'static str, u64)],
+        );
+        let cases: [Case; 4] = [
             (
                 "30 heavy aliases",
                 thirty_heavy_aliases(),
@@ -193,7 +209,10 @@ both_engines!(
                 let (status, body, elapsed) = post_timed(&app, &query).await;
                 assert_eq!(status, 400, "{name}: {body:#}");
                 assert_eq!(error_code(&body).as_deref(), Some(code), "{name}: {body:#}");
-                assert!(body.get("data").is_none(), "{name}: no data entry: {body:#}");
+                assert!(
+                    body.get("data").is_none(),
+                    "{name}: no data entry: {body:#}"
+                );
                 let ext = &body["errors"][0]["extensions"];
                 for (k, v) in details {
                     assert_eq!(ext[*k], *v, "{name}: extensions.{k}: {body:#}");
@@ -228,7 +247,10 @@ both_engines!(
             assert_eq!(body["errors"][0]["extensions"]["limit"], 2 * 1024 * 1024);
         }
         let best = times.iter().min().copied().unwrap_or_default();
-        assert!(best < Duration::from_millis(100), "10 MB body refused after {times:?}");
+        assert!(
+            best < Duration::from_millis(100),
+            "10 MB body refused after {times:?}"
+        );
         println!("10 MB body: refused with 413 in {times:?}");
 
         stop.store(true, std::sync::atomic::Ordering::SeqCst);
@@ -237,18 +259,15 @@ both_engines!(
     }
 );
 
-both_engines!(
-    refused_queries_touch_no_database,
-    |engine| async move {
-        let app = TestApp::spawn(engine).await;
-        for query in [thirty_heavy_aliases(), thousand_aliases(), nested(50)] {
-            app.reset_statements();
-            let body = app.graphql(&query, json!({})).await;
-            assert!(error_code(&body).is_some(), "{body:#}");
-            assert_eq!(app.statement_count(), 0, "a refused query ran SQL");
-        }
+both_engines!(refused_queries_touch_no_database, |engine| async move {
+    let app = TestApp::spawn(engine).await;
+    for query in [thirty_heavy_aliases(), thousand_aliases(), nested(50)] {
+        app.reset_statements();
+        let body = app.graphql(&query, json!({})).await;
+        assert!(error_code(&body).is_some(), "{body:#}");
+        assert_eq!(app.statement_count(), 0, "a refused query ran SQL");
     }
-);
+});
 
 #[tokio::test]
 async fn refusals_follow_the_legacy_media_type_rules_too() {
@@ -281,7 +300,11 @@ async fn fragments_cannot_hide_cost() {
     q.push_str("fragment F30 on Plan { title }\n");
     let started = Instant::now();
     let body = app.graphql(&q, json!({})).await;
-    assert_eq!(error_code(&body).as_deref(), Some("QUERY_TOO_COMPLEX"), "{body:#}");
+    assert_eq!(
+        error_code(&body).as_deref(),
+        Some("QUERY_TOO_COMPLEX"),
+        "{body:#}"
+    );
     assert!(started.elapsed() < Duration::from_millis(500));
 }
 
@@ -299,7 +322,11 @@ async fn the_limits_are_configurable() {
             json!({}),
         )
         .await;
-    assert_eq!(error_code(&body).as_deref(), Some("DEPTH_LIMIT"), "{body:#}");
+    assert_eq!(
+        error_code(&body).as_deref(),
+        Some("DEPTH_LIMIT"),
+        "{body:#}"
+    );
     let body = app
         .graphql(
             &format!("{{ {PLAN} {{ actions(first: 100) {{ totalCount }} }} }}"),
@@ -315,10 +342,7 @@ async fn the_limits_are_configurable() {
         .await;
     assert!(body.get("errors").is_none(), "{body:#}");
     let body = app
-        .graphql(
-            "{ plans(first: 100) { edges { cursor } } }",
-            json!({}),
-        )
+        .graphql("{ plans(first: 100) { edges { cursor } } }", json!({}))
         .await;
     assert_eq!(
         error_code(&body).as_deref(),

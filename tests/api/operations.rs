@@ -44,7 +44,10 @@ both_engines!(
             );
         };
         assert_eq!(res.status(), 429, "never limited: {remaining:?}");
-        assert!(remaining.len() >= 3 && remaining[..3] == [2, 1, 0], "{remaining:?}");
+        assert!(
+            remaining.len() >= 3 && remaining[..3] == [2, 1, 0],
+            "{remaining:?}"
+        );
         let retry: u64 = res.headers()["retry-after"]
             .to_str()
             .expect("text")
@@ -113,7 +116,11 @@ async fn requests_without_a_token_are_limited_by_address() {
     assert_eq!(statuses, [200, 200, 429]);
     // A token has its own bucket.
     let (status, _) = app
-        .graphql_with(Some(&format!("Bearer {}", app.admin_token)), QUERY, json!({}))
+        .graphql_with(
+            Some(&format!("Bearer {}", app.admin_token)),
+            QUERY,
+            json!({}),
+        )
         .await;
     assert_eq!(status, 200);
 }
@@ -130,7 +137,10 @@ async fn cors_preflights_are_answered_for_allowed_origins_only() {
             .request(reqwest::Method::OPTIONS, app.url("/graphql"))
             .header("origin", origin)
             .header("access-control-request-method", "POST")
-            .header("access-control-request-headers", "authorization, content-type")
+            .header(
+                "access-control-request-headers",
+                "authorization, content-type",
+            )
             .send()
     };
     let res = preflight("https://intranet.example.gov.uk")
@@ -146,13 +156,18 @@ async fn cors_preflights_are_answered_for_allowed_origins_only() {
         .to_str()
         .expect("text")
         .to_ascii_lowercase();
-    assert!(allowed.contains("authorization") && allowed.contains("content-type"), "{allowed}");
+    assert!(
+        allowed.contains("authorization") && allowed.contains("content-type"),
+        "{allowed}"
+    );
     assert!(h["access-control-allow-methods"]
         .to_str()
         .expect("text")
         .contains("POST"));
 
-    let res = preflight("https://evil.example.com").await.expect("preflight");
+    let res = preflight("https://evil.example.com")
+        .await
+        .expect("preflight");
     assert!(res.headers().get("access-control-allow-origin").is_none());
 
     // The actual request from the allowed origin carries the header; others do not.
@@ -195,7 +210,12 @@ both_engines!(
     readiness_and_metrics_answer_and_count_requests,
     |engine| async move {
         let app = TestApp::spawn(engine).await;
-        let res = app.client.get(app.url("/readyz")).send().await.expect("readyz");
+        let res = app
+            .client
+            .get(app.url("/readyz"))
+            .send()
+            .await
+            .expect("readyz");
         assert_eq!(res.status(), 200);
         assert_eq!(res.text().await.expect("text"), "ready");
         assert_eq!(
@@ -223,14 +243,22 @@ both_engines!(
         };
         for _ in 0..2 {
             let d = app
-                .data(&format!("query {op} {{ plan(slug: \"herefordshire-2012\") {{ slug }} }}"), json!({}))
+                .data(
+                    &format!("query {op} {{ plan(slug: \"herefordshire-2012\") {{ slug }} }}"),
+                    json!({}),
+                )
                 .await;
             assert_eq!(d["plan"]["slug"], "herefordshire-2012");
         }
-        let body = app.graphql(&"{ x".to_string(), json!({})).await;
+        let body = app.graphql("{ x", json!({})).await;
         assert_eq!(error_code(&body).as_deref(), Some("BAD_USER_INPUT"));
 
-        let res = app.client.get(app.url("/metrics")).send().await.expect("metrics");
+        let res = app
+            .client
+            .get(app.url("/metrics"))
+            .send()
+            .await
+            .expect("metrics");
         assert_eq!(res.status(), 200);
         assert!(res.headers()["content-type"]
             .to_str()
@@ -255,7 +283,11 @@ async fn refusals_are_counted_by_code() {
     let app = TestApp::spawn(Engine::Sqlite).await;
     let read = |text: &str, code: &str| -> u64 {
         text.lines()
-            .find(|l| l.starts_with(&format!("plan_api_refused_requests_total{{code=\"{code}\"}}")))
+            .find(|l| {
+                l.starts_with(&format!(
+                    "plan_api_refused_requests_total{{code=\"{code}\"}}"
+                ))
+            })
             .and_then(|l| l.rsplit(' ').next()?.parse().ok())
             .unwrap_or(0)
     };
