@@ -268,12 +268,15 @@ pub fn log_response<B>(res: &Response<B>, latency: Duration, _span: &Span) {
     let status = res.status().as_u16();
     counter!("plan_api_http_requests_total", "status" => status_label(status)).increment(1);
     histogram!("plan_api_http_request_duration_seconds").record(latency.as_secs_f64());
-    let ms = latency.as_secs_f64() * 1000.0;
+    let ms = latency.as_micros() as f64 / 1000.0;
+    // Fields a request does not have (a health check has no operation) are left out.
     let outcome = res.extensions().get::<Outcome>();
-    let operation = outcome.and_then(|o| o.operation.as_deref()).unwrap_or("");
-    let kind = outcome.map(|o| kind_label(o.kind)).unwrap_or("");
-    let subject = outcome.and_then(|o| o.subject.as_deref()).unwrap_or("");
-    let codes = outcome.map(|o| o.codes.join(",")).unwrap_or_default();
+    let operation = outcome.and_then(|o| o.operation.as_deref());
+    let kind = outcome.and_then(|o| o.kind).map(|k| kind_label(Some(k)));
+    let subject = outcome.and_then(|o| o.subject.as_deref());
+    let codes = outcome
+        .filter(|o| !o.codes.is_empty())
+        .map(|o| o.codes.join(","));
     let cost = outcome.and_then(|o| o.cost);
     macro_rules! line {
         ($level:ident) => {
@@ -284,7 +287,7 @@ pub fn log_response<B>(res: &Response<B>, latency: Duration, _span: &Span) {
                 operation,
                 kind,
                 subject,
-                codes = %codes,
+                codes,
                 cost,
                 "request"
             )

@@ -14,7 +14,6 @@
 //! GraphQL response is 200. HTTP-level refusals (401, 405, 406, 413, 415, 429, 504) have their
 //! own status under both, with a GraphQL-shaped body.
 use std::net::SocketAddr;
-use std::sync::Arc;
 use std::time::Instant;
 
 use async_graphql::{ServerError, Variables};
@@ -316,18 +315,18 @@ async fn execute(
             .map_err(|e| Refusal::BadRequest(format!("bad query string: {e}")))
             .and_then(GetParams::into_params),
     };
-    let params = match params {
+    let mut params = match params {
         Ok(p) => p,
         Err(r) => return refuse(r, outcome),
     };
-    let text = match document_text(serving, &params) {
+    let text = match document_text(serving, &mut params) {
         Ok(t) => t,
         Err(r) => return refuse(r, outcome),
     };
     outcome.operation = params.operation_name.clone();
 
     // 4. The document, parsed once.
-    let doc = match async_graphql::parser::parse_query(&*text) {
+    let doc = match async_graphql::parser::parse_query(&text) {
         Ok(doc) => doc,
         Err(e) => {
             let mut err = ServerError::from(e);
@@ -345,7 +344,8 @@ async fn execute(
         if outcome.operation.is_none() {
             outcome.operation = operation_name(&doc, params.operation_name.as_deref());
         }
-        if *method == Method::GET && ty != async_graphql::parser::types::OperationType::Query {
+        // GET (and HEAD, which axum routes to GET handlers) may only read.
+        if *method != Method::POST && ty != async_graphql::parser::types::OperationType::Query {
             let mut answer = refuse(Refusal::MutationOverGet, outcome);
             answer
                 .response
@@ -369,7 +369,7 @@ async fn execute(
     }
 
     // 6. Execution, under the timeout.
-    let mut request = async_graphql::Request::new(text.to_string())
+    let mut request = async_graphql::Request::new(text)
         .variables(variables)
         .data(request_loaders(&state.db));
     if let Some(name) = params.operation_name {
@@ -384,9 +384,7 @@ async fn execute(
             Ok(res) => res,
             Err(_) => {
                 let limit_secs = serving.request_timeout.as_secs().max(1);
-                let mut answer = refuse(Refusal::Timeout { limit_secs }, outcome);
-                *answer.response.status_mut() = StatusCode::GATEWAY_TIMEOUT;
-                return answer;
+                return refuse(Refusal::Timeout { limit_secs }, outcome);
             }
         };
     let mut errors = res.errors;
@@ -411,8 +409,8 @@ async fn execute(
 }
 
 /// The text to run: by trusted-document id, or as sent (then, in allow-list mode, only when it
-/// is registered).
-fn document_text(serving: &super::Serving, params: &Params) -> Result<Arc<str>, Refusal> {
+/// is registered). The sent text is moved out of `params`, not copied.
+fn document_text(serving: &super::Serving, params: &mut Params) -> Result<String, Refusal> {
     let id = params.document_id.as_deref().or_else(|| {
         params
             .extensions
@@ -420,11 +418,14 @@ fn document_text(serving: &super::Serving, params: &Params) -> Result<Arc<str>, 
             .and_then(|e| e.persisted_query.as_ref())
             .map(|p| p.sha256_hash.as_str())
     });
-    match (&serving.trusted, id, params.query.as_deref()) {
-        (Some(docs), Some(id), _) => docs.get(id).cloned().ok_or(Refusal::PersistedQueryNotFound),
+    match (&serving.trusted, id, params.query.take()) {
+        (Some(docs), Some(id), _) => docs
+            .get(id)
+            .map(|d| d.to_string())
+            .ok_or(Refusal::PersistedQueryNotFound),
         (Some(docs), None, Some(q)) => {
-            if docs.contains_text(q) {
-                Ok(q.into())
+            if docs.contains_text(&q) {
+                Ok(q)
             } else {
                 Err(Refusal::DocumentNotAllowed)
             }
@@ -432,8 +433,8 @@ fn document_text(serving: &super::Serving, params: &Params) -> Result<Arc<str>, 
         (None, Some(id), Some(q)) => {
             // Automatic persisted queries send both: the text must be the one hashed.
             let id = id.strip_prefix("sha256:").unwrap_or(id);
-            if crate::limits::trusted::sha256_hex(q).eq_ignore_ascii_case(id) {
-                Ok(q.into())
+            if crate::limits::trusted::sha256_hex(&q).eq_ignore_ascii_case(id) {
+                Ok(q)
             } else {
                 Err(Refusal::BadRequest(
                     "the persisted query hash is not the SHA-256 of the query".into(),
@@ -444,7 +445,7 @@ fn document_text(serving: &super::Serving, params: &Params) -> Result<Arc<str>, 
         (_, None, None) => Err(Refusal::BadRequest(
             "missing `query`: send a GraphQL document as the `query` parameter".into(),
         )),
-        (None, None, Some(q)) => Ok(q.into()),
+        (None, None, Some(q)) => Ok(q),
     }
 }
 

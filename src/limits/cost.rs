@@ -288,12 +288,12 @@ struct Walker<'a> {
     fragments: HashMap<FragmentKey, Option<Sub>>,
 }
 
-impl Walker<'_> {
+impl<'a> Walker<'a> {
     /// `page` is the page size when `set` is the selection of a connection.
     fn set(
         &mut self,
         set: &SelectionSet,
-        parent: Option<&TypeShape>,
+        parent: Option<&'a TypeShape>,
         page: Option<u64>,
         mode: Mode,
     ) -> Sub {
@@ -312,8 +312,9 @@ impl Walker<'_> {
                     total.add(self.fragment(name, page, mode));
                 }
                 Selection::InlineFragment(i) => {
+                    let shape: &'a SchemaShape = self.shape;
                     let ty = match &i.node.type_condition {
-                        Some(c) => self.shape.types.get(&c.node.on.node),
+                        Some(c) => shape.types.get(&c.node.on.node),
                         None => parent,
                     };
                     let ty = if mode == Mode::Data { ty } else { None };
@@ -333,8 +334,9 @@ impl Walker<'_> {
             return Sub::default();
         };
         self.fragments.insert(key.clone(), None);
+        let shape: &'a SchemaShape = self.shape;
         let ty = match mode {
-            Mode::Data => self.shape.types.get(&def.node.type_condition.node.on.node),
+            Mode::Data => shape.types.get(&def.node.type_condition.node.on.node),
             Mode::Flat => None,
         };
         let sub = self.set(&def.node.selection_set.node, ty, page, mode);
@@ -345,7 +347,7 @@ impl Walker<'_> {
     fn field(
         &mut self,
         f: &async_graphql::parser::types::Field,
-        parent: Option<&TypeShape>,
+        parent: Option<&'a TypeShape>,
         page: Option<u64>,
         mode: Mode,
     ) -> Sub {
@@ -360,8 +362,8 @@ impl Walker<'_> {
                 ..sub
             };
         }
-        let shape = match (mode, parent.and_then(|p| p.fields.get(name))) {
-            (Mode::Data, Some(s)) => s.clone(),
+        let shape: &'a FieldShape = match (mode, parent.and_then(|p| p.fields.get(name))) {
+            (Mode::Data, Some(s)) => s,
             _ => {
                 let sub = self.set(children, None, None, Mode::Flat);
                 let depth = if mode == Mode::Data { sub.depth + 1 } else { 0 };
@@ -386,7 +388,8 @@ impl Walker<'_> {
             self.limits.list_estimate
         };
         let child_page = shape.paged.then(|| self.page_size(f));
-        let ty = self.shape.types.get(&shape.ty);
+        let schema: &'a SchemaShape = self.shape;
+        let ty = schema.types.get(&shape.ty);
         let sub = self.set(children, ty, child_page, Mode::Data);
         let own_nodes = if shape.object_list { count } else { 0 };
         Sub {

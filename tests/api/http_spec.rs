@@ -164,6 +164,16 @@ both_engines!(
             assert_eq!(error_code(&body).as_deref(), Some("METHOD_NOT_ALLOWED"));
             assert_eq!(app.statement_count(), 0, "the GET touched the database");
         }
+        // HEAD is routed like GET: it may not write either.
+        let res = app
+            .client
+            .head(app.url("/graphql"))
+            .bearer_auth(&app.admin_token)
+            .query(&[("query", mutation.as_str())])
+            .send()
+            .await
+            .expect("HEAD");
+        assert_eq!(res.status(), StatusCode::METHOD_NOT_ALLOWED);
         let after = action(&app, "1.1", "id state version").await;
         assert_eq!(after, before, "the action changed");
         // The same over POST works, so the GET was refused for its method alone.
