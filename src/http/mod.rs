@@ -89,7 +89,9 @@ pub fn router(state: HttpState, cors_origins: &[String]) -> Router {
             .on_failure(()),
     );
     let routes = match cors(cors_origins) {
-        Some(cors) => routes.layer(cors),
+        Some(cors) => routes
+            .layer(cors)
+            .layer(axum::middleware::map_response(only_for_allowed_origins)),
         None => routes,
     };
     routes
@@ -123,6 +125,25 @@ fn cors(origins: &[String]) -> Option<CorsLayer> {
             ])
             .max_age(std::time::Duration::from_secs(600)),
     )
+}
+
+/// tower-http answers every preflight with the allowed methods and headers, and leaves out
+/// only `Access-Control-Allow-Origin` for origins not on the list; this drops the rest too, so
+/// other origins learn nothing of the CORS policy.
+async fn only_for_allowed_origins(mut res: Response) -> Response {
+    let h = res.headers_mut();
+    if !h.contains_key(header::ACCESS_CONTROL_ALLOW_ORIGIN) {
+        for name in [
+            header::ACCESS_CONTROL_ALLOW_METHODS,
+            header::ACCESS_CONTROL_ALLOW_HEADERS,
+            header::ACCESS_CONTROL_MAX_AGE,
+            header::ACCESS_CONTROL_EXPOSE_HEADERS,
+            header::ACCESS_CONTROL_ALLOW_CREDENTIALS,
+        ] {
+            h.remove(name);
+        }
+    }
+    res
 }
 
 /// Who a request speaks for: `None` without an `Authorization` header, an error for a bad one.
