@@ -225,8 +225,8 @@ async fn run(
         refusal(media, &AppError::Refused(r), std::mem::take(outcome))
     };
 
-    // 1. Method, content type and size, before reading anything.
-    let body = if method == Method::POST {
+    // 1. Content type and declared size, before reading anything.
+    if method == Method::POST {
         let ct = headers
             .get(header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
@@ -246,22 +246,9 @@ async fn run(
                 outcome,
             );
         }
-        match axum::body::to_bytes(body, serving.max_body_bytes as usize).await {
-            Ok(b) => Some(b),
-            Err(_) => {
-                return refuse(
-                    Refusal::PayloadTooLarge {
-                        limit: serving.max_body_bytes,
-                    },
-                    outcome,
-                )
-            }
-        }
-    } else {
-        None
-    };
+    }
 
-    // 2. Who, and whether they may send another request now.
+    // 2. Who, and whether they may send another request now: before the body is read.
     let principal = match bearer_principal(&state.verifier, headers) {
         Ok(p) => p,
         Err(e) => return refusal(media, &e, std::mem::take(outcome)),
@@ -285,6 +272,27 @@ async fn run(
         rate_headers(answer.response.headers_mut(), &d);
         return answer;
     }
+
+    // 3. The body, up to the limit (a chunked body has no declared size).
+    let body = if method == Method::POST {
+        match axum::body::to_bytes(body, serving.max_body_bytes as usize).await {
+            Ok(b) => Some(b),
+            Err(e) => {
+                let too_large = std::error::Error::source(&e)
+                    .is_some_and(|s| s.is::<http_body_util::LengthLimitError>());
+                let r = if too_large {
+                    Refusal::PayloadTooLarge {
+                        limit: serving.max_body_bytes,
+                    }
+                } else {
+                    Refusal::BadRequest("the request body could not be read".into())
+                };
+                return refuse(r, outcome);
+            }
+        }
+    } else {
+        None
+    };
     let mut answer = execute(state, media, method, body, raw_query, principal, outcome).await;
     if let Some(d) = decision {
         rate_headers(answer.response.headers_mut(), &d);

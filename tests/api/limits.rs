@@ -66,28 +66,44 @@ async fn post_timed(app: &TestApp, query: &str) -> (u16, Value, Duration) {
 
 /// POSTs a JSON body of `size` bytes over a raw connection, writing it while reading the
 /// answer; returns the status, the body and the time to the status line.
-async fn upload(app: &TestApp, size: usize) -> (u16, String, Duration) {
+async fn upload(app: &TestApp, size: usize, chunked: bool) -> (u16, String, Duration) {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let stream = tokio::net::TcpStream::connect(app.addr)
         .await
         .expect("connect");
     let (mut rd, mut wr) = stream.into_split();
+    let length = if chunked {
+        "transfer-encoding: chunked".to_string()
+    } else {
+        format!("content-length: {size}")
+    };
     let head = format!(
         "POST /graphql HTTP/1.1\r\nhost: {}\r\nauthorization: Bearer {}\r\n\
-         content-type: application/json\r\ncontent-length: {size}\r\n\r\n",
+         content-type: application/json\r\n{length}\r\n\r\n",
         app.addr, app.admin_token
     );
     let started = Instant::now();
     wr.write_all(head.as_bytes()).await.expect("head");
     let writer = tokio::spawn(async move {
-        let chunk = vec![b' '; 64 * 1024];
+        let spaces = vec![b' '; 64 * 1024];
+        let chunk = if chunked {
+            let mut c = format!("{:x}\r\n", spaces.len()).into_bytes();
+            c.extend_from_slice(&spaces);
+            c.extend_from_slice(b"\r\n");
+            c
+        } else {
+            spaces.clone()
+        };
         let mut sent = 0;
         while sent < size {
             // The server closes the connection once it has answered: stop there.
             if wr.write_all(&chunk).await.is_err() {
-                break;
+                return;
             }
-            sent += chunk.len();
+            sent += spaces.len();
+        }
+        if chunked {
+            let _ = wr.write_all(b"0\r\n\r\n").await;
         }
     });
     let mut answer = Vec::new();
@@ -239,7 +255,7 @@ both_engines!(
         // after writing everything sees the connection close under it instead).
         let mut times = Vec::new();
         for _ in 0..3 {
-            let (status, body, elapsed) = upload(&app, 10 * 1024 * 1024).await;
+            let (status, body, elapsed) = upload(&app, 10 * 1024 * 1024, false).await;
             times.push(elapsed);
             assert_eq!(status, 413, "{body}");
             let body: Value = serde_json::from_str(&body).expect("json");
@@ -268,6 +284,24 @@ both_engines!(refused_queries_touch_no_database, |engine| async move {
         assert_eq!(app.statement_count(), 0, "a refused query ran SQL");
     }
 });
+
+#[tokio::test]
+async fn a_chunked_body_over_the_limit_is_413_too() {
+    let app = TestApp::spawn(Engine::Sqlite).await;
+    let (status, body, _) = upload(&app, 3 * 1024 * 1024, true).await;
+    assert_eq!(status, 413, "{body}");
+    let body: Value = serde_json::from_str(&body).expect("json");
+    assert_eq!(error_code(&body).as_deref(), Some("PAYLOAD_TOO_LARGE"));
+    // Under the limit, the same way of sending works.
+    let (status, body, _) = upload(&app, 64 * 1024, true).await;
+    assert_eq!(status, 400, "{body}");
+    let body: Value = serde_json::from_str(&body).expect("json");
+    assert_eq!(
+        error_code(&body).as_deref(),
+        Some("BAD_REQUEST"),
+        "spaces are not a request"
+    );
+}
 
 #[tokio::test]
 async fn refusals_follow_the_legacy_media_type_rules_too() {
