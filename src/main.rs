@@ -89,7 +89,7 @@ fn main() -> ExitCode {
         Some(Command::Serve(cfg)) => &cfg.serving.log_format,
         _ => &cli.serve.serving.log_format,
     };
-    plan_api::observability::init_logging(log_format);
+    let _log_guard = plan_api::observability::init_logging(log_format);
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(rt) => rt,
         Err(e) => {

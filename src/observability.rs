@@ -24,13 +24,19 @@ use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
 use tower_http::request_id::{MakeRequestId, RequestId};
 use tracing::Span;
 
-/// Sets up logging once, for the whole process: `format` is `text` or `json`.
-pub fn init_logging(format: &str) {
+/// Sets up logging once, for the whole process: `format` is `text` or `json`. Lines are
+/// written by a thread of their own (`tracing-appender`'s non-blocking writer), so a slow log
+/// reader never stalls a request; keep the returned guard until exit, it flushes what is left.
+pub fn init_logging(format: &str) -> tracing_appender::non_blocking::WorkerGuard {
+    use std::io::IsTerminal;
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| "plan_api=info,warn".into());
+    let ansi = std::io::stderr().is_terminal();
+    let (writer, guard) = tracing_appender::non_blocking(std::io::stderr());
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr);
+        .with_ansi(ansi)
+        .with_writer(writer);
     if format == "json" {
         builder
             .json()
@@ -41,6 +47,7 @@ pub fn init_logging(format: &str) {
     } else {
         builder.init();
     }
+    guard
 }
 
 /// What the GraphQL handler learnt about a request, for the access log and metrics.
