@@ -26,13 +26,19 @@ use tracing::Span;
 
 /// Sets up logging once, for the whole process: `format` is `text` or `json`. Lines are
 /// written by a thread of their own (`tracing-appender`'s non-blocking writer), so a slow log
-/// reader never stalls a request; keep the returned guard until exit, it flushes what is left.
+/// reader never stalls a request, and many at a time; keep the returned guard until exit, it
+/// flushes what is left.
 pub fn init_logging(format: &str) -> tracing_appender::non_blocking::WorkerGuard {
     use std::io::IsTerminal;
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| "plan_api=info,warn".into());
     let ansi = std::io::stderr().is_terminal();
-    let (writer, guard) = tracing_appender::non_blocking(std::io::stderr());
+    // Buffered: under load the writer thread drains many lines per write, and it flushes
+    // whenever it has caught up, so lines still appear at once when the server is quiet.
+    let (writer, guard) = tracing_appender::non_blocking(std::io::BufWriter::with_capacity(
+        64 * 1024,
+        std::io::stderr(),
+    ));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_ansi(ansi)

@@ -20,7 +20,7 @@ use async_graphql::{ServerError, Variables};
 use axum::{
     body::{Body, Bytes},
     extract::{ConnectInfo, Request, State as AxumState},
-    http::{header, HeaderMap, HeaderValue, Method, StatusCode},
+    http::{header, HeaderMap, HeaderName, HeaderValue, Method, StatusCode},
     response::{IntoResponse, Response},
 };
 use serde::Deserialize;
@@ -578,9 +578,12 @@ fn graphql_answer(
 /// `RateLimit-Limit/Remaining/Reset` (draft-ietf-httpapi-ratelimit-headers, the widely
 /// implemented three-header form).
 fn rate_headers(h: &mut HeaderMap, d: &RateDecision) {
-    h.insert("ratelimit-limit", HeaderValue::from(d.limit));
-    h.insert("ratelimit-remaining", HeaderValue::from(d.remaining));
-    h.insert("ratelimit-reset", HeaderValue::from(d.reset_secs));
+    const LIMIT: HeaderName = HeaderName::from_static("ratelimit-limit");
+    const REMAINING: HeaderName = HeaderName::from_static("ratelimit-remaining");
+    const RESET: HeaderName = HeaderName::from_static("ratelimit-reset");
+    h.insert(LIMIT, HeaderValue::from(d.limit));
+    h.insert(REMAINING, HeaderValue::from(d.remaining));
+    h.insert(RESET, HeaderValue::from(d.reset_secs));
 }
 
 #[cfg(test)]
