@@ -1,5 +1,9 @@
 //! Runtime configuration, read once at startup from the environment (or CLI flags).
 use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::limits::CostLimits;
 
 use crate::auth::{AuthSettings, KeySource};
 
@@ -25,6 +29,180 @@ pub struct ServeConfig {
     pub max_page_size: u64,
     #[command(flatten)]
     pub auth: AuthConfig,
+    #[command(flatten)]
+    pub serving: ServingConfig,
+}
+
+/// What protects and observes the server: request limits, rate limits, CORS, trusted
+/// documents, logs, and how it stops.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ServingConfig {
+    /// Most fields a response may be estimated to hold (lists multiply: `first`, or
+    /// `--list-estimate` for plain lists).
+    #[arg(long, env = "PLAN_API_MAX_COST", default_value_t = defaults::MAX_COST)]
+    pub max_cost: u64,
+    /// Most list items (objects) a response may be estimated to hold.
+    #[arg(long, env = "PLAN_API_MAX_NODES", default_value_t = defaults::MAX_NODES)]
+    pub max_nodes: u64,
+    /// Deepest field nesting (introspection excepted).
+    #[arg(long, env = "PLAN_API_MAX_DEPTH", default_value_t = defaults::MAX_DEPTH)]
+    pub max_depth: u64,
+    /// Most aliased fields in one document.
+    #[arg(long, env = "PLAN_API_MAX_ALIASES", default_value_t = defaults::MAX_ALIASES)]
+    pub max_aliases: u64,
+    /// Most top-level fields in one operation.
+    #[arg(long, env = "PLAN_API_MAX_ROOT_FIELDS", default_value_t = defaults::MAX_ROOT_FIELDS)]
+    pub max_root_fields: u64,
+    /// Items assumed in a plain list of objects (`links`, `leads`...) when estimating cost.
+    #[arg(long, env = "PLAN_API_LIST_ESTIMATE", default_value_t = defaults::LIST_ESTIMATE)]
+    pub list_estimate: u64,
+    /// Largest request body in bytes (413 beyond). `importPlan` carries a whole plan file.
+    #[arg(long, env = "PLAN_API_MAX_BODY_BYTES", default_value_t = defaults::MAX_BODY_BYTES)]
+    pub max_body_bytes: u64,
+    /// Longest a GraphQL request may run (`30s`, `500ms`, `2m`).
+    #[arg(long, env = "PLAN_API_REQUEST_TIMEOUT", default_value = "30s", value_parser = parse_duration)]
+    pub request_timeout: Duration,
+    /// Per-role token buckets: `role=N/s[:burst],...` (`/m`, `/h` too), `role=off`, or `off`.
+    #[arg(long, env = "PLAN_API_RATE_LIMITS", default_value = crate::limits::rate::DEFAULT_RATE_LIMITS)]
+    pub rate_limits: String,
+    /// Origins (comma-separated, e.g. `https://intranet.example.gov.uk`) whose pages may call the API.
+    #[arg(
+        long,
+        env = "PLAN_API_CORS_ORIGINS",
+        default_value = "",
+        value_delimiter = ','
+    )]
+    pub cors_origins: Vec<String>,
+    /// A folder of `*.graphql` files or a persisted-query manifest: when set, only these
+    /// documents run (by `documentId` / `persistedQuery` hash, or by their exact text).
+    #[arg(long, env = "PLAN_API_TRUSTED_DOCUMENTS")]
+    pub trusted_documents: Option<std::path::PathBuf>,
+    /// `text` or `json` (one JSON object per line, for log shippers).
+    #[arg(long, env = "PLAN_API_LOG_FORMAT", default_value = "text", value_parser = ["text", "json"])]
+    pub log_format: String,
+    /// After SIGTERM/SIGINT, how long `/readyz` fails while the server still accepts requests,
+    /// so that load balancers stop sending before it stops listening.
+    #[arg(long, env = "PLAN_API_SHUTDOWN_DELAY", default_value = "0s", value_parser = parse_duration)]
+    pub shutdown_delay: Duration,
+    /// Then how long in-flight requests may take to finish before the server exits anyway.
+    #[arg(long, env = "PLAN_API_SHUTDOWN_GRACE", default_value = "20s", value_parser = parse_duration)]
+    pub shutdown_grace: Duration,
+}
+
+impl ServingConfig {
+    /// The serving settings, checked: a bad rate limit or trusted-document source stops startup.
+    pub fn settings(&self, limits: Limits) -> Result<Serving, String> {
+        let rate = crate::limits::RatePolicy::parse(&self.rate_limits)?;
+        let trusted = match &self.trusted_documents {
+            Some(p) => Some(Arc::new(crate::limits::TrustedDocuments::load(p)?)),
+            None => None,
+        };
+        let mut cors_origins = Vec::new();
+        for o in self
+            .cors_origins
+            .iter()
+            .map(|o| o.trim())
+            .filter(|o| !o.is_empty())
+        {
+            let o = o.trim_end_matches('/');
+            if !(o.starts_with("http://") || o.starts_with("https://"))
+                || o.matches('/').count() > 2
+            {
+                return Err(format!(
+                    "CORS origin {o:?}: expected scheme://host[:port], e.g. https://intranet.example.gov.uk"
+                ));
+            }
+            cors_origins.push(o.to_string());
+        }
+        Ok(Serving {
+            cost: CostLimits {
+                max_cost: self.max_cost,
+                max_nodes: self.max_nodes,
+                max_depth: self.max_depth,
+                max_aliases: self.max_aliases,
+                max_root_fields: self.max_root_fields,
+                list_estimate: self.list_estimate.max(1),
+                default_page_size: limits.default_page_size,
+                max_page_size: limits.max_page_size,
+            },
+            max_body_bytes: self.max_body_bytes,
+            request_timeout: self.request_timeout,
+            rate,
+            cors_origins,
+            trusted,
+            shutdown_delay: self.shutdown_delay,
+            shutdown_grace: self.shutdown_grace,
+        })
+    }
+}
+
+/// The checked serving settings `App` runs with.
+#[derive(Debug, Clone)]
+pub struct Serving {
+    pub cost: CostLimits,
+    pub max_body_bytes: u64,
+    pub request_timeout: Duration,
+    pub rate: crate::limits::RatePolicy,
+    pub cors_origins: Vec<String>,
+    pub trusted: Option<Arc<crate::limits::TrustedDocuments>>,
+    pub shutdown_delay: Duration,
+    pub shutdown_grace: Duration,
+}
+
+impl Serving {
+    /// The defaults of the configuration table (what `plan-api` runs with when nothing is set).
+    pub fn defaults(limits: Limits) -> Self {
+        ServingConfig {
+            max_cost: defaults::MAX_COST,
+            max_nodes: defaults::MAX_NODES,
+            max_depth: defaults::MAX_DEPTH,
+            max_aliases: defaults::MAX_ALIASES,
+            max_root_fields: defaults::MAX_ROOT_FIELDS,
+            list_estimate: defaults::LIST_ESTIMATE,
+            max_body_bytes: defaults::MAX_BODY_BYTES,
+            request_timeout: Duration::from_secs(defaults::REQUEST_TIMEOUT_SECS),
+            rate_limits: crate::limits::rate::DEFAULT_RATE_LIMITS.into(),
+            cors_origins: Vec::new(),
+            trusted_documents: None,
+            log_format: "text".into(),
+            shutdown_delay: Duration::ZERO,
+            shutdown_grace: Duration::from_secs(defaults::SHUTDOWN_GRACE_SECS),
+        }
+        .settings(limits)
+        .expect("BUG: the serving defaults are not valid")
+    }
+}
+
+/// The defaults of `ServingConfig`, in one place for the CLI and for `Serving::defaults`.
+pub mod defaults {
+    pub const MAX_COST: u64 = 50_000;
+    pub const MAX_NODES: u64 = 10_000;
+    pub const MAX_DEPTH: u64 = 12;
+    pub const MAX_ALIASES: u64 = 30;
+    pub const MAX_ROOT_FIELDS: u64 = 20;
+    pub const LIST_ESTIMATE: u64 = 10;
+    pub const MAX_BODY_BYTES: u64 = 2 * 1024 * 1024;
+    pub const REQUEST_TIMEOUT_SECS: u64 = 30;
+    pub const SHUTDOWN_GRACE_SECS: u64 = 20;
+}
+
+/// Parses `30s`, `500ms`, `2m`, `1h` or plain seconds; `0s` is allowed.
+pub fn parse_duration(s: &str) -> Result<Duration, String> {
+    let s = s.trim();
+    let (num, unit) = match s.find(|c: char| !c.is_ascii_digit()) {
+        Some(i) => s.split_at(i),
+        None => (s, "s"),
+    };
+    let n: u64 = num
+        .parse()
+        .map_err(|_| format!("{s:?} is not a duration like 30s, 500ms, 2m"))?;
+    match unit {
+        "ms" => Ok(Duration::from_millis(n)),
+        "s" => Ok(Duration::from_secs(n)),
+        "m" => Ok(Duration::from_secs(n * 60)),
+        "h" => Ok(Duration::from_secs(n * 3600)),
+        _ => Err(format!("{s:?}: the unit must be ms, s, m or h")),
+    }
 }
 
 /// How bearer tokens are verified (and, with a shared secret, issued).

@@ -1,8 +1,9 @@
 //! Connecting, migrating and first-start seeding. The URL decides the engine.
 use migration::{Migrator, MigratorTrait};
+use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{
-    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, EntityTrait,
-    PaginatorTrait,
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbBackend,
+    EntityTrait, PaginatorTrait, TransactionTrait,
 };
 
 use crate::error::{AppError, AppResult};
@@ -35,19 +36,23 @@ pub async fn connect(url: &str) -> AppResult<DatabaseConnection> {
     if sqlite_path(url).is_some() {
         // One SQLite file serialises writers anyway; a small pool avoids lock churn.
         opts.max_connections(8);
+        // Through the connect options, so every connection the pool opens has them (a
+        // `PRAGMA` statement would reach only the one connection that ran it):
+        // - WAL lets readers proceed while a writer commits, and with it `synchronous=NORMAL`
+        //   keeps every committed transaction through a process crash (only a power loss
+        //   can lose the last ones, never corrupt the file);
+        // - the busy timeout makes writers queue instead of failing with "database is locked";
+        // - foreign keys are enforced.
+        opts.map_sqlx_sqlite_opts(|o| {
+            o.journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Normal)
+                .busy_timeout(std::time::Duration::from_secs(10))
+                .foreign_keys(true)
+        });
     } else {
         opts.max_connections(20);
     }
-    let db = Database::connect(opts).await?;
-    if sqlite_path(url).is_some() {
-        // WAL lets readers proceed while a writer commits; the busy timeout makes writers queue
-        // instead of failing with "database is locked".
-        db.execute_unprepared(
-            "PRAGMA journal_mode=WAL; PRAGMA busy_timeout=10000; PRAGMA foreign_keys=ON;",
-        )
-        .await?;
-    }
-    Ok(db)
+    Ok(Database::connect(opts).await?)
 }
 
 /// `n` bind placeholders numbered from `from`, as the backend writes them (`$3` or `?`), for
@@ -68,26 +73,110 @@ fn sqlite_path(url: &str) -> Option<&str> {
     (!path.is_empty() && path != ":memory:").then_some(path)
 }
 
+/// Applies pending migrations. Safe to run while other replicas serve (migrations only add)
+/// and beside other migrators: they take turns (see `MigrationLock`).
 pub async fn migrate(db: &DatabaseConnection) -> AppResult<()> {
+    let lock = MigrationLock::acquire(db).await?;
     Migrator::up(db, None).await?;
-    Ok(())
+    lock.release().await
 }
 
-/// Migrates, and on an empty database loads the embedded Herefordshire plan.
+/// Migrates, and on an empty database loads the embedded Herefordshire plan, under the
+/// migration lock, so replicas starting together neither migrate nor load twice at once.
 /// Returns the import report when it loaded the plan.
 pub async fn prepare(db: &DatabaseConnection) -> AppResult<Option<plans::ImportReport>> {
-    migrate(db).await?;
+    let lock = MigrationLock::acquire(db).await?;
+    Migrator::up(db, None).await?;
     let plans = entity::plan::Entity::find().count(db).await?;
-    if plans > 0 {
-        return Ok(None);
+    let report = if plans > 0 {
+        None
+    } else {
+        Some(
+            plans::import_plan_file(
+                db,
+                plans::HEREFORDSHIRE_PLAN_JSON.as_bytes(),
+                plans::HEREFORDSHIRE_PLAN_FILE,
+            )
+            .await?,
+        )
+    };
+    lock.release().await?;
+    Ok(report)
+}
+
+/// Serialises migrators. On PostgreSQL, a transaction-scoped advisory lock on a connection of
+/// its own (the migrations run on others; the lock goes when that transaction ends, even if
+/// the process dies). On SQLite, an exclusive `flock` on `<file>.migrate-lock` beside the
+/// database (a lock inside SQLite would block the migrations' own writes); the kernel
+/// releases it when the process ends.
+pub enum MigrationLock {
+    Postgres(DatabaseTransaction),
+    #[cfg(unix)]
+    SqliteFile(std::fs::File),
+    None,
+}
+
+/// The advisory lock's key: "plan-api" in ASCII.
+const MIGRATION_LOCK_KEY: i64 = 0x706c_616e_2d61_7069;
+
+impl MigrationLock {
+    pub async fn acquire(db: &DatabaseConnection) -> AppResult<Self> {
+        match db.get_database_backend() {
+            DbBackend::Postgres => {
+                let txn = db.begin().await?;
+                txn.execute_unprepared(&format!(
+                    "SELECT pg_advisory_xact_lock({MIGRATION_LOCK_KEY})"
+                ))
+                .await?;
+                Ok(Self::Postgres(txn))
+            }
+            #[cfg(unix)]
+            DbBackend::Sqlite => {
+                let options = db.get_sqlite_connection_pool().connect_options();
+                let file = options.get_filename();
+                if file.as_os_str().is_empty() || file == std::path::Path::new(":memory:") {
+                    return Ok(Self::None);
+                }
+                let mut lock_path = file.as_os_str().to_owned();
+                lock_path.push(".migrate-lock");
+                let lock = std::fs::OpenOptions::new()
+                    .create(true)
+                    .truncate(false)
+                    .write(true)
+                    .open(&lock_path)
+                    .map_err(AppError::internal)?;
+                // Blocking, so on a thread of its own.
+                let lock = tokio::task::spawn_blocking(move || {
+                    use std::os::fd::AsRawFd;
+                    // SAFETY: flock on a descriptor this function owns; no memory is shared.
+                    let rc = unsafe { libc::flock(lock.as_raw_fd(), libc::LOCK_EX) };
+                    if rc == 0 {
+                        Ok(lock)
+                    } else {
+                        Err(std::io::Error::last_os_error())
+                    }
+                })
+                .await
+                .map_err(AppError::internal)?
+                .map_err(AppError::internal)?;
+                Ok(Self::SqliteFile(lock))
+            }
+            _ => Ok(Self::None),
+        }
     }
-    let report = plans::import_plan_file(
-        db,
-        plans::HEREFORDSHIRE_PLAN_JSON.as_bytes(),
-        plans::HEREFORDSHIRE_PLAN_FILE,
-    )
-    .await?;
-    Ok(Some(report))
+
+    pub async fn release(self) -> AppResult<()> {
+        match self {
+            Self::Postgres(txn) => Ok(txn.commit().await?),
+            // Closing the file releases the lock.
+            #[cfg(unix)]
+            Self::SqliteFile(file) => {
+                drop(file);
+                Ok(())
+            }
+            Self::None => Ok(()),
+        }
+    }
 }
 
 #[cfg(test)]

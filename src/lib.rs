@@ -21,8 +21,12 @@ pub mod error;
 pub mod export;
 /// The GraphQL schema (thin resolvers, DataLoaders).
 pub mod graphql;
-/// The HTTP router.
+/// The HTTP router: GraphQL over HTTP, GraphiQL, health, metrics, exports.
 pub mod http;
+/// What protects the service before any database work: query cost, rate limits, trusted documents.
+pub mod limits;
+/// Logs, request ids and Prometheus metrics.
+pub mod observability;
 /// Offset pages and their sizes.
 pub mod paging;
 /// Plans: the file format, the converter from the published text, import, plan reads.

@@ -88,14 +88,12 @@ struct TokenArgs {
 }
 
 fn main() -> ExitCode {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "plan_api=info,warn".into()),
-        )
-        .with_writer(std::io::stderr)
-        .init();
     let cli = Cli::parse();
+    let log_format = match &cli.command {
+        Some(Command::Serve(cfg)) => &cfg.serving.log_format,
+        _ => &cli.serve.serving.log_format,
+    };
+    let _log_guard = plan_api::observability::init_logging(log_format);
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(rt) => rt,
         Err(e) => {
@@ -118,6 +116,8 @@ async fn run(cli: Cli) -> Result<(), String> {
         Some(Command::Serve(cfg)) => serve(cfg).await,
         Some(Command::Migrate(cfg)) => {
             let conn = open(&cfg.database_url).await?;
+            // Safe beside serving replicas: migrations are additive, and concurrent migrators
+            // (or replicas starting) take turns (see `db::migrate`).
             db::migrate(&conn).await.map_err(|e| e.detail())?;
             eprintln!("migrations applied");
             Ok(())
@@ -210,14 +210,13 @@ async fn serve(cfg: ServeConfig) -> Result<(), String> {
     }
     let settings = cfg.auth.settings();
     let verifier = std::sync::Arc::new(settings.verifier().map_err(|e| e.detail())?);
-    let app = startup::App::build(
-        conn,
-        cfg.bind,
-        Limits::new(cfg.max_page_size),
-        verifier.clone(),
-    )
-    .await
-    .map_err(|e| format!("cannot listen on {}: {e}", cfg.bind))?;
+    let limits = Limits::new(cfg.max_page_size);
+    let serving = cfg.serving.settings(limits)?;
+    let trusted = serving.trusted.as_ref().map(|t| t.len());
+    let cors = serving.cors_origins.clone();
+    let app = startup::App::with_serving(conn, cfg.bind, limits, verifier.clone(), serving)
+        .await
+        .map_err(|e| format!("cannot listen on {}: {e}", cfg.bind))?;
     let addr = app.local_addr().map_err(|e| e.to_string())?;
     eprintln!("plan-api ready in {} ms", started.elapsed().as_millis());
     eprintln!("  GraphiQL: http://{addr}/");
@@ -236,6 +235,13 @@ async fn serve(cfg: ServeConfig) -> Result<(), String> {
             eprintln!("  and send it as the header  Authorization: Bearer <token>");
         }
     }
+    if let Some(n) = trusted {
+        eprintln!("  Trusted documents only: {n} registered");
+    }
+    if !cors.is_empty() {
+        eprintln!("  CORS:     {}", cors.join(", "));
+    }
+    eprintln!("  Health:   /healthz (alive), /readyz (ready), /metrics (Prometheus)");
     eprintln!("  Try: {{ plan(slug: \"herefordshire-2012\") {{ title actions(first: 5) {{ totalCount edges {{ node {{ code rag {{ status }} }} }} }} }} }}");
     app.run_until(startup::shutdown_signal())
         .await

@@ -1,8 +1,7 @@
 //! Parsed queries, kept by their text. Clients (dashboards, scripts, partner systems) send the
 //! same few documents over and over; parsing one again costs more than copying the parsed
-//! form. Every request is still validated against the schema, with its own variables, and
-//! still goes through the schema's depth and directive checks, so a cached document is
-//! trusted no more than a fresh one.
+//! form. Every request is still checked against the cost limits and validated against the
+//! schema with its own variables, so a kept document is trusted no more than a fresh one.
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
@@ -23,31 +22,34 @@ pub struct DocumentCache {
 }
 
 impl DocumentCache {
-    /// Gives the request its parsed document, from the cache or parsed now. A text that does
-    /// not parse is left alone: the schema parses it again and reports the error as usual.
-    pub fn prepare(&self, request: &mut async_graphql::Request) {
-        if request.query.len() > MAX_CACHED_LEN {
-            return;
-        }
-        let cached = self
-            .documents
-            .read()
-            .ok()
-            .and_then(|docs| docs.get(request.query.as_str()).cloned());
-        if let Some(doc) = cached {
-            request.set_parsed_query(doc);
-            return;
-        }
-        let Ok(doc) = async_graphql::parser::parse_query(&request.query) else {
-            return;
-        };
-        if let Ok(mut docs) = self.documents.write() {
-            if docs.len() >= MAX_DOCUMENTS {
-                docs.clear();
+    /// The parsed form of `text`: a copy of the kept one, or parsed now (and kept when `keep`
+    /// and it parses; the server keeps only authenticated clients' documents).
+    pub fn parse(
+        &self,
+        text: &str,
+        keep: bool,
+    ) -> Result<ExecutableDocument, async_graphql::parser::Error> {
+        let keep = keep && text.len() <= MAX_CACHED_LEN;
+        if keep {
+            if let Some(doc) = self
+                .documents
+                .read()
+                .ok()
+                .and_then(|docs| docs.get(text).cloned())
+            {
+                return Ok(doc);
             }
-            docs.insert(request.query.as_str().into(), doc.clone());
         }
-        request.set_parsed_query(doc);
+        let doc = async_graphql::parser::parse_query(text)?;
+        if keep {
+            if let Ok(mut docs) = self.documents.write() {
+                if docs.len() >= MAX_DOCUMENTS {
+                    docs.clear();
+                }
+                docs.insert(text.into(), doc.clone());
+            }
+        }
+        Ok(doc)
     }
 }
 
@@ -55,19 +57,23 @@ impl DocumentCache {
 mod tests {
     use super::*;
 
-    #[test]
-    fn a_document_is_parsed_once_and_bad_text_is_left_to_the_schema() {
-        let cache = DocumentCache::default();
-        let mut a = async_graphql::Request::new("{ plans { totalCount } }");
-        cache.prepare(&mut a);
-        let mut b = async_graphql::Request::new("{ plans { totalCount } }");
-        cache.prepare(&mut b);
-        assert_eq!(cache.documents.read().map(|d| d.len()).ok(), Some(1));
-        assert!(b.parsed_query().is_ok());
+    fn kept(cache: &DocumentCache) -> Option<usize> {
+        cache.documents.read().map(|d| d.len()).ok()
+    }
 
-        let mut bad = async_graphql::Request::new("{ plans { ");
-        cache.prepare(&mut bad);
-        assert_eq!(cache.documents.read().map(|d| d.len()).ok(), Some(1));
-        assert!(bad.parsed_query().is_err());
+    #[test]
+    fn a_document_is_kept_once_and_errors_and_strangers_are_not() {
+        let cache = DocumentCache::default();
+        let q = "{ plans { totalCount } }";
+        let first = cache.parse(q, true).expect("parses");
+        let again = cache.parse(q, true).expect("parses");
+        assert_eq!(kept(&cache), Some(1));
+        assert_eq!(format!("{first:?}"), format!("{again:?}"));
+
+        assert!(cache.parse("{ plans { ", true).is_err());
+        assert!(cache
+            .parse("{ plan(slug: \"x\") { title } }", false)
+            .is_ok());
+        assert_eq!(kept(&cache), Some(1));
     }
 }

@@ -40,14 +40,14 @@ pub fn request_catalogues(db: &DatabaseConnection, cache: &CatalogueCache) -> Ca
     Catalogues::new(db.clone(), cache.clone())
 }
 
-/// Builds the schema once at startup. Depth and complexity limits stop abusive queries before
-/// they reach the database.
+/// Builds the schema once at startup. Cost, depth and alias limits are not set here: the HTTP
+/// layer checks them (`limits::cost`) on the parsed document before it reaches the schema,
+/// with list sizes multiplied in and clear codes; async-graphql's own parser recursion limit
+/// (32 nested selection sets) stays as the backstop.
 pub fn build_schema(db: DatabaseConnection, limits: Limits) -> AppSchema {
     let writer = Writer::new(db.clone());
     Schema::build(Query::default(), mutation::MutationRoot, EmptySubscription)
         .data(State { db, writer, limits })
-        .limit_depth(16)
-        .limit_complexity(20_000)
         .finish()
 }
 

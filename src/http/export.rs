@@ -11,9 +11,10 @@ use chrono::NaiveDate;
 use super::{error_response, principal, HttpState};
 use crate::actions::{self, ActionFilter};
 use crate::auth::Principal;
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, Refusal};
 use crate::export::Export;
 use crate::graphql::{action_global_id, rag_update_global_id};
+use crate::limits::rate::Caller;
 use crate::plans::catalogue::Catalogues;
 use crate::plans::format::{LifecycleState, RagStatus};
 
@@ -30,10 +31,22 @@ const FILTER_PARAMS: [&str; 10] = [
     "dueAfter",
 ];
 
-/// Exports have no introspection to answer: a token is required.
+/// Exports have no introspection to answer: a token is required. They draw on the same token
+/// bucket as GraphQL requests.
 fn authenticate(state: &HttpState, headers: &HeaderMap) -> AppResult<Principal> {
-    principal(state, headers)?
-        .ok_or_else(|| AppError::Unauthenticated("send `Authorization: Bearer <token>`".into()))
+    let who = principal(state, headers)?
+        .ok_or_else(|| AppError::Unauthenticated("send `Authorization: Bearer <token>`".into()))?;
+    if let Some(d) = state
+        .serving
+        .rate
+        .check(Caller::Subject(who.role, &who.sub))
+        .filter(|d| !d.allowed)
+    {
+        return Err(AppError::Refused(Refusal::RateLimited {
+            retry_after_secs: d.retry_after_secs,
+        }));
+    }
+    Ok(who)
 }
 
 /// Query parameters, lists split on commas and repeated keys merged.

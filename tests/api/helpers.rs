@@ -5,7 +5,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use plan_api::auth::{AuthSettings, KeySource, Role, TokenRequest};
-use plan_api::config::Limits;
+use plan_api::config::{Limits, Serving};
 use plan_api::startup::App;
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
 use serde_json::{json, Value};
@@ -106,7 +106,7 @@ impl Drop for TestDb {
     fn drop(&mut self) {
         match &self.cleanup {
             Cleanup::File(path) => {
-                for suffix in ["", "-wal", "-shm"] {
+                for suffix in ["", "-wal", "-shm", ".migrate-lock"] {
                     let mut p = path.clone().into_os_string();
                     p.push(suffix);
                     let _ = std::fs::remove_file(p);
@@ -196,6 +196,26 @@ impl TestApp {
     }
 
     pub async fn spawn_full(engine: Engine, limits: Limits, auth: AuthSettings) -> Self {
+        let mut serving = Serving::defaults(limits);
+        serving.rate = plan_api::limits::RatePolicy::unlimited();
+        Self::spawn_serving(engine, limits, auth, serving).await
+    }
+
+    /// With serving settings of the test's own (the defaults of the configuration table, as
+    /// `Serving::defaults` gives them, changed by `adjust`); rate limits as the defaults say.
+    pub async fn spawn_adjusted(engine: Engine, adjust: impl FnOnce(&mut Serving)) -> Self {
+        let limits = Limits::new(100);
+        let mut serving = Serving::defaults(limits);
+        adjust(&mut serving);
+        Self::spawn_serving(engine, limits, test_auth(), serving).await
+    }
+
+    pub async fn spawn_serving(
+        engine: Engine,
+        limits: Limits,
+        auth: AuthSettings,
+        serving: Serving,
+    ) -> Self {
         // Server logs (internal errors above all) show in a failing test's output.
         let _ = tracing_subscriber::fmt()
             .with_env_filter("plan_api=warn")
@@ -221,11 +241,12 @@ impl TestApp {
         });
         let db = plan_api::db::connect(&database.url).await.expect("connect");
         let verifier = Arc::new(auth.verifier().expect("verifier"));
-        let app = App::build(
+        let app = App::with_serving(
             server_db,
             "127.0.0.1:0".parse().expect("addr"),
             limits,
             verifier,
+            serving,
         )
         .await
         .expect("bind");
@@ -385,4 +406,116 @@ fn database_names_are_replaced() {
         replace_db_name("postgres://postgres@localhost/test?sslmode=disable", "x"),
         "postgres://postgres@localhost/x?sslmode=disable"
     );
+}
+
+/// The real `plan-api` binary, serving a database of the test's, on a port of its own.
+pub struct Binary {
+    child: std::process::Child,
+    pub addr: SocketAddr,
+    /// Everything it wrote to stderr so far.
+    pub log: Arc<std::sync::Mutex<Vec<String>>>,
+    data_dir: std::path::PathBuf,
+}
+
+impl Binary {
+    /// Starts `plan-api` (it migrates and seeds an empty database) and waits until it listens.
+    pub fn start(database_url: &str, env: &[(&str, &str)]) -> Self {
+        let data_dir =
+            std::env::temp_dir().join(format!("plan-api-bin-{}", uuid::Uuid::new_v4().simple()));
+        std::fs::create_dir_all(&data_dir).expect("data dir");
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_plan-api"))
+            .env("PLAN_API_DATABASE_URL", database_url)
+            .env("PLAN_API_BIND", "127.0.0.1:0")
+            .env("PLAN_API_JWT_SECRET", TEST_SECRET)
+            .env("PLAN_API_DATA_DIR", &data_dir)
+            .env("PLAN_API_RATE_LIMITS", "off")
+            .env("RUST_LOG", "plan_api=info,warn")
+            .envs(env.iter().copied())
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("start plan-api");
+        let stderr = child.stderr.take().expect("stderr");
+        let log = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let (tx, rx) = std::sync::mpsc::channel();
+        {
+            let log = log.clone();
+            std::thread::spawn(move || {
+                use std::io::BufRead;
+                for line in std::io::BufReader::new(stderr).lines() {
+                    let Ok(line) = line else { break };
+                    if let Some(rest) = line.split("GraphQL:  http://").nth(1) {
+                        let _ = tx.send(rest.trim_end_matches("/graphql").to_string());
+                    }
+                    if std::env::var("TEST_LOG").is_ok() {
+                        eprintln!("plan-api: {line}");
+                    }
+                    log.lock().expect("log").push(line);
+                }
+            });
+        }
+        let addr = match rx.recv_timeout(std::time::Duration::from_secs(120)) {
+            Ok(a) => a.parse().expect("address"),
+            Err(_) => {
+                let _ = child.kill();
+                panic!(
+                    "plan-api did not start:\n{}",
+                    log.lock().expect("log").join("\n")
+                );
+            }
+        };
+        Self {
+            child,
+            addr,
+            log,
+            data_dir,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+
+    pub fn pid(&self) -> i32 {
+        self.child.id() as i32
+    }
+
+    /// SIGKILL: no shutdown of any kind.
+    pub fn kill9(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// SIGTERM: the graceful shutdown.
+    pub fn terminate(&self) {
+        // SAFETY: sends a signal to the child this struct owns.
+        unsafe {
+            libc::kill(self.pid(), libc::SIGTERM);
+        }
+    }
+
+    /// Waits for the process to exit, at most `limit`.
+    pub fn wait_exit(&mut self, limit: std::time::Duration) -> Option<std::process::ExitStatus> {
+        let until = std::time::Instant::now() + limit;
+        loop {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                return Some(status);
+            }
+            if std::time::Instant::now() > until {
+                return None;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+    }
+}
+
+impl Drop for Binary {
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+        let _ = std::fs::remove_dir_all(&self.data_dir);
+    }
 }
