@@ -15,8 +15,8 @@ use super::principal;
 use super::relay::{cursor, global_id, offset_after, Kind, PageInfo};
 use super::scalars::Date;
 use crate::actions::{
-    self, ActionFilter, ActionOrder, ActionRow, LinkDirection, OrderDirection, OrderField,
-    ResolvedFilter,
+    self, ActionFilter, ActionOrder, ActionRow, LatestHistory, LinkDirection, OrderDirection,
+    OrderField, ResolvedFilter,
 };
 use crate::error::AppError;
 use crate::plans::catalogue::Catalogue;
@@ -233,25 +233,82 @@ impl ActionQuery {
 }
 
 impl ActionConnection {
-    pub async fn load(ctx: &Context<'_>, cat: &Catalogue, q: ActionQuery) -> Result<Self> {
+    pub async fn load(
+        ctx: &Context<'_>,
+        last_seen: &Arc<Catalogue>,
+        q: ActionQuery,
+    ) -> Result<Self> {
         let who = principal(ctx)?;
         let st = state(ctx)?;
         let limit = st.limits.page_size(q.first)?;
         let offset = offset_after(q.after.as_deref())?;
-        let filter: ActionFilter = q.filter.map(Into::into).unwrap_or_default();
-        let mut filter = actions::resolve_filter(cat, &filter)?.within(who.visible_actions());
-        if let Some(c) = q.condition {
-            filter = filter.and(c);
-        }
+        let client: ActionFilter = q.filter.map(Into::into).unwrap_or_default();
         let order: ActionOrder = q.order_by.map(Into::into).unwrap_or(q.default_order);
-        let (rows, more) = actions::page(&st.db, &filter, order, offset, limit).await?;
+        let history = history_wanted(ctx, &["nodes"])?.or(history_wanted(ctx, &["edges", "node"])?);
+        let (_, (filter, page)) = catalogues(ctx)?
+            .read_checked(last_seen, |cat| {
+                let (client, condition) = (&client, q.condition.clone());
+                async move {
+                    let mut filter =
+                        actions::resolve_filter(&cat, client)?.within(who.visible_actions());
+                    if let Some(c) = condition {
+                        filter = filter.and(c);
+                    }
+                    let page =
+                        actions::page_checked(&st.db, &filter, order, offset, limit, history)
+                            .await?;
+                    let version = page.catalogue_version;
+                    Ok(((filter, page), version))
+                }
+            })
+            .await?;
+        let batch = ActionBatch::new(batch_env(ctx)?, page.rows);
+        if let (Some(h), Some(pages)) = (history, page.history) {
+            batch.prime_history(h, pages)?;
+        }
         Ok(Self {
             filter,
             offset,
-            batch: ActionBatch::new(batch_env(ctx)?, rows),
-            more,
+            batch,
+            more: page.more,
         })
     }
+}
+
+/// The one history page the query asks of every action at `path` below the current field
+/// (`ragHistory(first:, after:)`), so that it can be read with the actions; `None` when it asks
+/// for none, or for several different ones (then each is read on its own).
+pub(super) fn history_wanted(ctx: &Context<'_>, path: &[&str]) -> Result<Option<LatestHistory>> {
+    let mut at = ctx.look_ahead();
+    for p in path {
+        at = at.field(p);
+    }
+    let limits = state(ctx)?.limits;
+    let mut wanted: Option<LatestHistory> = None;
+    for field in at.field("ragHistory").selection_fields() {
+        let mut first = None;
+        let mut after = None;
+        for (name, value) in field.arguments()? {
+            match (name.as_str(), value) {
+                ("first", async_graphql::Value::Number(n)) => {
+                    first = n.as_i64().and_then(|n| i32::try_from(n).ok())
+                }
+                ("after", async_graphql::Value::String(s)) => after = Some(s),
+                _ => {}
+            }
+        }
+        // A bad page size or cursor is the field's own error to report, when it resolves.
+        let (Ok(limit), Ok(offset)) = (limits.page_size(first), offset_after(after.as_deref()))
+        else {
+            return Ok(None);
+        };
+        let this = LatestHistory { offset, limit };
+        match wanted {
+            Some(w) if w != this => return Ok(None),
+            _ => wanted = Some(this),
+        }
+    }
+    Ok(wanted)
 }
 
 /// An edge to an action.
@@ -303,6 +360,21 @@ impl Action {
             batch: ActionBatch::new(env, vec![row]),
             i: 0,
         }
+    }
+
+    /// An action on its own, with a history page already read.
+    pub fn single_with(
+        env: BatchEnv,
+        row: ActionRow,
+        history: Option<(LatestHistory, actions::HistoryPages)>,
+    ) -> Self {
+        let batch = ActionBatch::new(env, vec![row]);
+        if let Some((h, pages)) = history {
+            // Priming a fresh batch cannot fail but for a poisoned lock; then the history is
+            // simply read again when asked.
+            let _ = batch.prime_history(h, pages);
+        }
+        Self { batch, i: 0 }
     }
 
     /// Every action of a batch, in its order.

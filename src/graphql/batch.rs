@@ -17,7 +17,9 @@ use entity::{
 use sea_orm::{Condition, DatabaseConnection};
 use tokio::sync::OnceCell;
 
-use crate::actions::{self, ActionRow, LinkDirection};
+use crate::actions::{
+    self, ActionRow, HistoryPages as HistoryPagesRead, LatestHistory, LinkDirection,
+};
 use crate::error::{AppError, AppResult};
 use crate::plans::catalogue::{Catalogue, Catalogues};
 use crate::rag;
@@ -201,6 +203,19 @@ impl ActionBatch {
             })
             .await?;
         Ok((map.get(&id).cloned().unwrap_or_default(), batch.clone()))
+    }
+
+    /// Gives the batch a history page read with its actions (see `actions::page_checked`).
+    pub fn prime_history(&self, h: LatestHistory, pages: HistoryPagesRead) -> AppResult<()> {
+        let pages = pages
+            .into_iter()
+            .map(|(id, (rows, more))| (id, (rows.into_iter().map(Arc::new).collect(), more)))
+            .collect();
+        self.history.lock().map_err(|_| poisoned())?.insert(
+            (h.offset, h.limit),
+            Arc::new(OnceCell::new_with(Some(pages))),
+        );
+        Ok(())
     }
 
     /// One page of `id`'s history; every action of the batch asking for the same bounds shares

@@ -4,13 +4,14 @@ use entity::rag_update;
 
 use super::action::{Action, ActionFilterInput, RagStatusGql, RagUpdate};
 use super::batch::ActionBatch;
-use super::plan::{batch_env, state};
+use super::plan::{batch_env, catalogues, state};
 use super::principal;
 use super::relay::{cursor, offset_after, PageInfo};
 use super::scalars::Date;
 use crate::actions::{self, ActionFilter, ResolvedFilter};
 use crate::plans::catalogue::Catalogue;
 use crate::rag::{self, Counts, GroupBy, Interval, RagStatus, Summary};
+use std::sync::Arc;
 
 /// How `ragSummary` groups actions (one level).
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
@@ -120,11 +121,13 @@ pub fn scoped_filter(
 
 pub async fn summary(
     ctx: &Context<'_>,
-    cat: &Catalogue,
+    cat: &Arc<Catalogue>,
     group_by: Option<RagGroupBy>,
     as_of: Option<Date>,
     filter: Option<ActionFilterInput>,
 ) -> Result<RagSummary> {
+    // Names are resolved, and groups named, with the catalogue as it is now.
+    let cat = &catalogues(ctx)?.current(cat).await?;
     let f = scoped_filter(ctx, cat, filter)?;
     let s = rag::summary(
         &state(ctx)?.db,
@@ -139,13 +142,15 @@ pub async fn summary(
 
 pub async fn trend(
     ctx: &Context<'_>,
-    cat: &Catalogue,
+    cat: &Arc<Catalogue>,
     from: Date,
     to: Date,
     interval: TrendInterval,
     group_by: Option<RagGroupBy>,
     filter: Option<ActionFilterInput>,
 ) -> Result<Vec<RagSummary>> {
+    // Names are resolved, and groups named, with the catalogue as it is now.
+    let cat = &catalogues(ctx)?.current(cat).await?;
     let f = scoped_filter(ctx, cat, filter)?;
     let interval = match interval {
         TrendInterval::Week => Interval::Week,
@@ -224,7 +229,7 @@ impl RagChangeConnection {
 #[allow(clippy::too_many_arguments)]
 pub async fn changes(
     ctx: &Context<'_>,
-    cat: &Catalogue,
+    cat: &Arc<Catalogue>,
     from: Date,
     to: Date,
     filter: Option<ActionFilterInput>,
@@ -235,6 +240,8 @@ pub async fn changes(
     let who = principal(ctx)?;
     let limit = st.limits.page_size(first)?;
     let offset = offset_after(after.as_deref())?;
+    // Names are resolved, and groups named, with the catalogue as it is now.
+    let cat = &catalogues(ctx)?.current(cat).await?;
     let f = scoped_filter(ctx, cat, filter)?;
     let (rows, more) = rag::changes(&st.db, &f, from.0, to.0, offset, limit).await?;
     // The changed actions, as one batch (one statement, and their relations batch too).

@@ -115,7 +115,7 @@ impl QueryRoot {
         if !principal(ctx)?.sees_plan(&slug) {
             return Ok(None);
         }
-        Ok(catalogues(ctx)?.by_slug(&slug).await?.map(Plan))
+        Ok(catalogues(ctx)?.by_slug_unconfirmed(&slug).await?.map(Plan))
     }
 
     /// Any object by its global id; null when it does not exist.
@@ -207,7 +207,8 @@ impl PlanConnection {
     }
 }
 
-/// An improvement plan: one version of one authority's plan.
+/// An improvement plan: one version of one authority's plan. Holds the plan's catalogue as
+/// last seen, confirmed for the request when a field reads it (see `Plan::current`).
 pub struct Plan(pub Arc<Catalogue>);
 
 /// A numbered category of evidence for performance indicators.
@@ -224,6 +225,14 @@ impl EvidenceCategory {
     }
 }
 
+impl Plan {
+    /// The plan's catalogue, confirmed for this request: the plan's id and slug never change,
+    /// everything else may, with an import (see `plans::catalogue`).
+    async fn current(&self, ctx: &Context<'_>) -> Result<Arc<Catalogue>> {
+        Ok(catalogues(ctx)?.current(&self.0).await?)
+    }
+}
+
 #[Object]
 impl Plan {
     pub async fn id(&self) -> ID {
@@ -233,84 +242,90 @@ impl Plan {
     async fn slug(&self) -> &str {
         &self.0.plan.slug
     }
-    async fn title(&self) -> &str {
-        &self.0.plan.title
+    async fn title(&self, ctx: &Context<'_>) -> Result<String> {
+        Ok(self.current(ctx).await?.plan.title.clone())
     }
     /// The plan's own version label, e.g. `V2.2`.
-    async fn version(&self) -> &str {
-        &self.0.plan.version
+    async fn version(&self, ctx: &Context<'_>) -> Result<String> {
+        Ok(self.current(ctx).await?.plan.version.clone())
     }
-    async fn authority(&self) -> &str {
-        &self.0.plan.authority
+    async fn authority(&self, ctx: &Context<'_>) -> Result<String> {
+        Ok(self.current(ctx).await?.plan.authority.clone())
     }
     /// The date the plan speaks as of; undated statuses in the plan take effect on it.
-    async fn as_of(&self) -> Date {
-        Date(self.0.plan.as_of)
+    async fn as_of(&self, ctx: &Context<'_>) -> Result<Date> {
+        Ok(Date(self.current(ctx).await?.plan.as_of))
     }
     /// The "Outline and context" paragraphs.
-    async fn context(&self) -> &[String] {
-        &self.0.context
+    async fn context(&self, ctx: &Context<'_>) -> Result<Vec<String>> {
+        Ok(self.current(ctx).await?.context.clone())
     }
     /// Items of the Levels of Need pathway the plan is linked to.
-    async fn levels_of_need(&self) -> &[String] {
-        &self.0.levels_of_need
+    async fn levels_of_need(&self, ctx: &Context<'_>) -> Result<Vec<String>> {
+        Ok(self.current(ctx).await?.levels_of_need.clone())
     }
-    async fn priority_aims(&self) -> &[String] {
-        &self.0.priority_aims
+    async fn priority_aims(&self, ctx: &Context<'_>) -> Result<Vec<String>> {
+        Ok(self.current(ctx).await?.priority_aims.clone())
     }
     /// The child-centred outcome measures (the themes' titles).
-    async fn outcome_measures(&self) -> &[String] {
-        &self.0.outcome_measures
+    async fn outcome_measures(&self, ctx: &Context<'_>) -> Result<Vec<String>> {
+        Ok(self.current(ctx).await?.outcome_measures.clone())
     }
     /// Categories of evidence for performance indicators.
-    async fn evidence_categories(&self) -> Vec<EvidenceCategory> {
-        (0..self.0.evidence_categories.len())
-            .map(|i| EvidenceCategory(self.0.clone(), i))
-            .collect()
+    async fn evidence_categories(&self, ctx: &Context<'_>) -> Result<Vec<EvidenceCategory>> {
+        let cat = self.current(ctx).await?;
+        Ok((0..cat.evidence_categories.len())
+            .map(|i| EvidenceCategory(cat.clone(), i))
+            .collect())
     }
     /// The RAG scale with the plan's descriptors.
-    async fn rag_scale(&self) -> Vec<RagLevel> {
-        (0..self.0.rag_scale.len())
+    async fn rag_scale(&self, ctx: &Context<'_>) -> Result<Vec<RagLevel>> {
+        let cat = self.current(ctx).await?;
+        Ok((0..cat.rag_scale.len())
             .map(|i| RagLevel {
-                cat: self.0.clone(),
+                cat: cat.clone(),
                 i,
             })
-            .collect()
+            .collect())
     }
-    async fn themes(&self) -> Vec<Theme> {
-        (0..self.0.themes.len())
+    async fn themes(&self, ctx: &Context<'_>) -> Result<Vec<Theme>> {
+        let cat = self.current(ctx).await?;
+        Ok((0..cat.themes.len())
             .map(|i| Theme {
-                cat: self.0.clone(),
+                cat: cat.clone(),
                 i,
             })
-            .collect()
+            .collect())
     }
     /// Work streams (lead task groups), in the plan's order.
-    async fn workstreams(&self) -> Vec<Workstream> {
-        (0..self.0.workstreams.len())
+    async fn workstreams(&self, ctx: &Context<'_>) -> Result<Vec<Workstream>> {
+        let cat = self.current(ctx).await?;
+        Ok((0..cat.workstreams.len())
             .map(|i| Workstream {
-                cat: self.0.clone(),
+                cat: cat.clone(),
                 i,
             })
-            .collect()
+            .collect())
     }
     /// People named as leads or sources.
-    async fn people(&self) -> Vec<Person> {
-        (0..self.0.people.len())
+    async fn people(&self, ctx: &Context<'_>) -> Result<Vec<Person>> {
+        let cat = self.current(ctx).await?;
+        Ok((0..cat.people.len())
             .map(|i| Person {
-                cat: self.0.clone(),
+                cat: cat.clone(),
                 i,
             })
-            .collect()
+            .collect())
     }
     /// Source references (`AA1`..`AA7`, `JD`, `Staff via KOM`).
-    async fn references(&self) -> Vec<Reference> {
-        (0..self.0.references.len())
+    async fn references(&self, ctx: &Context<'_>) -> Result<Vec<Reference>> {
+        let cat = self.current(ctx).await?;
+        Ok((0..cat.references.len())
             .map(|i| Reference {
-                cat: self.0.clone(),
+                cat: cat.clone(),
                 i,
             })
-            .collect()
+            .collect())
     }
     /// Distinct evidence items cited by the plan's actions.
     async fn evidence_sources(&self, ctx: &Context<'_>) -> Result<Vec<EvidenceSource>> {
@@ -326,12 +341,26 @@ impl Plan {
     async fn action(&self, ctx: &Context<'_>, code: String) -> Result<Option<Action>> {
         let who = principal(ctx)?;
         let db = &state(ctx)?.db;
-        Ok(
-            match actions::by_code(db, who.visible_actions(), self.0.id(), &code).await? {
-                Some(a) => Some(Action::single(batch_env(ctx)?, a)),
-                None => None,
-            },
-        )
+        let history = super::action::history_wanted(ctx, &[])?;
+        let (_, found) = catalogues(ctx)?
+            .read_checked(&self.0, |cat| {
+                let (visible, code) = (who.visible_actions(), code.as_str());
+                async move {
+                    let found =
+                        actions::by_code_checked(db, visible, cat.id(), code, history).await?;
+                    let version = found.catalogue_version;
+                    Ok((found, version))
+                }
+            })
+            .await?;
+        Ok(match found.rows {
+            Some(a) => Some(Action::single_with(
+                batch_env(ctx)?,
+                a,
+                history.zip(found.history),
+            )),
+            None => None,
+        })
     }
     /// RAG counts of the plan's actions (those `filter` selects, active unless it asks for
     /// REMOVED), in total and by `groupBy`; `asOf` counts from the history as at the end of

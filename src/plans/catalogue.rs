@@ -233,10 +233,22 @@ async fn load(db: &DatabaseConnection, plan_ids: &[i32]) -> AppResult<Vec<Catalo
         .collect()
 }
 
-/// The server's catalogues, by plan id. Cheap to clone; one per server.
+/// The server's catalogues, by plan id, and plans' ids by slug (a slug names one plan for
+/// good: plans are created by import and never deleted or renamed). Cheap to clone; one per
+/// server.
 #[derive(Clone, Default)]
 pub struct CatalogueCache {
-    plans: Arc<RwLock<HashMap<i32, Arc<Catalogue>>>>,
+    plans: Arc<RwLock<Cached>>,
+}
+
+#[derive(Default)]
+struct Cached {
+    by_id: HashMap<i32, Arc<Catalogue>>,
+    by_slug: HashMap<String, i32>,
+}
+
+fn poisoned() -> AppError {
+    AppError::Internal("BUG: catalogue cache poisoned".into())
 }
 
 impl CatalogueCache {
@@ -244,9 +256,21 @@ impl CatalogueCache {
         Ok(self
             .plans
             .read()
-            .map_err(|_| AppError::Internal("BUG: catalogue cache poisoned".into()))?
+            .map_err(|_| poisoned())?
+            .by_id
             .get(&plan_id)
             .filter(|c| c.version() == version)
+            .cloned())
+    }
+
+    /// The last catalogue the server saw of the plan with this slug, not checked against the
+    /// database.
+    fn last_seen(&self, slug: &str) -> AppResult<Option<Arc<Catalogue>>> {
+        let cached = self.plans.read().map_err(|_| poisoned())?;
+        Ok(cached
+            .by_slug
+            .get(slug)
+            .and_then(|id| cached.by_id.get(id))
             .cloned())
     }
 
@@ -272,21 +296,21 @@ impl CatalogueCache {
             return Ok(out);
         }
         let loaded = load(db, &missing).await?;
-        let mut plans = self
-            .plans
-            .write()
-            .map_err(|_| AppError::Internal("BUG: catalogue cache poisoned".into()))?;
-        if plans.len() + loaded.len() > MAX_CACHED {
-            plans.clear();
+        let mut cached = self.plans.write().map_err(|_| poisoned())?;
+        if cached.by_id.len() + loaded.len() > MAX_CACHED {
+            cached.by_id.clear();
+            cached.by_slug.clear();
         }
         for c in loaded {
             let c = Arc::new(c);
             // Of two concurrent loads, the newer stays.
-            if plans
+            if cached
+                .by_id
                 .get(&c.id())
                 .is_none_or(|old| old.version() < c.version())
             {
-                plans.insert(c.id(), c.clone());
+                cached.by_slug.insert(c.plan.slug.clone(), c.id());
+                cached.by_id.insert(c.id(), c.clone());
             }
             out.insert(c.id(), c);
         }
@@ -294,27 +318,31 @@ impl CatalogueCache {
     }
 }
 
-/// The catalogues one request has checked: each plan's version is read at most once per
-/// request, and every resolver of the request sees the same catalogue.
+/// The catalogues one request has confirmed: each plan's version is read at most once per
+/// request (often as a column of the request's first statement rather than a statement of its
+/// own, see `read_checked`), and every resolver of the request sees the same catalogue.
 #[derive(Clone)]
 pub struct Catalogues {
     db: DatabaseConnection,
     cache: CatalogueCache,
-    seen: Arc<Mutex<Vec<Arc<Catalogue>>>>,
+    confirmed: Arc<Mutex<Vec<Arc<Catalogue>>>>,
 }
+
+/// Most times a read is repeated because imports keep changing the catalogue under it.
+const MAX_RETRIES: usize = 3;
 
 impl Catalogues {
     pub fn new(db: DatabaseConnection, cache: CatalogueCache) -> Self {
         Self {
             db,
             cache,
-            seen: Arc::new(Mutex::new(Vec::new())),
+            confirmed: Arc::new(Mutex::new(Vec::new())),
         }
     }
 
-    fn seen(&self, pick: impl Fn(&Catalogue) -> bool) -> AppResult<Option<Arc<Catalogue>>> {
+    fn find(&self, pick: impl Fn(&Catalogue) -> bool) -> AppResult<Option<Arc<Catalogue>>> {
         Ok(self
-            .seen
+            .confirmed
             .lock()
             .map_err(|_| AppError::Internal("BUG: request catalogues poisoned".into()))?
             .iter()
@@ -322,22 +350,113 @@ impl Catalogues {
             .cloned())
     }
 
+    /// Records `c` as what this request reads of its plan; a newer version replaces an older.
     fn remember(&self, c: Arc<Catalogue>) -> AppResult<Arc<Catalogue>> {
-        let mut seen = self
-            .seen
+        let mut confirmed = self
+            .confirmed
             .lock()
             .map_err(|_| AppError::Internal("BUG: request catalogues poisoned".into()))?;
-        // Two resolvers may race to check one plan; the first answer stands for the request.
-        if let Some(first) = seen.iter().find(|s| s.id() == c.id()) {
-            return Ok(first.clone());
+        match confirmed.iter_mut().find(|s| s.id() == c.id()) {
+            Some(old) if old.version() >= c.version() => Ok(old.clone()),
+            Some(old) => {
+                *old = c.clone();
+                Ok(c)
+            }
+            None => {
+                confirmed.push(c.clone());
+                Ok(c)
+            }
         }
-        seen.push(c.clone());
-        Ok(c)
     }
 
-    /// The catalogue of the plan with this slug; `None` when there is no such plan.
+    /// The plan with this slug, as this request has confirmed it or, failing that, as the
+    /// server last saw it (unconfirmed: `current` or `read_checked` confirm it). Reads the
+    /// database only for a plan the server has not seen.
+    pub async fn by_slug_unconfirmed(&self, slug: &str) -> AppResult<Option<Arc<Catalogue>>> {
+        if let Some(c) = self.find(|c| c.plan.slug == slug)? {
+            return Ok(Some(c));
+        }
+        match self.cache.last_seen(slug)? {
+            Some(c) => Ok(Some(c)),
+            None => self.by_slug(slug).await,
+        }
+    }
+
+    /// The plan's catalogue, confirmed for this request (one statement unless it already is).
+    pub async fn current(&self, c: &Arc<Catalogue>) -> AppResult<Arc<Catalogue>> {
+        self.of(c.id()).await
+    }
+
+    /// Runs `read`, a statement that returns the plan's catalogue version among its results
+    /// (`None` when it returned no row), with the catalogue it is given: the last one seen,
+    /// then, if an import has changed it since, the current one, until the two agree. Names a
+    /// client sent that the last seen catalogue does not know are looked up in the current
+    /// one before they are refused. The catalogue the answer was read with is confirmed.
+    pub async fn read_checked<T, F, Fut>(
+        &self,
+        last_seen: &Arc<Catalogue>,
+        mut read: F,
+    ) -> AppResult<(Arc<Catalogue>, T)>
+    where
+        F: FnMut(Arc<Catalogue>) -> Fut,
+        Fut: std::future::Future<Output = AppResult<(T, Option<i32>)>>,
+    {
+        let id = last_seen.id();
+        let confirmed = self.find(|c| c.id() == id)?;
+        let mut sure = confirmed.is_some();
+        let mut cat = confirmed.unwrap_or_else(|| last_seen.clone());
+        for _ in 0..MAX_RETRIES {
+            let (out, version) = match read(cat.clone()).await {
+                Ok(found) => found,
+                // A refusal (an unknown name, say) stands only against the current catalogue.
+                Err(e) if !sure => {
+                    let current = self.of(id).await?;
+                    sure = true;
+                    if current.version() == cat.version() {
+                        return Err(e);
+                    }
+                    cat = current;
+                    continue;
+                }
+                Err(e) => return Err(e),
+            };
+            let version = match version {
+                Some(v) => v,
+                None => self.version_of(id).await?,
+            };
+            if version == cat.version() {
+                return Ok((self.remember(cat)?, out));
+            }
+            cat = self.at(id, version).await?;
+            sure = true;
+        }
+        Err(AppError::Internal(
+            format!("plan {id}'s catalogue kept changing during the request").into(),
+        ))
+    }
+
+    async fn version_of(&self, id: i32) -> AppResult<i32> {
+        plan::Entity::find_by_id(id)
+            .select_only()
+            .column(plan::Column::CatalogueVersion)
+            .into_tuple()
+            .one(&self.db)
+            .await?
+            .ok_or_else(|| AppError::Internal(format!("BUG: plan {id} missing").into()))
+    }
+
+    /// Plan `id`'s catalogue at `version` (a version the caller has just read).
+    async fn at(&self, id: i32, version: i32) -> AppResult<Arc<Catalogue>> {
+        let mut found = self.cache.at(&self.db, &[(id, version)]).await?;
+        let c = found
+            .remove(&id)
+            .ok_or_else(|| AppError::Internal(format!("BUG: plan {id} missing").into()))?;
+        self.remember(c)
+    }
+
+    /// The catalogue of the plan with this slug, confirmed; `None` when there is no such plan.
     pub async fn by_slug(&self, slug: &str) -> AppResult<Option<Arc<Catalogue>>> {
-        if let Some(c) = self.seen(|c| c.plan.slug == slug)? {
+        if let Some(c) = self.find(|c| c.plan.slug == slug)? {
             return Ok(Some(c));
         }
         let found: Option<(i32, i32)> = plan::Entity::find()
@@ -354,16 +473,16 @@ impl Catalogues {
     /// Like `by_slug`, but reads the version again even if this request has already: for a
     /// request that has just changed the catalogue (an import).
     pub async fn by_slug_again(&self, slug: &str) -> AppResult<Option<Arc<Catalogue>>> {
-        self.seen
+        self.confirmed
             .lock()
             .map_err(|_| AppError::Internal("BUG: request catalogues poisoned".into()))?
             .retain(|c| c.plan.slug != slug);
         self.by_slug(slug).await
     }
 
-    /// The catalogue of plan `id`; `None` when there is no such plan.
+    /// The catalogue of plan `id`, confirmed; `None` when there is no such plan.
     pub async fn by_id(&self, id: i32) -> AppResult<Option<Arc<Catalogue>>> {
-        if let Some(c) = self.seen(|c| c.id() == id)? {
+        if let Some(c) = self.find(|c| c.id() == id)? {
             return Ok(Some(c));
         }
         let found: Option<(i32, i32)> = plan::Entity::find_by_id(id)

@@ -86,8 +86,8 @@ both_engines!(
         let nodes = d["plan"]["actions"]["nodes"].as_array().expect("nodes");
         assert_eq!(nodes.len(), 15);
         assert!(nodes.iter().all(|n| n["theme"]["title"].is_string()));
-        // the plan's catalogue version, the page, the pages of history
-        assert_eq!(statements(&app, W1, w1_vars()).await, 3, "W1");
+        // one: the page, each action's 3 latest entries and the plan's catalogue version
+        assert_eq!(statements(&app, W1, w1_vars()).await, 1, "W1");
 
         let d = app.data(W2, json!({ "plan": PLAN })).await;
         assert_eq!(d["plan"]["ragSummary"]["total"], 125);
@@ -97,8 +97,8 @@ both_engines!(
         let d = app.data(W3, w3_vars()).await;
         assert_eq!(d["plan"]["action"]["code"], "3.5");
         assert_eq!(d["plan"]["action"]["ragHistory"]["totalCount"], 1);
-        // the plan's catalogue version, the action, its references, its history
-        assert_eq!(statements(&app, W3, w3_vars()).await, 4, "W3");
+        // the action with its history and the plan's catalogue version; its references
+        assert_eq!(statements(&app, W3, w3_vars()).await, 2, "W3");
 
         let id = d["plan"]["action"]["id"].clone();
         let id = match id {
@@ -286,11 +286,113 @@ both_engines!(
             read.push(per_workload);
         }
         if engine == Engine::Postgres {
-            // What is read is what is returned, plus one row per action to tell whether more
-            // follow: W1 15 x (3 + 1); W3 the whole history up to its page of 100 (+1); the
-            // latest 20 (+1). The tenfold history costs nothing more.
-            assert_eq!(read[0], vec![15 * 4, 49, 21], "49 entries per action");
-            assert_eq!(read[1], vec![15 * 4, 101, 21], "490 entries per action");
+            // What is read is what is returned, plus one row to tell whether more follow: W1
+            // (15 + 1 actions) x (3 + 1 entries); W3 the whole history up to its page of 100
+            // (+1); the latest 20 (+1). The tenfold history costs nothing more.
+            assert_eq!(read[0], vec![16 * 4, 49, 21], "49 entries per action");
+            assert_eq!(read[1], vec![16 * 4, 101, 21], "490 entries per action");
+        }
+    }
+);
+
+const ORDERED: &str = r#"query($order: ActionOrder, $after: String) {
+  plan(slug: "herefordshire-2012") {
+    actions(first: 20, after: $after, orderBy: $order) {
+      pageInfo { hasNextPage endCursor }
+      nodes { code }
+    }
+  }
+}"#;
+
+/// The same page with each action's history read with it (one `ragHistory`), and read on its
+/// own (two differently-paged `ragHistory` fields force separate reads).
+const WITH_HISTORY: &str = r#"query($order: ActionOrder, $after: String) {
+  plan(slug: "herefordshire-2012") {
+    actions(first: 20, after: $after, orderBy: $order) {
+      nodes { code ragHistory(first: 2) { totalCount pageInfo { hasNextPage } edges { node { id status effectiveDate } } } }
+    }
+  }
+}"#;
+
+const APART: &str = r#"query($order: ActionOrder, $after: String) {
+  plan(slug: "herefordshire-2012") {
+    actions(first: 20, after: $after, orderBy: $order) {
+      edges { node { code
+        ragHistory(first: 2) { totalCount pageInfo { hasNextPage } edges { node { id status effectiveDate } } }
+        other: ragHistory(first: 1) { totalCount }
+      } }
+    }
+  }
+}"#;
+
+both_engines!(
+    history_read_with_a_page_equals_history_read_apart,
+    |engine| async move {
+        let app = TestApp::spawn(engine).await;
+        // Give some actions more history than a page of it, and a few the same date.
+        let ids: Vec<i32> = entity::action::Entity::find()
+            .all(&app.db)
+            .await
+            .expect("actions")
+            .into_iter()
+            .filter(|a| a.position % 3 == 0)
+            .map(|a| a.id)
+            .collect();
+        let start = NaiveDate::from_ymd_opt(2013, 2, 1).expect("date");
+        grow_history(&app, &ids, 3, start).await;
+        grow_history(&app, &ids[..5], 2, start).await;
+        for field in ["POSITION", "DUE_DATE", "RAG_STATUS", "UPDATED_AT"] {
+            for direction in ["ASC", "DESC"] {
+                let order = json!({ "field": field, "direction": direction });
+                let mut after = Value::Null;
+                loop {
+                    let vars = json!({ "order": order, "after": after });
+                    let plain = app.data(ORDERED, vars.clone()).await;
+                    app.reset_statements();
+                    let with = app.data(WITH_HISTORY, vars.clone()).await;
+                    // Read with the page: the one statement.
+                    assert_eq!(app.statement_count(), 1, "{order}");
+                    let apart = app.data(APART, vars).await;
+                    let codes = |nodes: &Value| -> Vec<Value> {
+                        nodes
+                            .as_array()
+                            .expect("list")
+                            .iter()
+                            .map(|n| n["code"].clone())
+                            .collect()
+                    };
+                    let with_nodes = &with["plan"]["actions"]["nodes"];
+                    let apart_nodes: Vec<Value> = apart["plan"]["actions"]["edges"]
+                        .as_array()
+                        .expect("edges")
+                        .iter()
+                        .map(|e| e["node"].clone())
+                        .collect();
+                    assert_eq!(
+                        codes(&plain["plan"]["actions"]["nodes"]),
+                        codes(with_nodes),
+                        "{order}"
+                    );
+                    assert_eq!(
+                        codes(with_nodes),
+                        codes(&Value::Array(apart_nodes.clone())),
+                        "{order}"
+                    );
+                    for (w, a) in with_nodes
+                        .as_array()
+                        .expect("nodes")
+                        .iter()
+                        .zip(&apart_nodes)
+                    {
+                        assert_eq!(w["ragHistory"], a["ragHistory"], "{order} {}", w["code"]);
+                    }
+                    let info = &plain["plan"]["actions"]["pageInfo"];
+                    if info["hasNextPage"] != true {
+                        break;
+                    }
+                    after = info["endCursor"].clone();
+                }
+            }
         }
     }
 );
