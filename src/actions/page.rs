@@ -162,16 +162,15 @@ async fn read<C: ConnectionTrait>(
         let version = rows.first().map(|r| r.version);
         return Ok((rows.into_iter().map(|r| r.row).collect(), version, None));
     };
-    // The page, wrapped: each of its actions joined to its latest entries (see `rag::history`
-    // for why the join is spelt per engine).
+    // The page, wrapped: each of its actions with its latest entries as one JSON column (so
+    // each action is one row, not one per entry). Wrapped so that the entries are read for
+    // the page's rows only, after its LIMIT.
     let backend = db.get_database_backend();
     let page = q.build(backend);
-    let join = history::join_latest(backend, "a.id", h.limit + 1, h.offset);
     let sql = format!(
-        "SELECT a.*, {} FROM ({}) a LEFT JOIN {join}{} ORDER BY {}, h.effective_date DESC, h.id DESC",
-        history::prefixed_columns(),
+        "SELECT a.*, {} AS history FROM ({}) a ORDER BY {}",
+        history::latest_as_json(backend, "a.id", h.limit + 1, h.offset),
         page.sql,
-        if backend == sea_orm::DbBackend::Postgres { " ON TRUE" } else { "" },
         order_text(order),
     );
     let stmt = Statement {
@@ -181,21 +180,16 @@ async fn read<C: ConnectionTrait>(
     };
     let mut rows: Vec<ActionRow> = Vec::new();
     let mut version = None;
-    let mut entries = Vec::new();
+    let mut pages = HistoryPages::new();
     for res in db.query_all_raw(stmt).await? {
-        let id: i32 = res.try_get("", "id")?;
-        if rows.last().is_none_or(|a| a.id != id) {
-            rows.push(ActionRow::from_query_result(&res, "")?);
-            version = Some(res.try_get("", "catalogue_version")?);
-        }
-        if let Some(entry) = history::row(&res, "h_")? {
-            entries.push(entry);
-        }
-    }
-    let mut pages = history::split_pages(entries, h.limit);
-    // Every action of the page has its (maybe empty) history page.
-    for a in &rows {
-        pages.entry(a.id).or_default();
+        let row = ActionRow::from_query_result(&res, "")?;
+        version = Some(res.try_get("", "catalogue_version")?);
+        let json: String = res.try_get("", "history")?;
+        let mut entries = history::from_json(&json)?;
+        let more = entries.len() as u64 > h.limit;
+        entries.truncate(h.limit as usize);
+        pages.insert(row.id, (entries, more));
+        rows.push(row);
     }
     Ok((rows, version, Some(pages)))
 }

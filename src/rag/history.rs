@@ -46,31 +46,76 @@ pub fn join_latest(backend: DbBackend, action_id: &str, limit: u64, offset: u64)
     }
 }
 
-/// `h`'s columns as `h_<column>`, for statements that also return other rows' columns.
-pub fn prefixed_columns() -> String {
-    COLUMNS
+/// An SQL expression: the latest entries of action `action_id` (an SQL expression), `limit`
+/// after `offset`, as JSON text: an array of `[id, action_id, status, previous_status, note,
+/// effective_date, recorded_at, author, source]`. For statements that return one row per
+/// action with its history (see `actions::page_checked`); read back with `from_json`.
+pub fn latest_as_json(backend: DbBackend, action_id: &str, limit: u64, offset: u64) -> String {
+    let fields = COLUMNS
         .iter()
-        .map(|c| format!("h.{c} AS h_{c}"))
+        .map(|c| format!("r.{c}"))
         .collect::<Vec<_>>()
-        .join(", ")
+        .join(", ");
+    let latest = format!(
+        "SELECT * FROM rag_update WHERE action_id = {action_id} \
+         ORDER BY effective_date DESC, id DESC LIMIT {limit} OFFSET {offset}"
+    );
+    match backend {
+        DbBackend::Postgres => format!(
+            "(SELECT COALESCE(json_agg(json_build_array({fields})), '[]')::text FROM ({latest}) r)"
+        ),
+        _ => format!("(SELECT json_group_array(json_array({fields})) FROM ({latest}) r)"),
+    }
 }
 
-/// A history row from columns named `<prefix><column>`; `None` where the row has none (an
-/// action without entries in a LEFT JOIN).
-pub fn row(res: &sea_orm::QueryResult, prefix: &str) -> AppResult<Option<rag_update::Model>> {
-    let id: Option<i32> = res.try_get(prefix, "id")?;
-    let Some(id) = id else { return Ok(None) };
-    Ok(Some(rag_update::Model {
-        id,
-        action_id: res.try_get(prefix, "action_id")?,
-        status: res.try_get(prefix, "status")?,
-        previous_status: res.try_get(prefix, "previous_status")?,
-        note: res.try_get(prefix, "note")?,
-        effective_date: res.try_get(prefix, "effective_date")?,
-        recorded_at: res.try_get(prefix, "recorded_at")?,
-        author: res.try_get(prefix, "author")?,
-        source: res.try_get(prefix, "source")?,
-    }))
+/// A history entry as `latest_as_json` writes it.
+type JsonEntry = (
+    i32,
+    i32,
+    String,
+    Option<String>,
+    Option<String>,
+    chrono::NaiveDate,
+    Timestamp,
+    String,
+    String,
+);
+
+/// A time as either engine writes it into JSON: RFC 3339 (PostgreSQL), or as sqlx stores it
+/// in SQLite (`2026-11-27 00:17:43.348621 +00:00`).
+struct Timestamp(chrono::DateTime<chrono::Utc>);
+
+impl<'de> serde::Deserialize<'de> for Timestamp {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = <std::borrow::Cow<'de, str>>::deserialize(d)?;
+        chrono::DateTime::parse_from_rfc3339(&s)
+            .or_else(|_| chrono::DateTime::parse_from_str(&s, "%Y-%m-%d %H:%M:%S%.f %:z"))
+            .map(|t| Self(t.with_timezone(&chrono::Utc)))
+            .map_err(serde::de::Error::custom)
+    }
+}
+
+/// The entries `latest_as_json` wrote, newest first.
+pub fn from_json(text: &str) -> AppResult<Vec<rag_update::Model>> {
+    let entries: Vec<JsonEntry> = serde_json::from_str(text)?;
+    let mut rows: Vec<rag_update::Model> = entries
+        .into_iter()
+        .map(|e| rag_update::Model {
+            id: e.0,
+            action_id: e.1,
+            status: e.2,
+            previous_status: e.3,
+            note: e.4,
+            effective_date: e.5,
+            recorded_at: e.6 .0,
+            author: e.7,
+            source: e.8,
+        })
+        .collect();
+    // The aggregates keep the subquery's order; sorting a page again costs nothing and does
+    // not depend on that.
+    rows.sort_by_key(|r| std::cmp::Reverse((r.effective_date, r.id)));
+    Ok(rows)
 }
 
 fn page_sql(backend: DbBackend, limit: u64, offset: u64) -> String {
