@@ -4,9 +4,9 @@
 //! history entries (so a board of actions with their recent history is one statement).
 use std::collections::HashMap;
 
-use entity::{action, plan, rag_update};
+use entity::{action, rag_update};
 use sea_orm::{
-    sea_query::{Expr, NullOrdering, Order, Query, SelectStatement},
+    sea_query::{Expr, NullOrdering, Order},
     ColumnTrait, Condition, ConnectionTrait, EntityTrait, FromQueryResult, PartialModelTrait,
     QueryFilter, QueryOrder, QuerySelect, QueryTrait, Select, Statement,
 };
@@ -95,16 +95,6 @@ fn order_text(order: ActionOrder) -> String {
     format!("{first}, {tie}a.id {dir}")
 }
 
-/// The plan's catalogue version, as a column of a read of its actions.
-fn catalogue_version(plan_id: i32) -> Expr {
-    let q: SelectStatement = Query::select()
-        .column(plan::Column::CatalogueVersion)
-        .from(plan::Entity)
-        .and_where(plan::Column::Id.eq(plan_id))
-        .to_owned();
-    Expr::SubQuery(None, Box::new(q.into()))
-}
-
 fn page_query(
     filter: &ResolvedFilter,
     order: ActionOrder,
@@ -155,8 +145,10 @@ async fn read<C: ConnectionTrait>(
     order: ActionOrder,
     history: Option<LatestHistory>,
 ) -> AppResult<(Vec<ActionRow>, Option<i32>, Option<HistoryPages>)> {
-    let q = ActionRow::select_cols(QuerySelect::select_only(q))
-        .expr_as(catalogue_version(plan_id), "catalogue_version");
+    let q = ActionRow::select_cols(QuerySelect::select_only(q)).expr_as(
+        crate::plans::query::catalogue_version(plan_id),
+        "catalogue_version",
+    );
     let Some(h) = history else {
         let rows: Vec<Versioned> = q.into_model().all(db).await?;
         let version = rows.first().map(|r| r.version);

@@ -126,20 +126,26 @@ pub async fn summary(
     as_of: Option<Date>,
     filter: Option<ActionFilterInput>,
 ) -> Result<RagSummary> {
-    // Names are resolved, and groups named, with the catalogue as it is now.
-    let cat = &catalogues(ctx)?.current(cat).await?;
-    let f = scoped_filter(ctx, cat, filter)?;
-    let s = rag::summary(
-        &state(ctx)?.db,
-        cat,
-        &f,
-        group_by.map(Into::into),
-        as_of.map(|d| d.0),
-    )
-    .await?;
+    let client: ActionFilter = filter.map(Into::into).unwrap_or_default();
+    let db = &state(ctx)?.db;
+    let who = principal(ctx)?;
+    // Names are resolved, and groups named, with the catalogue the counts were read under.
+    let (_, s) = catalogues(ctx)?
+        .read_checked(cat, |cat| {
+            let client = &client;
+            async move {
+                let f = actions::resolve_filter(&cat, client)?.within(who.visible_actions());
+                let counted =
+                    rag::summary(db, &cat, &f, group_by.map(Into::into), as_of.map(|d| d.0))
+                        .await?;
+                Ok((counted.counts, counted.catalogue_version))
+            }
+        })
+        .await?;
     Ok(s.into())
 }
 
+#[allow(clippy::too_many_arguments)]
 pub async fn trend(
     ctx: &Context<'_>,
     cat: &Arc<Catalogue>,
@@ -149,24 +155,33 @@ pub async fn trend(
     group_by: Option<RagGroupBy>,
     filter: Option<ActionFilterInput>,
 ) -> Result<Vec<RagSummary>> {
-    // Names are resolved, and groups named, with the catalogue as it is now.
-    let cat = &catalogues(ctx)?.current(cat).await?;
-    let f = scoped_filter(ctx, cat, filter)?;
+    let client: ActionFilter = filter.map(Into::into).unwrap_or_default();
+    let db = &state(ctx)?.db;
+    let who = principal(ctx)?;
     let interval = match interval {
         TrendInterval::Week => Interval::Week,
         TrendInterval::Fortnight => Interval::Fortnight,
         TrendInterval::Month => Interval::Month,
     };
-    let points = rag::trend(
-        &state(ctx)?.db,
-        cat,
-        &f,
-        group_by.map(Into::into),
-        from.0,
-        to.0,
-        interval,
-    )
-    .await?;
+    let (_, points) = catalogues(ctx)?
+        .read_checked(cat, |cat| {
+            let client = &client;
+            async move {
+                let f = actions::resolve_filter(&cat, client)?.within(who.visible_actions());
+                let counted = rag::trend(
+                    db,
+                    &cat,
+                    &f,
+                    group_by.map(Into::into),
+                    from.0,
+                    to.0,
+                    interval,
+                )
+                .await?;
+                Ok((counted.counts, counted.catalogue_version))
+            }
+        })
+        .await?;
     Ok(points.into_iter().map(Into::into).collect())
 }
 

@@ -10,6 +10,22 @@ use sea_orm::{
 
 use crate::error::AppResult;
 
+/// Plan `plan_id`'s catalogue version as an SQL expression, for statements that read a plan's
+/// data and confirm its catalogue in passing (see `plans::catalogue`).
+pub fn catalogue_version(plan_id: i32) -> Expr {
+    Expr::SubQuery(
+        None,
+        Box::new(
+            Query::select()
+                .column(plan::Column::CatalogueVersion)
+                .from(plan::Entity)
+                .and_where(plan::Column::Id.eq(plan_id))
+                .to_owned()
+                .into(),
+        ),
+    )
+}
+
 pub async fn by_slug<C: ConnectionTrait>(db: &C, slug: &str) -> AppResult<Option<plan::Model>> {
     Ok(plan::Entity::find()
         .filter(plan::Column::Slug.eq(slug))

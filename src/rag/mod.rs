@@ -12,7 +12,8 @@ pub use record::{
 };
 
 pub use summary::{
-    summary, trend, trend_days, Counts, Group, GroupBy, Interval, Summary, MAX_TREND_POINTS,
+    summary, trend, trend_days, Counted, Counts, Group, GroupBy, Interval, Summary,
+    MAX_TREND_POINTS,
 };
 
 use entity::{rag_level, rag_update};

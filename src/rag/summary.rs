@@ -81,6 +81,15 @@ pub struct Summary {
     pub groups: Vec<Group>,
 }
 
+/// Counts, and the plan's catalogue version they were counted under (read in the same
+/// statement; `None` when nothing was counted). Groups are named from `cat`: when the version
+/// differs from `cat`'s, the counts are left empty and the caller counts again with the
+/// current catalogue (see `plans::catalogue::Catalogues::read_checked`).
+pub struct Counted<T> {
+    pub counts: T,
+    pub catalogue_version: Option<i32>,
+}
+
 /// Counts now (`as_of` none) or at the end of `as_of`.
 pub async fn summary<C: ConnectionTrait>(
     db: &C,
@@ -88,14 +97,20 @@ pub async fn summary<C: ConnectionTrait>(
     filter: &ResolvedFilter,
     group: Option<GroupBy>,
     as_of: Option<NaiveDate>,
-) -> AppResult<Summary> {
+) -> AppResult<Counted<Summary>> {
     let days = as_of.map(|d| vec![d]);
-    let mut out = run(db, cat, filter, group, days.as_deref()).await?;
-    Ok(out.pop().unwrap_or(Summary {
-        as_of,
-        total: Counts::default(),
-        groups: Vec::new(),
-    }))
+    let Counted {
+        counts: mut out,
+        catalogue_version,
+    } = run(db, cat, filter, group, days.as_deref()).await?;
+    Ok(Counted {
+        counts: out.pop().unwrap_or(Summary {
+            as_of,
+            total: Counts::default(),
+            groups: Vec::new(),
+        }),
+        catalogue_version,
+    })
 }
 
 /// The summary at each interval end from `from` to `to`, in one statement.
@@ -107,7 +122,7 @@ pub async fn trend<C: ConnectionTrait>(
     from: NaiveDate,
     to: NaiveDate,
     interval: Interval,
-) -> AppResult<Vec<Summary>> {
+) -> AppResult<Counted<Vec<Summary>>> {
     let days = trend_days(from, to, interval)?;
     run(db, cat, filter, group, Some(&days)).await
 }
@@ -193,13 +208,23 @@ async fn run<C: ConnectionTrait>(
     filter: &ResolvedFilter,
     group: Option<GroupBy>,
     days: Option<&[NaiveDate]>,
-) -> AppResult<Vec<Summary>> {
+) -> AppResult<Counted<Vec<Summary>>> {
     let mut stmt = part(filter, group, days);
     let sum_groups = group.is_some_and(GroupBy::partitions);
     if group.is_some() && !sum_groups {
         stmt.union(UnionType::All, part(filter, None, days));
     }
     let rows = db.query_all(&stmt).await?;
+    let catalogue_version = match rows.first() {
+        Some(r) => Some(r.try_get::<i32>("", "catalogue_version")?),
+        None => None,
+    };
+    if catalogue_version.is_some_and(|v| v != cat.version()) {
+        return Ok(Counted {
+            counts: Vec::new(),
+            catalogue_version,
+        });
+    }
     let mut by_day: BTreeMap<Option<NaiveDate>, Summary> = BTreeMap::new();
     let fresh = |as_of| Summary {
         as_of,
@@ -263,7 +288,10 @@ async fn run<C: ConnectionTrait>(
         s.groups
             .sort_by(|a, b| (a.order, &a.key).cmp(&(b.order, &b.key)));
     }
-    Ok(out)
+    Ok(Counted {
+        counts: out,
+        catalogue_version,
+    })
 }
 
 fn col(table: &str, column: &str) -> Expr {
@@ -398,9 +426,13 @@ fn part(
             )
         }
     };
-    q.expr_as(Expr::val(i32::from(group.is_some())), Alias::new("grouped"))
-        .expr_as(id.clone(), Alias::new("gid"))
-        .expr_as(area.clone(), Alias::new("garea"));
+    q.expr_as(
+        crate::plans::query::catalogue_version(filter.plan_id()),
+        Alias::new("catalogue_version"),
+    )
+    .expr_as(Expr::val(i32::from(group.is_some())), Alias::new("grouped"))
+    .expr_as(id.clone(), Alias::new("gid"))
+    .expr_as(area.clone(), Alias::new("garea"));
     match group {
         None => {}
         Some(GroupBy::OfstedArea) => group_by.push(area),
