@@ -87,6 +87,28 @@ pub struct ServingConfig {
     /// Then how long in-flight requests may take to finish before the server exits anyway.
     #[arg(long, env = "PLAN_API_SHUTDOWN_GRACE", default_value = "20s", value_parser = parse_duration)]
     pub shutdown_grace: Duration,
+    /// Whether this replica delivers webhooks (any number of replicas may; each event goes
+    /// out through one of them at a time).
+    #[arg(long, env = "PLAN_API_WEBHOOKS", default_value_t = true, action = clap::ArgAction::Set)]
+    pub webhooks: bool,
+    /// Longest a webhook receiver may take to answer.
+    #[arg(long, env = "PLAN_API_WEBHOOK_TIMEOUT", default_value = "10s", value_parser = parse_duration)]
+    pub webhook_timeout: Duration,
+    /// Delay before the first retry of a failed delivery; doubled per failure (with jitter).
+    #[arg(long, env = "PLAN_API_WEBHOOK_RETRY_BASE", default_value = "1s", value_parser = parse_duration)]
+    pub webhook_retry_base: Duration,
+    /// Longest delay between retries.
+    #[arg(long, env = "PLAN_API_WEBHOOK_RETRY_MAX", default_value = "10m", value_parser = parse_duration)]
+    pub webhook_retry_max: Duration,
+    /// Hosts webhooks may call although they are this machine or link-local (comma-separated;
+    /// `*` for any), e.g. a receiver on the same host.
+    #[arg(
+        long,
+        env = "PLAN_API_WEBHOOK_ALLOWED_HOSTS",
+        default_value = "",
+        value_delimiter = ','
+    )]
+    pub webhook_allowed_hosts: Vec<String>,
 }
 
 impl ServingConfig {
@@ -132,6 +154,18 @@ impl ServingConfig {
             trusted,
             shutdown_delay: self.shutdown_delay,
             shutdown_grace: self.shutdown_grace,
+            webhooks: crate::live::webhooks::WebhookSettings {
+                deliver: self.webhooks,
+                timeout: self.webhook_timeout,
+                retry_base: self.webhook_retry_base,
+                retry_max: self.webhook_retry_max.max(self.webhook_retry_base),
+                allowed_hosts: self
+                    .webhook_allowed_hosts
+                    .iter()
+                    .map(|h| h.trim().to_string())
+                    .filter(|h| !h.is_empty())
+                    .collect(),
+            },
         })
     }
 }
@@ -147,6 +181,7 @@ pub struct Serving {
     pub trusted: Option<Arc<crate::limits::TrustedDocuments>>,
     pub shutdown_delay: Duration,
     pub shutdown_grace: Duration,
+    pub webhooks: crate::live::webhooks::WebhookSettings,
 }
 
 impl Serving {
@@ -167,6 +202,11 @@ impl Serving {
             log_format: "text".into(),
             shutdown_delay: Duration::ZERO,
             shutdown_grace: Duration::from_secs(defaults::SHUTDOWN_GRACE_SECS),
+            webhooks: true,
+            webhook_timeout: Duration::from_secs(10),
+            webhook_retry_base: Duration::from_secs(1),
+            webhook_retry_max: Duration::from_secs(600),
+            webhook_allowed_hosts: Vec::new(),
         }
         .settings(limits)
         .expect("BUG: the serving defaults are not valid")

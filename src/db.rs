@@ -51,8 +51,22 @@ pub async fn connect(url: &str) -> AppResult<DatabaseConnection> {
         });
     } else {
         opts.max_connections(20);
+        return Ok(Database::connect(opts).await?);
     }
-    Ok(Database::connect(opts).await?)
+    // A connection's first statements switch the file to WAL, which needs the file to
+    // itself: a replica starting beside another that is creating the same new file can be
+    // told "database is locked" without waiting (the busy timeout does not cover it). It
+    // waits and tries again instead.
+    let mut tries = 0;
+    loop {
+        match Database::connect(opts.clone()).await {
+            Err(e) if tries < 50 && e.to_string().contains("database is locked") => {
+                tries += 1;
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            }
+            other => return Ok(other?),
+        }
+    }
 }
 
 /// `n` bind placeholders numbered from `from`, as the backend writes them (`$3` or `?`), for

@@ -52,6 +52,11 @@ pub enum Refusal {
     PersistedQueryNotFound,
     /// Only trusted documents run here, and this text is not one of them.
     DocumentNotAllowed,
+    /// A subscriber fell this many events behind and was ended (it resubscribes and catches
+    /// up with `ragChanges`).
+    EventsMissed { missed: u64 },
+    /// A connection asked for more subscriptions at once than the limit.
+    TooManySubscriptions { limit: u64 },
 }
 
 impl Refusal {
@@ -71,6 +76,8 @@ impl Refusal {
             Self::BadRequest(_) => "BAD_REQUEST",
             Self::PersistedQueryNotFound => "PERSISTED_QUERY_NOT_FOUND",
             Self::DocumentNotAllowed => "DOCUMENT_NOT_ALLOWED",
+            Self::EventsMissed { .. } => "EVENTS_MISSED",
+            Self::TooManySubscriptions { .. } => "TOO_MANY_SUBSCRIPTIONS",
         }
     }
 
@@ -116,6 +123,13 @@ impl Refusal {
             Self::DocumentNotAllowed => {
                 "this server runs only registered (trusted) documents; send its `documentId`".into()
             }
+            Self::EventsMissed { missed } => format!(
+                "this subscription fell {missed} events behind and was ended; subscribe again \
+                 and read what changed meanwhile with `ragChanges`"
+            ),
+            Self::TooManySubscriptions { limit } => {
+                format!("at most {limit} subscriptions may run on one connection")
+            }
         }
     }
 
@@ -132,6 +146,8 @@ impl Refusal {
             Self::PayloadTooLarge { limit } => vec![("limit", limit)],
             Self::RateLimited { retry_after_secs } => vec![("retryAfter", retry_after_secs)],
             Self::Timeout { limit_secs } => vec![("limit", limit_secs)],
+            Self::EventsMissed { missed } => vec![("missed", missed)],
+            Self::TooManySubscriptions { limit } => vec![("limit", limit)],
             _ => Vec::new(),
         }
     }
@@ -190,6 +206,12 @@ impl AppError {
 
 impl From<DbErr> for AppError {
     fn from(err: DbErr) -> Self {
+        Self::internal(err)
+    }
+}
+
+impl From<sea_orm::sqlx::Error> for AppError {
+    fn from(err: sea_orm::sqlx::Error) -> Self {
         Self::internal(err)
     }
 }

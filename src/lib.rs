@@ -25,6 +25,8 @@ pub mod graphql;
 pub mod http;
 /// What protects the service before any database work: query cost, rate limits, trusted documents.
 pub mod limits;
+/// Live updates: subscriptions and webhooks, fed by the audit trail.
+pub mod live;
 /// Logs, request ids and Prometheus metrics.
 pub mod observability;
 /// Offset pages and their sizes.

@@ -17,9 +17,11 @@ use tokio::net::TcpListener;
 
 use crate::auth::Verifier;
 use crate::config::{Limits, Serving as ServingConfig};
-use crate::graphql::{build_schema, DocumentCache};
+use crate::graphql::{build_schema, DocumentCache, LiveParts};
 use crate::http::{router, Health, HttpState, Serving};
 use crate::limits::{RatePolicy, SchemaShape};
+use crate::live::webhooks::{Deliverer, TargetGuard, WebhookSettings};
+use crate::live::Hub;
 use crate::observability::Observe;
 use crate::plans::catalogue::CatalogueCache;
 
@@ -30,6 +32,9 @@ pub struct App {
     state: HttpState,
     shutdown_delay: Duration,
     shutdown_grace: Duration,
+    hub: Hub,
+    webhooks: WebhookSettings,
+    webhook_targets: Arc<TargetGuard>,
 }
 
 impl App {
@@ -56,13 +61,27 @@ impl App {
         serving: ServingConfig,
     ) -> std::io::Result<Self> {
         let listener = TcpListener::bind(addr).await?;
-        let schema = build_schema(db.clone(), limits);
+        let hub = Hub::default();
+        let catalogues = CatalogueCache::default();
+        let webhook_targets = Arc::new(TargetGuard::new(
+            &serving.webhooks.allowed_hosts,
+            listener.local_addr().ok(),
+        ));
+        let schema = build_schema(
+            db.clone(),
+            limits,
+            LiveParts {
+                hub: hub.clone(),
+                catalogues: catalogues.clone(),
+                webhook_targets: webhook_targets.clone(),
+            },
+        );
         let state = HttpState {
             shape: Arc::new(SchemaShape::from_sdl(&schema.sdl())),
             schema,
             db,
             verifier,
-            catalogues: CatalogueCache::default(),
+            catalogues,
             documents: DocumentCache::default(),
             serving: Arc::new(Serving::new(&serving)),
             observe: Arc::new(Observe::default()),
@@ -75,6 +94,9 @@ impl App {
             state,
             shutdown_delay: serving.shutdown_delay,
             shutdown_grace: serving.shutdown_grace,
+            hub,
+            webhooks: serving.webhooks.clone(),
+            webhook_targets,
         })
     }
 
@@ -108,6 +130,7 @@ impl App {
             tokio::time::sleep(delay + grace).await;
         };
         let background = self.spawn_upkeep();
+        let live = self.spawn_live();
         let serve = axum::serve(
             self.listener,
             self.router
@@ -122,7 +145,28 @@ impl App {
             }
         };
         background.abort();
+        for task in live {
+            task.abort();
+        }
         result
+    }
+
+    /// This replica's event reader, and its webhook deliverer (unless turned off).
+    fn spawn_live(&self) -> Vec<tokio::task::JoinHandle<()>> {
+        let mut tasks = vec![self.hub.spawn(self.state.db.clone())];
+        if self.webhooks.deliver {
+            match Deliverer::new(
+                self.state.db.clone(),
+                self.hub.clone(),
+                self.state.catalogues.clone(),
+                self.webhook_targets.clone(),
+                self.webhooks.clone(),
+            ) {
+                Ok(d) => tasks.push(d.spawn()),
+                Err(e) => tracing::error!(error = ?e, "webhooks: cannot start the deliverer"),
+            }
+        }
+        tasks
     }
 
     /// Periodic upkeep: forgetting idle rate-limit buckets, folding recorded metrics.

@@ -21,5 +21,8 @@ pub mod removal_proposal;
 pub mod source_reference;
 pub mod theme;
 pub mod timescale_extension;
+pub mod webhook;
+pub mod webhook_attempt;
+pub mod webhook_outbox;
 pub mod workstream;
 pub mod workstream_move;

@@ -5,6 +5,7 @@ mod m20261126_000001_plan_schema;
 mod m20261127_000002_audit;
 mod m20261127_000003_lifecycle;
 mod m20261128_000004_read_path;
+mod m20261206_000005_live;
 
 pub struct Migrator;
 
@@ -16,6 +17,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000002_audit::Migration),
             Box::new(m20261127_000003_lifecycle::Migration),
             Box::new(m20261128_000004_read_path::Migration),
+            Box::new(m20261206_000005_live::Migration),
         ]
     }
 }

@@ -15,7 +15,8 @@ use crate::plans::format::{LifecycleState, OfstedArea, RagStatus};
 use crate::plans::query;
 
 /// What a client may filter on; every list is "any of", and the fields combine with AND.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default, rename_all = "camelCase")]
 pub struct ActionFilter {
     pub themes: Option<Vec<i32>>,
     pub workstreams: Option<Vec<String>>,

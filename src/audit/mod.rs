@@ -22,20 +22,24 @@ use tokio::sync::{Mutex, OwnedMutexGuard};
 
 use crate::auth::{Operation, Principal};
 use crate::error::AppResult;
+use crate::live::Hub;
 
 /// Writes to the database. Cheap to clone; one per server.
 #[derive(Clone)]
 pub struct Writer {
     db: DatabaseConnection,
+    /// Told after every commit (live updates on SQLite; see `live`).
+    hub: Hub,
     /// SQLite allows one writer at a time; queueing our own writers here (in order) instead of
     /// letting them race for the file lock avoids busy-waiting. PostgreSQL uses row locks.
     sqlite_writes: Arc<Mutex<()>>,
 }
 
 impl Writer {
-    pub fn new(db: DatabaseConnection) -> Self {
+    pub fn new(db: DatabaseConnection, hub: Hub) -> Self {
         Self {
             db,
+            hub,
             sqlite_writes: Arc::new(Mutex::new(())),
         }
     }
@@ -81,6 +85,7 @@ impl Writer {
         Ok(Begun::Fresh(Change {
             txn,
             _guard: guard,
+            hub: self.hub.clone(),
             actor: who.clone(),
             op,
             key,
@@ -102,6 +107,7 @@ pub enum Begun {
 pub struct Change {
     txn: DatabaseTransaction,
     _guard: Option<OwnedMutexGuard<()>>,
+    hub: Hub,
     actor: Principal,
     op: Operation,
     key: Option<String>,
@@ -210,6 +216,7 @@ impl Change {
             .await?;
         }
         self.txn.commit().await?;
+        self.hub.committed();
         Ok(())
     }
 }

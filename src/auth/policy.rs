@@ -25,6 +25,11 @@ pub enum Operation {
     UnlinkActions,
     ImportPlan,
     ReadAuditLog,
+    CreateWebhook,
+    UpdateWebhook,
+    DeleteWebhook,
+    /// Reading webhooks and their delivery attempts.
+    ReadWebhooks,
 }
 
 impl Operation {
@@ -43,6 +48,10 @@ impl Operation {
             Operation::UnlinkActions => "unlinkActions",
             Operation::ImportPlan => "importPlan",
             Operation::ReadAuditLog => "auditLog",
+            Operation::CreateWebhook => "createWebhook",
+            Operation::UpdateWebhook => "updateWebhook",
+            Operation::DeleteWebhook => "deleteWebhook",
+            Operation::ReadWebhooks => "webhooks",
         }
     }
 }
@@ -64,6 +73,10 @@ impl Operation {
             Operation::UnlinkActions => "unlink actions",
             Operation::ImportPlan => "import plans",
             Operation::ReadAuditLog => "read the audit log",
+            Operation::CreateWebhook => "create webhooks",
+            Operation::UpdateWebhook => "change webhooks",
+            Operation::DeleteWebhook => "delete webhooks",
+            Operation::ReadWebhooks => "read webhooks",
         }
     }
 }

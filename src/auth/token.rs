@@ -220,6 +220,12 @@ impl Verifier {
     /// Checks a bearer token and returns who it speaks for. Every failure is UNAUTHENTICATED
     /// with a short reason; nothing about the key or the token's contents is echoed back.
     pub fn verify(&self, token: &str) -> AppResult<Principal> {
+        self.verify_until(token).map(|(p, _)| p)
+    }
+
+    /// Like `verify`, with the token's expiry (seconds since the epoch), for connections that
+    /// outlive a request (subscriptions end when their token does).
+    pub fn verify_until(&self, token: &str) -> AppResult<(Principal, u64)> {
         use jsonwebtoken::errors::ErrorKind as K;
         let data = jsonwebtoken::decode::<Claims>(token.trim(), &self.key, &self.validation)
             .map_err(|e| {
@@ -249,13 +255,16 @@ impl Verifier {
                 "the token's `sub` is empty".into(),
             ));
         }
-        Ok(Principal::new(
-            claims.sub,
-            role,
-            claims.name,
-            claims.leads,
-            claims.workstreams,
-            claims.plans,
+        Ok((
+            Principal::new(
+                claims.sub,
+                role,
+                claims.name,
+                claims.leads,
+                claims.workstreams,
+                claims.plans,
+            ),
+            claims.exp,
         ))
     }
 }

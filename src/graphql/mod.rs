@@ -9,22 +9,31 @@ mod mutation;
 mod plan;
 mod relay;
 mod scalars;
+mod subscription;
+mod webhook;
 
-use async_graphql::{Context, EmptySubscription, ErrorExtensions, MergedObject, Schema};
+use std::sync::Arc;
+
+use async_graphql::{Context, ErrorExtensions, MergedObject, Schema};
 use sea_orm::DatabaseConnection;
 
 use crate::audit::Writer;
 use crate::auth::Principal;
 use crate::config::Limits;
 use crate::error::AppError;
+use crate::live::{webhooks::TargetGuard, Hub};
 use crate::plans::catalogue::{CatalogueCache, Catalogues};
 pub use documents::DocumentCache;
 
-/// Every query field: plans and their actions, and the audit log.
+/// Every query field: plans and their actions, the audit log, webhooks.
 #[derive(MergedObject, Default)]
-pub struct Query(plan::QueryRoot, audit::AuditQuery);
+pub struct Query(plan::QueryRoot, audit::AuditQuery, webhook::WebhookQuery);
 
-pub type AppSchema = Schema<Query, mutation::MutationRoot, EmptySubscription>;
+/// Every mutation: changes to plans and actions, and webhooks.
+#[derive(MergedObject, Default)]
+pub struct Mutation(mutation::MutationRoot, webhook::WebhookMutation);
+
+pub type AppSchema = Schema<Query, Mutation, subscription::SubscriptionRoot>;
 
 /// Request-independent state resolvers read from the context.
 #[derive(Clone)]
@@ -32,6 +41,19 @@ pub struct State {
     pub db: DatabaseConnection,
     pub writer: Writer,
     pub limits: Limits,
+    /// This replica's live events (subscriptions; woken webhooks).
+    pub hub: Hub,
+    /// Plans' catalogues, shared with the HTTP layer.
+    pub catalogues: CatalogueCache,
+    /// Which URLs webhooks may call.
+    pub webhook_targets: Arc<TargetGuard>,
+}
+
+/// What the live parts of the schema share with the rest of the server.
+pub struct LiveParts {
+    pub hub: Hub,
+    pub catalogues: CatalogueCache,
+    pub webhook_targets: Arc<TargetGuard>,
 }
 
 /// Per-request data: the plans' catalogues as this request has checked them (each plan's
@@ -44,18 +66,33 @@ pub fn request_catalogues(db: &DatabaseConnection, cache: &CatalogueCache) -> Ca
 /// layer checks them (`limits::cost`) on the parsed document before it reaches the schema,
 /// with list sizes multiplied in and clear codes; async-graphql's own parser recursion limit
 /// (32 nested selection sets) stays as the backstop.
-pub fn build_schema(db: DatabaseConnection, limits: Limits) -> AppSchema {
-    let writer = Writer::new(db.clone());
-    Schema::build(Query::default(), mutation::MutationRoot, EmptySubscription)
-        .data(State { db, writer, limits })
-        .finish()
+pub fn build_schema(db: DatabaseConnection, limits: Limits, live: LiveParts) -> AppSchema {
+    let writer = Writer::new(db.clone(), live.hub.clone());
+    Schema::build(
+        Query::default(),
+        Mutation::default(),
+        subscription::SubscriptionRoot,
+    )
+    .data(State {
+        db,
+        writer,
+        limits,
+        hub: live.hub,
+        catalogues: live.catalogues,
+        webhook_targets: live.webhook_targets,
+    })
+    .finish()
 }
 
 /// The SDL the server serves (what `schema.graphql` must equal).
 pub fn sdl() -> String {
-    Schema::build(Query::default(), mutation::MutationRoot, EmptySubscription)
-        .finish()
-        .sdl()
+    Schema::build(
+        Query::default(),
+        Mutation::default(),
+        subscription::SubscriptionRoot,
+    )
+    .finish()
+    .sdl()
 }
 
 /// The request's verified principal. Every root field asks for it first, so nothing but

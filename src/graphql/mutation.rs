@@ -19,6 +19,7 @@ use crate::rag;
 /// Most updates one `recordRagUpdates` call takes.
 pub const MAX_BATCH: usize = 500;
 
+#[derive(Default)]
 pub struct MutationRoot;
 
 fn action<R>(env: BatchEnv, changed: Changed<R>) -> Action {
@@ -291,7 +292,7 @@ async fn record_one(
     })
 }
 
-#[Object(name = "Mutation")]
+#[Object]
 impl MutationRoot {
     /// Records a RAG status change (appends to the history; the action's current status is
     /// the latest by effective date).

@@ -9,6 +9,7 @@ mod export;
 mod graphiql;
 mod graphql;
 mod ops;
+mod ws;
 
 use std::sync::Arc;
 
@@ -58,6 +59,8 @@ pub struct Serving {
     pub request_timeout: std::time::Duration,
     pub rate: RateLimiter,
     pub trusted: Option<Arc<TrustedDocuments>>,
+    /// Origins whose pages may call the API (CORS) and open subscriptions.
+    pub cors_origins: Vec<String>,
 }
 
 impl Serving {
@@ -68,6 +71,7 @@ impl Serving {
             request_timeout: cfg.request_timeout,
             rate: RateLimiter::new(cfg.rate.clone()),
             trusted: cfg.trusted.clone(),
+            cors_origins: cfg.cors_origins.clone(),
         }
     }
 }
@@ -78,6 +82,7 @@ pub fn router(state: HttpState, cors_origins: &[String]) -> Router {
         .route("/", get(graphiql::page))
         .route("/assets/{*file}", get(graphiql::asset))
         .route("/graphql", get(graphql::graphql).post(graphql::graphql))
+        .route("/graphql/ws", get(ws::upgrade))
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))
         .route("/metrics", get(ops::metrics))
@@ -200,7 +205,9 @@ fn status_of(err: &AppError) -> StatusCode {
             | Refusal::RootFieldLimit { .. }
             | Refusal::BadRequest(_)
             | Refusal::PersistedQueryNotFound
-            | Refusal::DocumentNotAllowed => StatusCode::BAD_REQUEST,
+            | Refusal::DocumentNotAllowed
+            | Refusal::TooManySubscriptions { .. } => StatusCode::BAD_REQUEST,
+            Refusal::EventsMissed { .. } => StatusCode::CONFLICT,
             Refusal::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Refusal::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Refusal::NotAcceptable(_) => StatusCode::NOT_ACCEPTABLE,

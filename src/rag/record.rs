@@ -129,12 +129,17 @@ pub async fn record(
                     current.rag_note.as_deref(),
                     current.rag_effective_date,
                 ),
-                after: rag_snapshot(
-                    current.version + 1,
-                    &update.status,
-                    note.as_deref(),
-                    effective,
-                ),
+                after: {
+                    let mut after = rag_snapshot(
+                        current.version + 1,
+                        &update.status,
+                        note.as_deref(),
+                        effective,
+                    );
+                    // Live updates find the history row by it (see `live::event`).
+                    after["ragUpdateId"] = json!(update.id);
+                    after
+                },
                 appended: update,
             })
         },

@@ -198,6 +198,9 @@ impl TestApp {
     pub async fn spawn_full(engine: Engine, limits: Limits, auth: AuthSettings) -> Self {
         let mut serving = Serving::defaults(limits);
         serving.rate = plan_api::limits::RatePolicy::unlimited();
+        // No webhook worker: its occasional poll would land in statement counts. Tests of
+        // webhooks start one with `spawn_adjusted`.
+        serving.webhooks.deliver = false;
         Self::spawn_serving(engine, limits, auth, serving).await
     }
 

@@ -16,6 +16,7 @@ mod filters;
 mod http_spec;
 mod import;
 mod limits;
+mod live;
 mod mutations;
 mod operations;
 mod plan_fidelity;

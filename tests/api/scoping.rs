@@ -50,6 +50,10 @@ const MUTATIONS: &[&str] = &[
     // Create rather than reach; refused to partners whatever the input (roles matrix).
     "createAction",
     "importPlan",
+    // Admins only; every other role is refused whatever the input (tested in `live`).
+    "createWebhook",
+    "updateWebhook",
+    "deleteWebhook",
 ];
 
 /// Fields of `ty` whose type mentions an action, history or plan (by introspection).

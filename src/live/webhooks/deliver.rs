@@ -1,0 +1,447 @@
+//! The delivery worker: posts the events the outbox says each webhook is owed.
+//!
+//! - **At least once.** An outbox row is deleted only after the receiver answered 2xx. A
+//!   crash before that leaves the row, and the event is posted again, with the same event id,
+//!   by whichever replica gets there first.
+//! - **One worker per webhook at a time, in order.** On PostgreSQL a worker takes the
+//!   webhook's row `FOR UPDATE SKIP LOCKED` for the length of its turn, so replicas share the
+//!   webhooks without waiting on each other; on SQLite there is one server and one worker.
+//!   Within a turn events go out oldest first, and a failure stops the turn: later events of
+//!   that webhook wait, so every action's events arrive in order.
+//! - **Retries** back off exponentially with jitter, from `retry_base` up to `retry_max`, and
+//!   never give up while the webhook is active. Every attempt is recorded.
+//! - **Idle when there is nothing to do**: it sleeps until an event is announced (`Hub`) or
+//!   the earliest retry is due.
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Utc};
+use entity::{rag_update, webhook, webhook_attempt, webhook_outbox};
+use sea_orm::sea_query::{Expr, LockBehavior, LockType};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait,
+    QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
+};
+use serde_json::json;
+use tokio::task::JoinHandle;
+
+use super::registry::{events_of, filter_of, plan_slug, scope_of};
+use super::sign::{self, signature};
+use super::target::TargetGuard;
+use super::WebhookSettings;
+use crate::actions::{self, resolve_filter, ActionOrder, ActionRow};
+use crate::error::{AppError, AppResult};
+use crate::live::event::{self, LiveEvent};
+use crate::live::Hub;
+use crate::plans::catalogue::{CatalogueCache, Catalogues};
+
+/// Events posted per webhook per turn (then the next webhook gets a turn).
+const TURN: u64 = 50;
+/// Longest the worker sleeps without being woken (a safety net for missed wake-ups).
+const MAX_IDLE: Duration = Duration::from_secs(30);
+
+pub struct Deliverer {
+    db: DatabaseConnection,
+    hub: Hub,
+    catalogues: CatalogueCache,
+    client: reqwest::Client,
+    settings: WebhookSettings,
+}
+
+/// How one attempt went.
+struct Outcome {
+    status: Option<u16>,
+    error: Option<String>,
+    took: Duration,
+}
+
+impl Outcome {
+    fn delivered(&self) -> bool {
+        self.status.is_some_and(|s| (200..300).contains(&s))
+    }
+}
+
+impl Deliverer {
+    pub fn new(
+        db: DatabaseConnection,
+        hub: Hub,
+        catalogues: CatalogueCache,
+        guard: Arc<TargetGuard>,
+        settings: WebhookSettings,
+    ) -> AppResult<Self> {
+        let client = reqwest::Client::builder()
+            .timeout(settings.timeout)
+            .connect_timeout(settings.timeout.min(Duration::from_secs(5)))
+            // A redirect could lead anywhere, past the address checks.
+            .redirect(reqwest::redirect::Policy::none())
+            .dns_resolver(guard.resolver())
+            .user_agent(concat!("plan-api-webhooks/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(AppError::internal)?;
+        Ok(Self {
+            db,
+            hub,
+            catalogues,
+            client,
+            settings,
+        })
+    }
+
+    pub fn spawn(self) -> JoinHandle<()> {
+        tokio::spawn(async move { self.run().await })
+    }
+
+    async fn run(self) {
+        loop {
+            let wait = match self.round().await {
+                Ok(wait) => wait,
+                Err(e) => {
+                    tracing::warn!(error = ?e, "webhooks: delivery round failed");
+                    Duration::from_secs(1)
+                }
+            };
+            tokio::select! {
+                _ = self.hub.webhooks_due() => {}
+                _ = tokio::time::sleep(wait) => {}
+            }
+        }
+    }
+
+    /// Gives every due webhook a turn; returns how long until the next retry is due.
+    async fn round(&self) -> AppResult<Duration> {
+        while self.turn().await? {}
+        let active = webhook::Entity::find()
+            .filter(webhook::Column::Active.eq(true))
+            .one(&self.db)
+            .await?
+            .is_some();
+        self.hub.set_webhooks_active(active);
+        if !active {
+            return Ok(MAX_IDLE);
+        }
+        let next: Option<DateTime<Utc>> = webhook::Entity::find()
+            .select_only()
+            .column_as(webhook::Column::NextAttemptAt.min(), "next")
+            .filter(webhook::Column::Active.eq(true))
+            .filter(owed())
+            .into_tuple::<Option<DateTime<Utc>>>()
+            .one(&self.db)
+            .await?
+            .flatten();
+        Ok(match next {
+            Some(at) => (at - Utc::now()).to_std().unwrap_or_default().min(MAX_IDLE),
+            None => MAX_IDLE,
+        })
+    }
+
+    /// One webhook's turn, if one is due; false when none is.
+    async fn turn(&self) -> AppResult<bool> {
+        let due = webhook::Entity::find()
+            .filter(webhook::Column::Active.eq(true))
+            .filter(webhook::Column::NextAttemptAt.lte(Utc::now()))
+            .filter(owed())
+            .order_by_asc(webhook::Column::NextAttemptAt)
+            .limit(1);
+        if self.db.get_database_backend() == DbBackend::Postgres {
+            // The lock is the turn: held until commit, skipped by the other replicas.
+            let txn = self.db.begin().await?;
+            let Some(w) = due
+                .lock_with_behavior(LockType::Update, LockBehavior::SkipLocked)
+                .one(&txn)
+                .await?
+            else {
+                return Ok(false);
+            };
+            self.deliver(&txn, w).await?;
+            txn.commit().await?;
+        } else {
+            // One process and this one worker: no lock needed, and none held while posting
+            // (SQLite's lock would stop every writer for as long as a receiver takes).
+            let Some(w) = due.one(&self.db).await? else {
+                return Ok(false);
+            };
+            self.deliver(&self.db, w).await?;
+        }
+        Ok(true)
+    }
+
+    /// Posts the webhook's owed events in order until one fails.
+    async fn deliver<C: ConnectionTrait>(&self, db: &C, w: webhook::Model) -> AppResult<()> {
+        let owed = webhook_outbox::Entity::find()
+            .filter(webhook_outbox::Column::WebhookId.eq(w.id))
+            .order_by_asc(webhook_outbox::Column::EventId)
+            .limit(TURN)
+            .all(db)
+            .await?;
+        let slug = plan_slug(db, w.plan_id).await?;
+        let scope = scope_of(&w, &slug);
+        let cat = Catalogues::new(self.db.clone(), self.catalogues.clone())
+            .of(w.plan_id)
+            .await?;
+        let filter = resolve_filter(&cat, &filter_of(&w)?)?.within(scope.visible_actions());
+        let wants = events_of(&w);
+        for row in owed {
+            let event = event::by_id(db, row.event_id).await?;
+            // Out of scope (now), not wanted any more, or gone: nothing to deliver.
+            let action = match &event {
+                Some(e) if wants.iter().any(|k| e.heard_by(*k)) => {
+                    let f = filter.clone().and(
+                        sea_orm::Condition::all().add(entity::action::Column::Id.eq(e.action_id)),
+                    );
+                    actions::page(db, &f, ActionOrder::default(), 0, 1)
+                        .await?
+                        .0
+                        .pop()
+                }
+                _ => None,
+            };
+            let (Some(event), Some(action)) = (event, action) else {
+                webhook_outbox::Entity::delete_by_id(row.id)
+                    .exec(db)
+                    .await?;
+                continue;
+            };
+            let outcome = self.post(db, &w, &slug, &event, &action).await?;
+            record(db, &w, &event, &outcome).await?;
+            metrics::counter!("plan_api_webhook_attempts_total",
+                "outcome" => if outcome.delivered() { "delivered" } else { "failed" })
+            .increment(1);
+            metrics::histogram!("plan_api_webhook_attempt_duration_seconds")
+                .record(outcome.took.as_secs_f64());
+            if !outcome.delivered() {
+                self.back_off(db, &w).await?;
+                return Ok(());
+            }
+            webhook_outbox::Entity::delete_by_id(row.id)
+                .exec(db)
+                .await?;
+        }
+        if w.failures > 0 {
+            webhook::Entity::update_many()
+                .col_expr(webhook::Column::Failures, Expr::value(0))
+                .filter(webhook::Column::Id.eq(w.id))
+                .exec(db)
+                .await?;
+        }
+        Ok(())
+    }
+
+    async fn post<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        w: &webhook::Model,
+        slug: &str,
+        e: &LiveEvent,
+        action: &ActionRow,
+    ) -> AppResult<Outcome> {
+        let rag_update = match e.rag_update_id {
+            Some(id) => rag_update::Entity::find_by_id(id).one(db).await?,
+            None => None,
+        };
+        let timestamp = Utc::now().timestamp();
+        let body =
+            serde_json::to_vec(&payload(w, slug, e, action, rag_update.as_ref(), timestamp))?;
+        let started = Instant::now();
+        let sent = self
+            .client
+            .post(&w.url)
+            .header(reqwest::header::CONTENT_TYPE, "application/json")
+            .header(sign::EVENT_ID_HEADER, e.id.to_string())
+            .header(sign::EVENT_HEADER, e.kind().as_str())
+            .header(sign::WEBHOOK_ID_HEADER, w.id.to_string())
+            .header(sign::TIMESTAMP_HEADER, timestamp.to_string())
+            .header(sign::SIGNATURE_HEADER, signature(&w.secret, &body))
+            .body(body)
+            .send()
+            .await;
+        let took = started.elapsed();
+        Ok(match sent {
+            Ok(res) => {
+                let status = res.status().as_u16();
+                // Read (a little of) the answer so the connection can be reused.
+                let _ = res.bytes().await;
+                Outcome {
+                    status: Some(status),
+                    error: (!(200..300).contains(&status))
+                        .then(|| format!("the receiver answered {status}")),
+                    took,
+                }
+            }
+            Err(err) => Outcome {
+                status: None,
+                error: Some(describe(&err)),
+                took,
+            },
+        })
+    }
+
+    async fn back_off<C: ConnectionTrait>(&self, db: &C, w: &webhook::Model) -> AppResult<()> {
+        let failures = w.failures.saturating_add(1);
+        let delay = backoff(&self.settings, failures);
+        let next = Utc::now() + chrono::Duration::from_std(delay).unwrap_or_default();
+        webhook::ActiveModel {
+            id: Set(w.id),
+            failures: Set(failures),
+            next_attempt_at: Set(next),
+            ..Default::default()
+        }
+        .update(db)
+        .await?;
+        tracing::info!(
+            webhook = w.id,
+            failures,
+            retry_in_ms = delay.as_millis() as u64,
+            "webhook delivery failed; will retry"
+        );
+        Ok(())
+    }
+}
+
+/// Webhooks that are owed at least one event.
+fn owed() -> sea_orm::Condition {
+    sea_orm::Condition::all().add(
+        webhook::Column::Id.in_subquery(
+            sea_orm::sea_query::Query::select()
+                .column(webhook_outbox::Column::WebhookId)
+                .from(webhook_outbox::Entity)
+                .to_owned(),
+        ),
+    )
+}
+
+/// The delay before retry number `failures` (1, 2, ...): `base · 2^(failures-1)`, capped at
+/// `max`, then "equal jitter" (a random point in its upper half), so receivers coming back
+/// are not hit by every sender at once.
+pub fn backoff(s: &WebhookSettings, failures: i32) -> Duration {
+    let exp = u32::try_from(failures.saturating_sub(1))
+        .unwrap_or(0)
+        .min(30);
+    let full = s
+        .retry_base
+        .saturating_mul(1u32 << exp)
+        .min(s.retry_max)
+        .max(Duration::from_millis(1));
+    let mut b = [0u8; 8];
+    let r = match getrandom::fill(&mut b) {
+        Ok(()) => u64::from_le_bytes(b),
+        Err(_) => 0,
+    };
+    let half = full / 2;
+    let nanos = u64::try_from(half.as_nanos()).unwrap_or(u64::MAX).max(1);
+    half + Duration::from_nanos(r % nanos)
+}
+
+/// What went wrong, for admins reading `webhookDeliveries` (the URL is left out: they have it).
+fn describe(err: &reqwest::Error) -> String {
+    let what = if err.is_timeout() {
+        "timed out"
+    } else if err.is_connect() {
+        "could not connect"
+    } else {
+        "the request failed"
+    };
+    let mut cause = std::error::Error::source(err);
+    let mut deepest = None;
+    while let Some(c) = cause {
+        deepest = Some(c.to_string());
+        cause = c.source();
+    }
+    match deepest {
+        Some(d) => format!("{what}: {d}"),
+        None => what.to_string(),
+    }
+}
+
+async fn record<C: ConnectionTrait>(
+    db: &C,
+    w: &webhook::Model,
+    e: &LiveEvent,
+    o: &Outcome,
+) -> AppResult<()> {
+    webhook_attempt::Entity::insert(webhook_attempt::ActiveModel {
+        webhook_id: Set(w.id),
+        event_id: Set(e.id),
+        attempted_at: Set(Utc::now()),
+        duration_ms: Set(i32::try_from(o.took.as_millis()).unwrap_or(i32::MAX)),
+        status_code: Set(o.status.map(i32::from)),
+        delivered: Set(o.delivered()),
+        error: Set(o.error.clone()),
+        ..Default::default()
+    })
+    .exec_without_returning(db)
+    .await?;
+    Ok(())
+}
+
+/// The JSON a receiver gets. `action` is the action as it is when delivered; `change` is
+/// what this event did (the audit trail's before and after).
+fn payload(
+    w: &webhook::Model,
+    slug: &str,
+    e: &LiveEvent,
+    a: &ActionRow,
+    rag: Option<&rag_update::Model>,
+    timestamp: i64,
+) -> serde_json::Value {
+    let parse = |t: &Option<String>| {
+        t.as_deref()
+            .and_then(|t| serde_json::from_str::<serde_json::Value>(t).ok())
+    };
+    json!({
+        "eventId": e.id,
+        "type": e.kind().as_str(),
+        "webhookId": w.id,
+        "timestamp": timestamp,
+        "plan": slug,
+        "operation": e.operation,
+        "occurredAt": e.occurred_at,
+        "action": {
+            "id": crate::graphql::action_global_id(a.id),
+            "code": a.code,
+            "version": a.version,
+            "state": a.state,
+            "rag": {
+                "status": a.rag_status,
+                "note": a.rag_note,
+                "effectiveDate": a.rag_effective_date,
+            },
+        },
+        "change": { "before": parse(&e.before), "after": parse(&e.after) },
+        "ragUpdate": rag.map(|r| json!({
+            "id": crate::graphql::rag_update_global_id(r.id),
+            "status": r.status,
+            "previousStatus": r.previous_status,
+            "note": r.note,
+            "effectiveDate": r.effective_date,
+            "recordedAt": r.recorded_at,
+            "author": r.author,
+        })),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_with_jitter_and_stays_under_the_cap() {
+        let s = WebhookSettings {
+            retry_base: Duration::from_millis(100),
+            retry_max: Duration::from_secs(1),
+            ..Default::default()
+        };
+        for (failures, full) in [
+            (1, 100),
+            (2, 200),
+            (3, 400),
+            (4, 800),
+            (5, 1000),
+            (40, 1000),
+        ] {
+            for _ in 0..50 {
+                let d = backoff(&s, failures).as_millis() as u64;
+                assert!(d >= full / 2 && d <= full, "failure {failures}: {d} ms");
+            }
+        }
+    }
+}
