@@ -158,7 +158,9 @@ async fn run(engine: &str, url: &str, n: usize) {
         "sec-websocket-protocol",
         "graphql-transport-ws".parse().expect("header"),
     );
-    let (mut ws, _) = tokio_tungstenite::connect_async(req).await.expect("ws");
+    let (mut ws, _) = tokio_tungstenite::connect_async_with_config(req, None, true)
+        .await
+        .expect("ws");
     ws.send(Message::text(
         json!({"type": "connection_init", "payload": {"token": token}}).to_string(),
     ))
@@ -187,7 +189,7 @@ async fn run(engine: &str, url: &str, n: usize) {
     tokio::time::sleep(Duration::from_millis(300)).await;
 
     let ids: Vec<String> = gql(
-        "{ plan(slug: \"herefordshire-2012\") { actions(first: 100, filter: { state: ACTIVE }) { nodes { id } } } }",
+        "{ plan(slug: \"herefordshire-2012\") { actions(first: 100, filter: { state: ACTIVE, rag: [RED, AMBER, GREEN, GREY] }) { nodes { id } } } }",
         json!({}),
     )
     .await["data"]["plan"]["actions"]["nodes"]
@@ -196,9 +198,16 @@ async fn run(engine: &str, url: &str, n: usize) {
         .iter()
         .map(|a| a["id"].as_str().expect("id").to_string())
         .collect();
+    // The first events load the plan's catalogue and warm the pools; they are not counted.
+    let warm_up = 50;
     let mut sent = Vec::with_capacity(n);
-    let started = Instant::now();
-    for i in 0..n {
+    let mut started = Instant::now();
+    for i in 0..n + warm_up {
+        if i == warm_up {
+            tokio::time::sleep(Duration::from_millis(200)).await;
+            sent.clear();
+            started = Instant::now();
+        }
         let status = if (i / ids.len()) % 2 == 0 {
             "GREEN"
         } else {
@@ -219,9 +228,11 @@ async fn run(engine: &str, url: &str, n: usize) {
     }
     let writing = started.elapsed();
     let until = Instant::now() + Duration::from_secs(30);
-    while Instant::now() < until
-        && (heard.lock().expect("lock").len() < n || hooked.lock().expect("lock").len() < n)
-    {
+    let all_in = |a: &Arrivals| {
+        let a = a.lock().expect("lock");
+        sent.iter().all(|(id, _, _)| a.contains_key(id))
+    };
+    while Instant::now() < until && !(all_in(&heard) && all_in(&hooked)) {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     println!(

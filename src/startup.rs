@@ -12,9 +12,11 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
+use axum::serve::ListenerExt;
 use sea_orm::DatabaseConnection;
 use tokio::net::TcpListener;
 
+use crate::audit::Writer;
 use crate::auth::Verifier;
 use crate::config::{Limits, Serving as ServingConfig};
 use crate::graphql::{build_schema, DocumentCache, LiveParts};
@@ -33,6 +35,7 @@ pub struct App {
     shutdown_delay: Duration,
     shutdown_grace: Duration,
     hub: Hub,
+    writer: Writer,
     webhooks: WebhookSettings,
     webhook_targets: Arc<TargetGuard>,
 }
@@ -62,6 +65,7 @@ impl App {
     ) -> std::io::Result<Self> {
         let listener = TcpListener::bind(addr).await?;
         let hub = Hub::default();
+        let writer = Writer::new(db.clone(), hub.clone());
         let catalogues = CatalogueCache::default();
         let webhook_targets = Arc::new(TargetGuard::new(
             &serving.webhooks.allowed_hosts,
@@ -71,6 +75,7 @@ impl App {
             db.clone(),
             limits,
             LiveParts {
+                writer: writer.clone(),
                 hub: hub.clone(),
                 catalogues: catalogues.clone(),
                 webhook_targets: webhook_targets.clone(),
@@ -95,6 +100,7 @@ impl App {
             shutdown_delay: serving.shutdown_delay,
             shutdown_grace: serving.shutdown_grace,
             hub,
+            writer,
             webhooks: serving.webhooks.clone(),
             webhook_targets,
         })
@@ -131,8 +137,13 @@ impl App {
         };
         let background = self.spawn_upkeep();
         let live = self.spawn_live();
+        // No Nagle delay: a subscription's event or a response goes out at once instead of
+        // waiting for the client's ACK of the previous small write.
+        let listener = self.listener.tap_io(|tcp| {
+            let _ = tcp.set_nodelay(true);
+        });
         let serve = axum::serve(
-            self.listener,
+            listener,
             self.router
                 .into_make_service_with_connect_info::<SocketAddr>(),
         )
@@ -156,7 +167,7 @@ impl App {
         let mut tasks = vec![self.hub.spawn(self.state.db.clone())];
         if self.webhooks.deliver {
             match Deliverer::new(
-                self.state.db.clone(),
+                self.writer.clone(),
                 self.hub.clone(),
                 self.state.catalogues.clone(),
                 self.webhook_targets.clone(),

@@ -51,6 +51,8 @@ pub struct State {
 
 /// What the live parts of the schema share with the rest of the server.
 pub struct LiveParts {
+    /// The server's one writer (SQLite writers queue on it, webhook deliveries included).
+    pub writer: Writer,
     pub hub: Hub,
     pub catalogues: CatalogueCache,
     pub webhook_targets: Arc<TargetGuard>,
@@ -67,7 +69,7 @@ pub fn request_catalogues(db: &DatabaseConnection, cache: &CatalogueCache) -> Ca
 /// with list sizes multiplied in and clear codes; async-graphql's own parser recursion limit
 /// (32 nested selection sets) stays as the backstop.
 pub fn build_schema(db: DatabaseConnection, limits: Limits, live: LiveParts) -> AppSchema {
-    let writer = Writer::new(db.clone(), live.hub.clone());
+    let writer = live.writer;
     Schema::build(
         Query::default(),
         Mutation::default(),

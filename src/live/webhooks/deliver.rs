@@ -30,6 +30,7 @@ use super::sign::{self, signature};
 use super::target::TargetGuard;
 use super::WebhookSettings;
 use crate::actions::{self, resolve_filter, ActionOrder, ActionRow};
+use crate::audit::Writer;
 use crate::error::{AppError, AppResult};
 use crate::live::event::{self, LiveEvent};
 use crate::live::Hub;
@@ -42,6 +43,9 @@ const MAX_IDLE: Duration = Duration::from_secs(30);
 
 pub struct Deliverer {
     db: DatabaseConnection,
+    /// SQLite: its writes take their turn with the API's (see `audit::Writer::queue`); under
+    /// a steady stream of changes, waiting on SQLite's busy handler instead starved them.
+    writer: Writer,
     hub: Hub,
     catalogues: CatalogueCache,
     client: reqwest::Client,
@@ -63,7 +67,7 @@ impl Outcome {
 
 impl Deliverer {
     pub fn new(
-        db: DatabaseConnection,
+        writer: Writer,
         hub: Hub,
         catalogues: CatalogueCache,
         guard: Arc<TargetGuard>,
@@ -79,7 +83,8 @@ impl Deliverer {
             .build()
             .map_err(AppError::internal)?;
         Ok(Self {
-            db,
+            db: writer.db().clone(),
+            writer,
             hub,
             catalogues,
             client,
@@ -165,7 +170,9 @@ impl Deliverer {
         Ok(true)
     }
 
-    /// Posts the webhook's owed events in order until one fails.
+    /// Posts the webhook's owed events in order until one fails, then records the turn in
+    /// one go: the attempts, the outbox rows done with, and the retry state. Reads are one
+    /// statement each for the whole turn, so a backlog drains quickly.
     async fn deliver<C: ConnectionTrait>(&self, db: &C, w: webhook::Model) -> AppResult<()> {
         let owed = webhook_outbox::Entity::find()
             .filter(webhook_outbox::Column::WebhookId.eq(w.id))
@@ -178,45 +185,74 @@ impl Deliverer {
         let cat = Catalogues::new(self.db.clone(), self.catalogues.clone())
             .of(w.plan_id)
             .await?;
-        let filter = resolve_filter(&cat, &filter_of(&w)?)?.within(scope.visible_actions());
         let wants = events_of(&w);
-        for row in owed {
-            let event = event::by_id(db, row.event_id).await?;
+        let events =
+            event::by_ids(db, &owed.iter().map(|o| o.event_id).collect::<Vec<_>>()).await?;
+        let action_ids: Vec<i32> = events.iter().map(|e| e.action_id).collect();
+        // The actions the webhook may see now (scope and filter), in one statement.
+        let filter = resolve_filter(&cat, &filter_of(&w)?)?
+            .within(scope.visible_actions())
+            .and(sea_orm::Condition::all().add(entity::action::Column::Id.is_in(action_ids)));
+        let (actions, _) =
+            actions::page(db, &filter, ActionOrder::default(), 0, owed.len() as u64).await?;
+        let update_ids: Vec<i32> = events.iter().filter_map(|e| e.rag_update_id).collect();
+        let updates = if update_ids.is_empty() {
+            Vec::new()
+        } else {
+            rag_update::Entity::find()
+                .filter(rag_update::Column::Id.is_in(update_ids))
+                .all(db)
+                .await?
+        };
+
+        let mut done = Vec::new();
+        let mut attempts = Vec::new();
+        let mut failed = false;
+        for row in &owed {
+            let event = events.iter().find(|e| e.id == row.event_id);
+            let action = event.and_then(|e| actions.iter().find(|a| a.id == e.action_id));
             // Out of scope (now), not wanted any more, or gone: nothing to deliver.
-            let action = match &event {
-                Some(e) if wants.iter().any(|k| e.heard_by(*k)) => {
-                    let f = filter.clone().and(
-                        sea_orm::Condition::all().add(entity::action::Column::Id.eq(e.action_id)),
-                    );
-                    actions::page(db, &f, ActionOrder::default(), 0, 1)
-                        .await?
-                        .0
-                        .pop()
-                }
-                _ => None,
-            };
             let (Some(event), Some(action)) = (event, action) else {
-                webhook_outbox::Entity::delete_by_id(row.id)
-                    .exec(db)
-                    .await?;
+                done.push(row.id);
                 continue;
             };
-            let outcome = self.post(db, &w, &slug, &event, &action).await?;
-            record(db, &w, &event, &outcome).await?;
+            if !wants.iter().any(|k| event.heard_by(*k)) {
+                done.push(row.id);
+                continue;
+            }
+            let update = event
+                .rag_update_id
+                .and_then(|id| updates.iter().find(|u| u.id == id));
+            let outcome = self.post(&w, &slug, event, action, update).await?;
             metrics::counter!("plan_api_webhook_attempts_total",
                 "outcome" => if outcome.delivered() { "delivered" } else { "failed" })
             .increment(1);
             metrics::histogram!("plan_api_webhook_attempt_duration_seconds")
                 .record(outcome.took.as_secs_f64());
-            if !outcome.delivered() {
-                self.back_off(db, &w).await?;
-                return Ok(());
+            let delivered = outcome.delivered();
+            attempts.push(attempt(&w, event, &outcome));
+            if !delivered {
+                failed = true;
+                break;
             }
-            webhook_outbox::Entity::delete_by_id(row.id)
+            done.push(row.id);
+        }
+
+        let _turn = self.writer.queue().await;
+        if !attempts.is_empty() {
+            webhook_attempt::Entity::insert_many(attempts)
+                .exec_without_returning(db)
+                .await?;
+        }
+        if !done.is_empty() {
+            webhook_outbox::Entity::delete_many()
+                .filter(webhook_outbox::Column::Id.is_in(done))
                 .exec(db)
                 .await?;
         }
-        if w.failures > 0 {
+        if failed {
+            self.back_off(db, &w).await?;
+        } else if w.failures > 0 {
             webhook::Entity::update_many()
                 .col_expr(webhook::Column::Failures, Expr::value(0))
                 .filter(webhook::Column::Id.eq(w.id))
@@ -226,21 +262,16 @@ impl Deliverer {
         Ok(())
     }
 
-    async fn post<C: ConnectionTrait>(
+    async fn post(
         &self,
-        db: &C,
         w: &webhook::Model,
         slug: &str,
         e: &LiveEvent,
         action: &ActionRow,
+        rag_update: Option<&rag_update::Model>,
     ) -> AppResult<Outcome> {
-        let rag_update = match e.rag_update_id {
-            Some(id) => rag_update::Entity::find_by_id(id).one(db).await?,
-            None => None,
-        };
         let timestamp = Utc::now().timestamp();
-        let body =
-            serde_json::to_vec(&payload(w, slug, e, action, rag_update.as_ref(), timestamp))?;
+        let body = serde_json::to_vec(&payload(w, slug, e, action, rag_update, timestamp))?;
         let started = Instant::now();
         let sent = self
             .client
@@ -352,13 +383,9 @@ fn describe(err: &reqwest::Error) -> String {
     }
 }
 
-async fn record<C: ConnectionTrait>(
-    db: &C,
-    w: &webhook::Model,
-    e: &LiveEvent,
-    o: &Outcome,
-) -> AppResult<()> {
-    webhook_attempt::Entity::insert(webhook_attempt::ActiveModel {
+/// An attempt, as `webhookDeliveries` reads it back.
+fn attempt(w: &webhook::Model, e: &LiveEvent, o: &Outcome) -> webhook_attempt::ActiveModel {
+    webhook_attempt::ActiveModel {
         webhook_id: Set(w.id),
         event_id: Set(e.id),
         attempted_at: Set(Utc::now()),
@@ -367,10 +394,7 @@ async fn record<C: ConnectionTrait>(
         delivered: Set(o.delivered()),
         error: Set(o.error.clone()),
         ..Default::default()
-    })
-    .exec_without_returning(db)
-    .await?;
-    Ok(())
+    }
 }
 
 /// The JSON a receiver gets. `action` is the action as it is when delivered; `change` is
