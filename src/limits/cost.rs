@@ -440,10 +440,20 @@ impl<'a> Walker<'a> {
             Some(Value::String(s)) => chrono::NaiveDate::parse_from_str(&s, "%Y-%m-%d").ok(),
             _ => None,
         };
-        let step_days = match self.arg(f, "interval") {
-            Some(Value::Enum(e)) if e == "WEEK" => 7,
-            Some(Value::Enum(e)) if e == "FORTNIGHT" => 14,
-            Some(Value::Enum(e)) if e == "MONTH" => 28,
+        let interval = match self.arg(f, "interval") {
+            Some(Value::Enum(e)) => e.to_string(),
+            // An enum value sent in the JSON variables arrives as a string.
+            Some(Value::String(s)) => s,
+            _ => return MAX_POINTS,
+        };
+        // Each step's fewest days, so that the estimate is never short: a month is at least
+        // 28 days, a quarter at least 84 (89, in fact) and a year at least 365.
+        let step_days = match interval.as_str() {
+            "WEEK" => 7,
+            "FORTNIGHT" => 14,
+            "MONTH" => 28,
+            "QUARTER" => 84,
+            "YEAR" => 365,
             _ => return MAX_POINTS,
         };
         match (date("from"), date("to")) {
@@ -467,7 +477,7 @@ mod tests {
         type Plan { title: String! context: [String!]! actions(first: Int): ActionConnection!
                     ragTrend(from: String!, to: String!, interval: Interval!): [Summary!]! }
         type Summary { total: Int! }
-        enum Interval { WEEK FORTNIGHT MONTH }
+        enum Interval { WEEK FORTNIGHT MONTH QUARTER YEAR }
         type PlanConnection { nodes: [Plan!]! totalCount: Int! }
         type ActionConnection { edges: [ActionEdge!]! nodes: [Action!]! totalCount: Int! }
         type ActionEdge { node: Action! cursor: String! }
@@ -550,6 +560,18 @@ mod tests {
             serde_json::json!({}),
         );
         assert_eq!(m.nodes, 181 / 14 + 1);
+        // Never fewer than the trend has: 5 quarter ends from 31 March 2013 (365 days), 5
+        // years from 29 February 2012 (1461 days).
+        let m = measure_of(
+            r#"{ plan(slug: "x") { ragTrend(from: "2013-03-31", to: "2014-03-31", interval: QUARTER) { total } } }"#,
+            serde_json::json!({}),
+        );
+        assert_eq!(m.nodes, 365 / 84 + 1);
+        let m = measure_of(
+            r#"query($i: Interval!) { plan(slug: "x") { ragTrend(from: "2012-02-29", to: "2016-02-29", interval: $i) { total } } }"#,
+            serde_json::json!({ "i": "YEAR" }),
+        );
+        assert_eq!(m.nodes, 5);
     }
 
     #[test]

@@ -41,6 +41,10 @@ pub enum Interval {
     Week,
     Fortnight,
     Month,
+    /// Three calendar months.
+    Quarter,
+    /// Twelve calendar months.
+    Year,
 }
 
 /// Actions per RAG status, in `RagStatus::ALL` order.
@@ -127,7 +131,9 @@ pub async fn trend<C: ConnectionTrait>(
     run(db, cat, filter, group, Some(&days)).await
 }
 
-/// `from`, then every interval after it up to `to`.
+/// `from`, then every interval after it up to `to`. Months, quarters and years are counted
+/// from `from` (the k-th point is `from` plus k intervals, clamped to the month's last day), so
+/// a trend from 31 January stays on month ends: 28 February, 31 March, ...
 pub fn trend_days(from: NaiveDate, to: NaiveDate, interval: Interval) -> AppResult<Vec<NaiveDate>> {
     if to < from {
         return Err(AppError::bad_input(format!(
@@ -141,6 +147,12 @@ pub fn trend_days(from: NaiveDate, to: NaiveDate, interval: Interval) -> AppResu
             Interval::Week => from.checked_add_days(chrono::Days::new(7 * k as u64)),
             Interval::Fortnight => from.checked_add_days(chrono::Days::new(14 * k as u64)),
             Interval::Month => from.checked_add_months(Months::new(k)),
+            Interval::Quarter => k
+                .checked_mul(3)
+                .and_then(|m| from.checked_add_months(Months::new(m))),
+            Interval::Year => k
+                .checked_mul(12)
+                .and_then(|m| from.checked_add_months(Months::new(m))),
         };
         match day {
             Some(d) if d <= to => days.push(d),
@@ -495,10 +507,39 @@ mod tests {
             ]
         );
         assert_eq!(
+            trend_days(d("2013-03-31"), d("2014-03-31"), Interval::Quarter).expect("days"),
+            vec![
+                d("2013-03-31"),
+                d("2013-06-30"),
+                d("2013-09-30"),
+                d("2013-12-31"),
+                d("2014-03-31")
+            ]
+        );
+        assert_eq!(
+            trend_days(d("2012-02-29"), d("2016-03-01"), Interval::Year).expect("days"),
+            vec![
+                d("2012-02-29"),
+                d("2013-02-28"),
+                d("2014-02-28"),
+                d("2015-02-28"),
+                d("2016-02-29")
+            ]
+        );
+        assert_eq!(
             trend_days(d("2013-01-01"), d("2013-01-01"), Interval::Week).expect("days"),
             vec![d("2013-01-01")]
         );
         assert!(trend_days(d("2013-01-02"), d("2013-01-01"), Interval::Week).is_err());
         assert!(trend_days(d("2000-01-01"), d("2013-01-01"), Interval::Week).is_err());
+        // The cap counts points, whatever the interval: 201 quarters or years are too many.
+        assert_eq!(
+            trend_days(d("2000-01-01"), d("2049-10-01"), Interval::Quarter)
+                .expect("days")
+                .len(),
+            MAX_TREND_POINTS
+        );
+        assert!(trend_days(d("2000-01-01"), d("2050-01-01"), Interval::Quarter).is_err());
+        assert!(trend_days(d("1900-01-01"), d("2100-01-01"), Interval::Year).is_err());
     }
 }

@@ -239,7 +239,7 @@ both_engines!(as_of_counts_follow_the_history, |engine| async move {
         assert_eq!(s["asOf"], json!(day));
     }
     // Today: A GREEN, B BLUE, C AMBER, D removed (left out), E new and GREY.
-    let today = chrono::Utc::now().date_naive().to_string();
+    let today = plan_api::clock::today().to_string();
     let want_now = moved(&[(a, "GREEN"), (b, "BLUE"), (c, "AMBER")], &["GREY"], &[d]);
     let s = summary(&app, Value::Null, json!(today), Value::Null).await;
     assert_eq!(counts(&s["counts"]), want_now, "as of today");
@@ -346,6 +346,84 @@ both_engines!(
             eprintln!("{engine:?}: {what}: {n} statements");
             assert_eq!(n, 1, "{what}");
         }
+    }
+);
+
+both_engines!(
+    quarterly_and_yearly_trends_add_calendar_months,
+    |engine| async move {
+        let app = TestApp::spawn(engine).await;
+        arrange_history(&app).await;
+        let q = "query($from: Date!, $to: Date!, $i: TrendInterval!) { plan(slug: \"herefordshire-2012\") {
+        ragTrend(from: $from, to: $to, interval: $i, groupBy: THEME) {
+        asOf total counts { status count } groups { key label total counts { status count } } } } }";
+        let cases = [
+            // From a quarter's last day, every point is a quarter's last day.
+            (
+                "QUARTER",
+                "2012-12-31",
+                "2014-03-31",
+                vec![
+                    "2012-12-31",
+                    "2013-03-31",
+                    "2013-06-30",
+                    "2013-09-30",
+                    "2013-12-31",
+                    "2014-03-31",
+                ],
+            ),
+            // Otherwise the same day of every third month, up to `to` and not past it.
+            (
+                "QUARTER",
+                "2013-01-15",
+                "2014-01-14",
+                vec!["2013-01-15", "2013-04-15", "2013-07-15", "2013-10-15"],
+            ),
+            // Years keep the day where February has it.
+            (
+                "YEAR",
+                "2012-02-29",
+                "2016-03-01",
+                vec![
+                    "2012-02-29",
+                    "2013-02-28",
+                    "2014-02-28",
+                    "2015-02-28",
+                    "2016-02-29",
+                ],
+            ),
+        ];
+        for (interval, from, to, want) in cases {
+            let d = app
+                .data(q, json!({ "from": from, "to": to, "i": interval }))
+                .await;
+            let points = d["plan"]["ragTrend"].as_array().expect("points");
+            let days: Vec<&str> = points
+                .iter()
+                .map(|p| p["asOf"].as_str().expect("asOf"))
+                .collect();
+            assert_eq!(days, want, "{interval} from {from} to {to}");
+            for p in points {
+                let s = summary(&app, json!("THEME"), p["asOf"].clone(), Value::Null).await;
+                assert_eq!(
+                    &s, p,
+                    "{interval} point {} equals its own summary",
+                    p["asOf"]
+                );
+            }
+        }
+        // The 200-point cap counts points whatever the interval: 200 quarters, not 201.
+        let longest = "{ plan(slug: \"herefordshire-2012\") { ragTrend(from: \"2000-01-01\", to: \"2049-10-01\", interval: QUARTER) { asOf } } }";
+        let d = app.data(longest, json!({})).await;
+        let points = d["plan"]["ragTrend"].as_array().expect("points");
+        assert_eq!(points.len(), 200);
+        assert_eq!(points[199]["asOf"], "2049-10-01");
+        let too_long = longest.replace("2049-10-01", "2050-01-01");
+        let body = app.graphql(&too_long, json!({})).await;
+        assert_eq!(
+            body["errors"][0]["extensions"]["code"], "BAD_USER_INPUT",
+            "{body:#}"
+        );
     }
 );
 
