@@ -33,8 +33,9 @@ async fn rows(app: &TestApp, table: &str) -> Vec<String> {
         .collect()
 }
 
+/// Today as the server counts it: the date in England, not in UTC.
 fn today() -> String {
-    chrono::Utc::now().date_naive().to_string()
+    plan_api::clock::today().to_string()
 }
 
 /// Asserts a BAD_USER_INPUT whose message mentions `words`, with nothing internal in it.
@@ -62,7 +63,7 @@ both_engines!(
         let id = a["id"].clone();
         assert_ne!(a["rag"]["status"], "RED");
         let history = rows(&app, "rag_update").await;
-        let tomorrow = (chrono::Utc::now().date_naive() + chrono::Duration::days(2)).to_string();
+        let tomorrow = (plan_api::clock::today() + chrono::Duration::days(2)).to_string();
         let cases = [
             (
                 json!({ "actionId": id, "status": "RED" }),
