@@ -74,7 +74,10 @@ impl From<RagStatusGql> for RagStatus {
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
 #[graphql(name = "LifecycleState")]
 pub enum LifecycleStateGql {
+    /// Part of the plan: listed, counted and updated.
     Active,
+    /// Retired from the plan (`retireAction`): still readable, with its history, but left out
+    /// of RAG counts and taking no status updates.
     Removed,
 }
 
@@ -111,6 +114,7 @@ pub struct ActionFilterInput {
     pub references: Option<Vec<String>>,
     /// Ofsted descriptor codes (`QP3.7`, or bare `3.7`) or areas (`OE`, `EHP`, `QP`, `LG`).
     pub descriptors: Option<Vec<String>>,
+    /// Only active or only removed actions; null: both (RAG counts: active only).
     pub state: Option<LifecycleStateGql>,
     /// Words that must all appear in the objective or outcome (case-insensitive).
     pub search: Option<String>,
@@ -154,10 +158,13 @@ pub enum ActionOrderField {
     UpdatedAt,
 }
 
+/// Which way an ordering runs.
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Default)]
 pub enum SortDirection {
+    /// Earliest, or most severe, first.
     #[default]
     Asc,
+    /// The reverse.
     Desc,
 }
 
@@ -165,8 +172,10 @@ pub enum SortDirection {
 #[derive(InputObject, Default)]
 #[graphql(name = "ActionOrder")]
 pub struct ActionOrderInput {
+    /// What to order by.
     #[graphql(default)]
     pub field: ActionOrderField,
+    /// Ascending (the default) or descending.
     #[graphql(default)]
     pub direction: SortDirection,
 }
@@ -317,11 +326,14 @@ pub(super) fn history_wanted(ctx: &Context<'_>, path: &[&str]) -> Result<Option<
 pub struct ActionEdge {
     /// Pass as `after` to continue after this action.
     cursor: String,
+    /// The action.
     node: Action,
 }
 
+/// A page of actions.
 #[Object]
 impl ActionConnection {
+    /// The actions of this page, each with its cursor.
     async fn edges(&self) -> Vec<ActionEdge> {
         Action::all_of(&self.batch)
             .into_iter()
@@ -336,6 +348,7 @@ impl ActionConnection {
     async fn nodes(&self) -> Vec<Action> {
         Action::all_of(&self.batch)
     }
+    /// Whether more actions follow, and the cursors to continue from.
     async fn page_info(&self) -> PageInfo {
         PageInfo::new(self.offset, self.batch.rows().len(), self.more)
     }
@@ -416,6 +429,7 @@ impl Action {
 #[derive(SimpleObject)]
 #[graphql(serial)]
 pub struct RagState {
+    /// The status.
     status: RagStatusGql,
     /// The note recorded with the status.
     note: Option<String>,
@@ -425,8 +439,11 @@ pub struct RagState {
     recorded_at: chrono::DateTime<chrono::Utc>,
 }
 
+/// An action of a plan: what must be done (objective), what will show it worked (outcome,
+/// evidence), who leads it, by when, and its RAG status and history.
 #[Object]
 impl Action {
+    /// Global id (see `node(id:)`); mutations take it as `actionId`.
     pub async fn id(&self) -> ID {
         global_id(Kind::Action, self.row().id)
     }
@@ -434,9 +451,11 @@ impl Action {
     async fn code(&self) -> &str {
         &self.row().code
     }
+    /// The plan the action belongs to.
     async fn plan(&self) -> Result<Plan> {
         Ok(Plan(self.catalogue().await?))
     }
+    /// The theme it is numbered under.
     async fn theme(&self) -> Result<Theme> {
         Theme::of(&self.catalogue().await?, self.row().theme_id)
             .ok_or_else(|| AppError::Internal("BUG: action's theme missing".into()).into())
@@ -565,7 +584,10 @@ impl Action {
         })
     }
     /// The RAG history entry in effect at the end of `date` (null before the first).
-    async fn rag_as_of(&self, date: Date) -> Result<Option<RagUpdate>> {
+    async fn rag_as_of(
+        &self,
+        #[graphql(desc = "The day; entries taking effect on it count.")] date: Date,
+    ) -> Result<Option<RagUpdate>> {
         Ok(self
             .batch
             .entry_on(self.row().id, date.0)
@@ -574,7 +596,10 @@ impl Action {
     }
     /// Days the action has had its current status on `asOf` (default today): since the first
     /// of the latest run of entries with this status.
-    async fn days_in_status(&self, as_of: Option<Date>) -> Result<Option<i64>> {
+    async fn days_in_status(
+        &self,
+        #[graphql(desc = "The day to count to (default today, in England).")] as_of: Option<Date>,
+    ) -> Result<Option<i64>> {
         let day = as_of.map(|d| d.0).unwrap_or_else(super::plan::today);
         let since = self
             .batch
@@ -585,7 +610,10 @@ impl Action {
     }
     /// Days past its due date on `asOf` (default today); null when not due yet, without a due
     /// date, removed, or BLUE/GREEN now.
-    async fn days_overdue(&self, as_of: Option<Date>) -> Option<i64> {
+    async fn days_overdue(
+        &self,
+        #[graphql(desc = "The day to count to (default today, in England).")] as_of: Option<Date>,
+    ) -> Option<i64> {
         let day = as_of.map(|d| d.0).unwrap_or_else(super::plan::today);
         actions::deadlines::days_overdue(self.row(), day)
     }
@@ -611,6 +639,7 @@ impl Action {
     async fn version(&self) -> i32 {
         self.row().version
     }
+    /// Whether the action is part of the plan or has been removed from it.
     async fn state(&self) -> LifecycleStateGql {
         if self.row().state == "removed" {
             LifecycleStateGql::Removed
@@ -622,9 +651,11 @@ impl Action {
     async fn removed_reason(&self) -> Option<&str> {
         self.row().removed_reason.as_deref()
     }
+    /// When the action was first stored (imported or created).
     async fn created_at(&self) -> chrono::DateTime<chrono::Utc> {
         self.row().created_at
     }
+    /// When the action last changed.
     async fn updated_at(&self) -> chrono::DateTime<chrono::Utc> {
         self.row().updated_at
     }
@@ -632,7 +663,9 @@ impl Action {
     async fn rag_history(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "How many to return: default 50, at most the server's maximum (100).")]
         first: Option<i32>,
+        #[graphql(desc = "Continue after this cursor (the previous page's `endCursor`).")]
         after: Option<String>,
     ) -> Result<RagUpdateConnection> {
         let st = state(ctx)?;
@@ -655,6 +688,7 @@ fn list(raw: &str) -> Result<Vec<String>> {
 /// A milestone parsed from an action's "by when".
 pub struct Milestone(milestone::Model);
 
+/// A milestone of an action: a stage of its "by when" and the date it is due.
 #[Object(serial)]
 impl Milestone {
     /// As written, e.g. `Stage 1 – Nov 12`.
@@ -670,12 +704,15 @@ impl Milestone {
 /// An Ofsted grade descriptor as cited by an action.
 pub struct OfstedDescriptor(action_descriptor::Model);
 
+/// An Ofsted grade descriptor an action cites: the inspection framework's criterion it
+/// answers to.
 #[Object(serial)]
 impl OfstedDescriptor {
     /// Normalised code, e.g. `QP3.21` (the bare area when only an area is cited).
     async fn code(&self) -> &str {
         &self.0.code
     }
+    /// The judgement area the descriptor belongs to.
     async fn area(&self) -> Result<OfstedAreaGql> {
         match OfstedArea::parse(&self.0.area) {
             Some(OfstedArea::OE) => Ok(OfstedAreaGql::OE),
@@ -696,12 +733,15 @@ impl OfstedDescriptor {
 /// An agreed extension of an action's timescale.
 pub struct TimescaleExtension(pub(super) timescale_extension::Model);
 
+/// An agreed extension of an action's timescale (`extendDeadline`, or an `Extension to
+/// timescale agreed` note in the plan).
 #[Object(serial)]
 impl TimescaleExtension {
     /// As written in the source, when imported.
     async fn raw(&self) -> Option<&str> {
         self.0.raw.as_deref()
     }
+    /// Why it was extended; null when the plan does not say.
     async fn reason(&self) -> Option<&str> {
         self.0.reason.as_deref()
     }
@@ -717,9 +757,11 @@ impl TimescaleExtension {
     async fn new_due(&self) -> Option<Date> {
         self.0.new_due.map(Date)
     }
+    /// When the extension was recorded.
     async fn recorded_at(&self) -> chrono::DateTime<chrono::Utc> {
         self.0.recorded_at
     }
+    /// Who recorded it: a token's subject, or `plan import`.
     async fn recorded_by(&self) -> &str {
         &self.0.recorded_by
     }
@@ -728,6 +770,7 @@ impl TimescaleExtension {
 /// Evidence of progress submitted against an action.
 pub struct EvidenceRecord(pub(super) evidence_record::Model);
 
+/// Evidence of progress submitted against an action (`addEvidence`).
 #[Object(serial)]
 impl EvidenceRecord {
     /// What the evidence is.
@@ -746,9 +789,11 @@ impl EvidenceRecord {
     async fn date(&self) -> Option<Date> {
         self.0.dated.map(Date)
     }
+    /// When it was submitted.
     async fn recorded_at(&self) -> chrono::DateTime<chrono::Utc> {
         self.0.recorded_at
     }
+    /// The subject of the token that submitted it.
     async fn recorded_by(&self) -> &str {
         &self.0.recorded_by
     }
@@ -769,14 +814,18 @@ impl WorkstreamMove {
     }
 }
 
+/// A move of an action from one work stream to another (`moveAction`, or `MOVED TO ...` in
+/// the plan).
 #[Object(serial)]
 impl WorkstreamMove {
+    /// The work stream it left; null when that was not recorded.
     async fn from(&self, ctx: &Context<'_>) -> Result<Option<Workstream>> {
         match self.row.from_workstream_id {
             None => Ok(None),
             Some(id) => Ok(Some(self.workstream(ctx, id).await?)),
         }
     }
+    /// The work stream it moved to.
     async fn to(&self, ctx: &Context<'_>) -> Result<Workstream> {
         self.workstream(ctx, self.row.to_workstream_id).await
     }
@@ -784,12 +833,15 @@ impl WorkstreamMove {
     async fn raw(&self) -> Option<&str> {
         self.row.raw.as_deref()
     }
+    /// Why it moved; null when no reason was given.
     async fn reason(&self) -> Option<&str> {
         self.row.reason.as_deref()
     }
+    /// When the move was recorded.
     async fn recorded_at(&self) -> chrono::DateTime<chrono::Utc> {
         self.row.recorded_at
     }
+    /// Who recorded it: a token's subject, or `plan import`.
     async fn recorded_by(&self) -> &str {
         &self.row.recorded_by
     }
@@ -798,15 +850,19 @@ impl WorkstreamMove {
 /// A recorded proposal to remove an action from the plan.
 pub struct RemovalProposal(removal_proposal::Model);
 
+/// A recorded proposal to remove an action from the plan (`Remove from plan` in its "by
+/// when"); the action stays active until it is retired.
 #[Object(serial)]
 impl RemovalProposal {
     /// As written, e.g. `Remove from plan`.
     async fn raw(&self) -> &str {
         &self.0.raw
     }
+    /// When the proposal was recorded.
     async fn recorded_at(&self) -> chrono::DateTime<chrono::Utc> {
         self.0.recorded_at
     }
+    /// Who recorded it (`plan import` for proposals read from the plan).
     async fn recorded_by(&self) -> &str {
         &self.0.recorded_by
     }
@@ -821,11 +877,15 @@ impl RagUpdate {
     }
 }
 
+/// One entry of an action's RAG history: a status, when it took effect, who recorded it and
+/// why. The history is append-only.
 #[Object(serial)]
 impl RagUpdate {
+    /// Global id (see `node(id:)`).
     pub async fn id(&self) -> ID {
         global_id(Kind::RagUpdate, self.0.id)
     }
+    /// The status recorded.
     async fn status(&self) -> Result<RagStatusGql> {
         RagStatusGql::from_db(&self.0.status)
     }
@@ -837,6 +897,8 @@ impl RagUpdate {
             .map(RagStatusGql::from_db)
             .transpose()
     }
+    /// Why, in the recorder's words; null when none was given (one is required to become RED
+    /// or to leave BLUE).
     async fn note(&self) -> Option<&str> {
         self.0.note.as_deref()
     }
@@ -871,12 +933,16 @@ pub struct RagUpdateConnection {
 #[derive(SimpleObject)]
 #[graphql(serial)]
 pub struct RagUpdateEdge {
+    /// Pass as `after` to continue after this entry.
     cursor: String,
+    /// The history entry.
     node: RagUpdate,
 }
 
+/// A page of an action's RAG history, newest first.
 #[Object(serial)]
 impl RagUpdateConnection {
+    /// The entries of this page, each with its cursor.
     async fn edges(&self) -> Vec<RagUpdateEdge> {
         self.rows
             .iter()
@@ -887,6 +953,11 @@ impl RagUpdateConnection {
             })
             .collect()
     }
+    /// The entries of this page, without cursors.
+    async fn nodes(&self) -> Vec<RagUpdate> {
+        self.rows.iter().map(|r| RagUpdate(r.clone())).collect()
+    }
+    /// Whether more entries follow, and the cursors to continue from.
     async fn page_info(&self) -> PageInfo {
         PageInfo::new(self.offset, self.rows.len(), self.more)
     }

@@ -36,8 +36,11 @@ impl AuditQuery {
     async fn audit_log(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "Which changes (default: every change in the plans the token reaches).")]
         filter: Option<AuditLogFilter>,
+        #[graphql(desc = "How many to return: default 50, at most the server's maximum (100).")]
         first: Option<i32>,
+        #[graphql(desc = "Continue after this cursor (the previous page's `endCursor`).")]
         after: Option<String>,
     ) -> Result<AuditEventConnection> {
         let who = principal(ctx)?;
@@ -80,14 +83,19 @@ pub struct AuditEventConnection {
     more: bool,
 }
 
+/// An edge to an audit event.
 #[derive(SimpleObject)]
 pub struct AuditEventEdge {
+    /// Pass as `after` to continue after this event.
     cursor: String,
+    /// The event.
     node: AuditEvent,
 }
 
+/// A page of the audit log, newest first.
 #[Object]
 impl AuditEventConnection {
+    /// The events of this page, each with its cursor.
     async fn edges(&self) -> Vec<AuditEventEdge> {
         self.rows
             .iter()
@@ -98,9 +106,15 @@ impl AuditEventConnection {
             })
             .collect()
     }
+    /// The events of this page, without cursors.
+    async fn nodes(&self) -> Vec<AuditEvent> {
+        self.rows.iter().cloned().map(AuditEvent).collect()
+    }
+    /// Whether more events follow, and the cursors to continue from.
     async fn page_info(&self) -> PageInfo {
         PageInfo::new(self.offset, self.rows.len(), self.more)
     }
+    /// Number of events matching the filter, across all pages.
     async fn total_count(&self, ctx: &Context<'_>) -> Result<u64> {
         Ok(audit::count(&state(ctx)?.db, principal(ctx)?, &self.filter).await?)
     }
@@ -111,7 +125,9 @@ impl AuditEventConnection {
 pub struct Actor {
     /// The token's subject.
     sub: String,
+    /// The token's role, e.g. `admin`, `lead` or `integration`.
     role: String,
+    /// The token's display name, when it carries one.
     name: Option<String>,
 }
 
@@ -125,14 +141,18 @@ fn json(raw: &Option<String>) -> Result<Option<Json<serde_json::Value>>> {
         .map_err(|e| AppError::internal(e).into())
 }
 
+/// One change made through the API: who, when, which mutation, on what, before and after.
 #[Object]
 impl AuditEvent {
+    /// The event's number: increasing, never reused (the `eventId` of live events).
     async fn id(&self) -> ID {
         ID(self.0.id.to_string())
     }
+    /// When the change was made.
     async fn occurred_at(&self) -> DateTime<Utc> {
         self.0.occurred_at
     }
+    /// Who made the change, as their token said.
     async fn actor(&self) -> Actor {
         Actor {
             sub: self.0.actor_sub.clone(),

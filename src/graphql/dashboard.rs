@@ -16,10 +16,13 @@ use std::sync::Arc;
 /// How `ragSummary` groups actions (one level).
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
 pub enum RagGroupBy {
+    /// By theme.
     Theme,
+    /// By the action's current work stream.
     Workstream,
-    /// An action with several leads counts under each.
+    /// By lead person. An action with several leads counts under each.
     Lead,
+    /// By source reference (`AA1`, `JD`, ...). An action citing several counts under each.
     Reference,
     /// By Ofsted area (OE, EHP, QP, LG) of the descriptors an action cites.
     OfstedArea,
@@ -37,19 +40,30 @@ impl From<RagGroupBy> for GroupBy {
     }
 }
 
-/// Spacing of `ragTrend` points.
+/// Spacing of `ragTrend` points. Months, quarters and years add calendar months to `from`,
+/// keeping its day of the month where the month has it (from 31 Jan: 28 Feb, 31 Mar...), so a
+/// trend from a month's, quarter's or year's last day stays on last days.
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
 pub enum TrendInterval {
+    /// Every 7 days.
     Week,
+    /// Every 14 days.
     Fortnight,
+    /// Every calendar month.
     Month,
+    /// Every 3 calendar months.
+    Quarter,
+    /// Every 12 calendar months.
+    Year,
 }
 
 /// Actions with one RAG status.
 #[derive(SimpleObject)]
 #[graphql(serial)]
 pub struct RagCount {
+    /// The status.
     status: RagStatusGql,
+    /// How many actions have it.
     count: u64,
 }
 
@@ -59,7 +73,10 @@ pub struct RagCount {
 pub struct RagGroup {
     /// Theme number, work-stream name, person code, reference code or Ofsted area.
     key: String,
+    /// A name to show: the theme's, person's or reference's title or name (for work streams
+    /// and Ofsted areas, the key again).
     label: String,
+    /// Actions in the group, whatever their status.
     total: u64,
     /// Every status, zeros included.
     counts: Vec<RagCount>,
@@ -71,6 +88,7 @@ pub struct RagGroup {
 pub struct RagSummary {
     /// The day counted as of; null for now.
     as_of: Option<Date>,
+    /// Actions counted, whatever their status.
     total: u64,
     /// Every status, zeros included.
     counts: Vec<RagCount>,
@@ -162,6 +180,8 @@ pub async fn trend(
         TrendInterval::Week => Interval::Week,
         TrendInterval::Fortnight => Interval::Fortnight,
         TrendInterval::Month => Interval::Month,
+        TrendInterval::Quarter => Interval::Quarter,
+        TrendInterval::Year => Interval::Year,
     };
     let (_, points) = catalogues(ctx)?
         .read_checked(cat, |cat| {
@@ -186,24 +206,31 @@ pub async fn trend(
 }
 
 /// A status change and the action it changed.
+#[derive(Clone)]
 pub struct RagChange {
     action: Action,
     update: rag_update::Model,
 }
 
+/// A status change and the action it changed.
 #[Object]
 impl RagChange {
+    /// The action, as it is now.
     async fn action(&self) -> &Action {
         &self.action
     }
+    /// The history entry: the new status, the one before, the note, when and who.
     async fn rag_update(&self) -> RagUpdate {
         RagUpdate::new(self.update.clone())
     }
 }
 
+/// An edge to a status change.
 #[derive(SimpleObject)]
 pub struct RagChangeEdge {
+    /// Pass as `after` to continue after this change.
     cursor: String,
+    /// The change.
     node: RagChange,
 }
 
@@ -217,21 +244,25 @@ pub struct RagChangeConnection {
     more: bool,
 }
 
+/// A page of status changes, oldest first.
 #[Object]
 impl RagChangeConnection {
+    /// The changes of this page, each with its cursor.
     async fn edges(&self) -> Vec<RagChangeEdge> {
         self.changes
             .iter()
             .enumerate()
             .map(|(i, c)| RagChangeEdge {
                 cursor: cursor(self.offset + i as u64),
-                node: RagChange {
-                    action: c.action.clone(),
-                    update: c.update.clone(),
-                },
+                node: c.clone(),
             })
             .collect()
     }
+    /// The changes of this page, without cursors.
+    async fn nodes(&self) -> Vec<RagChange> {
+        self.changes.clone()
+    }
+    /// Whether more changes follow, and the cursors to continue from.
     async fn page_info(&self) -> PageInfo {
         PageInfo::new(self.offset, self.changes.len(), self.more)
     }

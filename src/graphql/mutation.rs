@@ -29,34 +29,43 @@ fn action<R>(env: BatchEnv, changed: Changed<R>) -> Action {
 /// A status change for one action.
 #[derive(InputObject, Clone)]
 pub struct RecordRagUpdateInput {
+    /// The action's global id (`Action.id`).
     pub action_id: ID,
+    /// The new status.
     pub status: RagStatusGql,
     /// Required when the action becomes RED or leaves BLUE.
     pub note: Option<String>,
     /// When the status took effect (default today); may be back-dated, never in the future.
     pub effective_date: Option<Date>,
-    /// The action's `version` you read; a stale one is VERSION_CONFLICT.
+    /// The action's `version` you read; a stale one is VERSION_CONFLICT. Null: no check.
     pub expected_version: Option<i32>,
-    /// Makes retries safe: the same key and input returns the first result.
+    /// Makes retries safe: the same key and input returns the first result (integration
+    /// tokens must send one).
     pub idempotency_key: Option<String>,
 }
 
+/// What `recordRagUpdate` did.
 #[derive(SimpleObject)]
 pub struct RecordRagUpdatePayload {
+    /// The action after the change (its new `rag` and `version`).
     action: Action,
+    /// The history entry appended.
     rag_update: RagUpdate,
 }
 
 /// Many status changes in one call; each is its own transaction.
 #[derive(InputObject)]
 pub struct RecordRagUpdatesInput {
+    /// The changes, at most 500, recorded in this order.
     pub updates: Vec<RecordRagUpdateInput>,
 }
 
 /// Why one item of a batch failed, with the same codes as top-level errors.
 #[derive(SimpleObject)]
 pub struct UserError {
+    /// The error code, as `extensions.code` of a top-level error (`VERSION_CONFLICT`, ...).
     code: String,
+    /// What went wrong, for people.
     message: String,
 }
 
@@ -74,22 +83,33 @@ impl From<AppError> for UserError {
 pub struct RagUpdateResult {
     /// The item's position in `updates`.
     index: i32,
+    /// The item's `actionId`, as sent.
     action_id: ID,
+    /// The action after the change; null when the item failed.
     action: Option<Action>,
+    /// The history entry appended; null when the item failed.
     rag_update: Option<RagUpdate>,
+    /// Why the item failed; null when it succeeded.
     error: Option<UserError>,
 }
 
+/// What `recordRagUpdates` did, item by item.
 #[derive(SimpleObject)]
 pub struct RecordRagUpdatesPayload {
+    /// One result per item of `updates`, in the same order.
     results: Vec<RagUpdateResult>,
+    /// How many items were recorded.
     succeeded: i32,
+    /// How many items failed (and changed nothing).
     failed: i32,
 }
 
+/// A milestone of an action's "by when".
 #[derive(InputObject)]
 pub struct MilestoneInput {
+    /// As it should read, e.g. `Stage 1 – Nov 12`.
     pub label: String,
+    /// When it is due; null when the milestone has no date.
     pub due: Option<Date>,
 }
 
@@ -108,9 +128,13 @@ fn milestones(ms: Option<Vec<MilestoneInput>>) -> Option<Vec<NewMilestone>> {
 /// `byWhen` and `milestones`.
 #[derive(InputObject)]
 pub struct UpdateActionInput {
+    /// The action's global id (`Action.id`).
     pub action_id: ID,
+    /// The objective's new lead text.
     pub objective: Option<String>,
+    /// The objective's bullet items, replacing all of them.
     pub objective_items: Option<Vec<String>>,
+    /// The measurable targets, replacing all of them.
     pub outcomes: Option<Vec<String>>,
     /// Theme number.
     pub theme: Option<i32>,
@@ -120,19 +144,29 @@ pub struct UpdateActionInput {
     pub references: Option<Vec<String>>,
     /// Ofsted descriptor codes (`QP3.7`) or areas.
     pub descriptors: Option<Vec<String>>,
+    /// The "by when" text, as it should read.
     pub by_when: Option<String>,
+    /// The milestones, replacing all of them; the due date becomes the latest of their dates
+    /// and of any agreed extension.
     pub milestones: Option<Vec<MilestoneInput>>,
+    /// The action's `version` you read; a stale one is VERSION_CONFLICT. Null: no check.
     pub expected_version: Option<i32>,
+    /// Makes retries safe: the same key and input returns the first result (integration
+    /// tokens must send one).
     pub idempotency_key: Option<String>,
 }
 
+/// The changed action.
 #[derive(SimpleObject)]
 pub struct ActionPayload {
+    /// The action after the change.
     action: Action,
 }
 
+/// A new action.
 #[derive(InputObject)]
 pub struct CreateActionInput {
+    /// The plan's global id (`Plan.id`).
     pub plan_id: ID,
     /// Unique in the plan, e.g. `3.49`.
     pub code: String,
@@ -140,94 +174,141 @@ pub struct CreateActionInput {
     pub theme: i32,
     /// Work-stream name.
     pub workstream: String,
+    /// The objective's lead text.
     pub objective: String,
+    /// The objective's bullet items.
     #[graphql(default)]
     pub objective_items: Vec<String>,
+    /// Measurable targets.
     #[graphql(default)]
     pub outcomes: Vec<String>,
+    /// Lead person codes of the plan, in order (`KOM`; spelling variants such as `J.Rez`
+    /// resolve).
     #[graphql(default)]
     pub leads: Vec<String>,
+    /// Reference codes (`AA1`, `JD`).
     #[graphql(default)]
     pub references: Vec<String>,
+    /// Ofsted descriptor codes (`QP3.7`, or bare `3.7`) or areas (`OE`, `EHP`, `QP`, `LG`).
     #[graphql(default)]
     pub descriptors: Vec<String>,
     /// As it should read; defaults to the milestones' labels.
     pub by_when: Option<String>,
+    /// Milestones; the due date is the latest of their dates.
     #[graphql(default)]
     pub milestones: Vec<MilestoneInput>,
     /// First RAG status (default GREY, not started).
     pub status: Option<RagStatusGql>,
+    /// Why the first status; required when it is RED.
     pub note: Option<String>,
+    /// Makes retries safe: the same key and input returns the first result (integration
+    /// tokens must send one).
     pub idempotency_key: Option<String>,
 }
 
+/// The new action and its first history entry.
 #[derive(SimpleObject)]
 pub struct CreateActionPayload {
+    /// The action as created (version 1).
     action: Action,
+    /// Its first RAG history entry.
     rag_update: RagUpdate,
 }
 
+/// A move of an action to another work stream of its plan.
 #[derive(InputObject)]
 pub struct MoveActionInput {
+    /// The action's global id (`Action.id`).
     pub action_id: ID,
     /// The work stream to move to.
     pub workstream: String,
+    /// Why it moves; kept with the move.
     pub reason: Option<String>,
+    /// The action's `version` you read; a stale one is VERSION_CONFLICT. Null: no check.
     pub expected_version: Option<i32>,
+    /// Makes retries safe: the same key and input returns the first result (integration
+    /// tokens must send one).
     pub idempotency_key: Option<String>,
 }
 
+/// The moved action and the move recorded.
 #[derive(SimpleObject)]
 pub struct MoveActionPayload {
+    /// The action after the move.
     action: Action,
+    /// The move, as `Action.moves` now lists it.
     #[graphql(name = "move")]
     moved: WorkstreamMove,
 }
 
+/// A later due date for an action, as agreed.
 #[derive(InputObject)]
 pub struct ExtendDeadlineInput {
+    /// The action's global id (`Action.id`).
     pub action_id: ID,
     /// Must be later than the current due date.
     pub new_due_date: Date,
+    /// Why the timescale was extended.
     pub reason: String,
     /// When the extension was agreed (default today).
     pub agreed_on: Option<Date>,
+    /// The action's `version` you read; a stale one is VERSION_CONFLICT. Null: no check.
     pub expected_version: Option<i32>,
+    /// Makes retries safe: the same key and input returns the first result (integration
+    /// tokens must send one).
     pub idempotency_key: Option<String>,
 }
 
+/// The action with its new due date, and the extension recorded.
 #[derive(SimpleObject)]
 pub struct ExtendDeadlinePayload {
+    /// The action after the change (its new `dueDate`).
     action: Action,
+    /// The extension, as `Action.extensions` now lists it.
     extension: TimescaleExtension,
 }
 
 /// Retire (remove from the plan) or reinstate an action.
 #[derive(InputObject)]
 pub struct ActionLifecycleInput {
+    /// The action's global id (`Action.id`).
     pub action_id: ID,
+    /// Why; kept in the audit trail, and as `removedReason` when retiring.
     pub reason: String,
+    /// The action's `version` you read; a stale one is VERSION_CONFLICT. Null: no check.
     pub expected_version: Option<i32>,
+    /// Makes retries safe: the same key and input returns the first result (integration
+    /// tokens must send one).
     pub idempotency_key: Option<String>,
 }
 
+/// A link from one action to another of the same plan.
 #[derive(InputObject)]
 pub struct LinkActionsInput {
     /// The action that links (its `version` is the one checked and bumped).
     pub from_id: ID,
+    /// The action linked to.
     pub to_id: ID,
+    /// The `version` of `fromId` you read; a stale one is VERSION_CONFLICT. Null: no check.
     pub expected_version: Option<i32>,
+    /// Makes retries safe: the same key and input returns the first result (integration
+    /// tokens must send one).
     pub idempotency_key: Option<String>,
 }
 
+/// Both actions after the change.
 #[derive(SimpleObject)]
 pub struct LinkActionsPayload {
+    /// The action that links, with its new `links` and `version`.
     from: Action,
+    /// The action linked to (or unlinked from).
     to: Action,
 }
 
+/// Evidence of progress against an action.
 #[derive(InputObject)]
 pub struct AddEvidenceInput {
+    /// The action's global id (`Action.id`).
     pub action_id: ID,
     /// What the evidence is.
     pub what: String,
@@ -237,7 +318,10 @@ pub struct AddEvidenceInput {
     pub reference: Option<String>,
     /// The date of the evidence (not in the future).
     pub date: Option<Date>,
+    /// The action's `version` you read; a stale one is VERSION_CONFLICT. Null: no check.
     pub expected_version: Option<i32>,
+    /// Makes retries safe: the same key and input returns the first result (integration
+    /// tokens must send one).
     pub idempotency_key: Option<String>,
 }
 
@@ -253,19 +337,30 @@ pub struct ImportPlanInput {
 /// What an import changed.
 #[derive(SimpleObject)]
 pub struct ImportPlanPayload {
+    /// The plan as imported.
     plan: super::plan::Plan,
+    /// Whether the file's plan was new to the server.
     plan_created: bool,
+    /// Whether the plan's own details or catalogue (themes, work streams, people, ...) changed.
     plan_updated: bool,
+    /// Actions the file added.
     actions_created: u64,
+    /// Actions the file changed.
     actions_updated: u64,
+    /// Actions the file lists as they already were.
     actions_unchanged: u64,
+    /// Imported actions the file no longer lists: marked removed, with their history kept.
     actions_removed: u64,
+    /// RAG history entries appended (only where the file says something new).
     rag_updates: u64,
 }
 
+/// The action and the evidence recorded.
 #[derive(SimpleObject)]
 pub struct AddEvidencePayload {
+    /// The action after the change (its new `submittedEvidence` and `version`).
     action: Action,
+    /// The evidence, as `Action.submittedEvidence` now lists it.
     evidence: EvidenceRecord,
 }
 
@@ -299,7 +394,7 @@ impl MutationRoot {
     async fn record_rag_update(
         &self,
         ctx: &Context<'_>,
-        input: RecordRagUpdateInput,
+        #[graphql(desc = "The status change.")] input: RecordRagUpdateInput,
     ) -> Result<RecordRagUpdatePayload> {
         let who = principal(ctx)?;
         Ok(record_one(ctx, who, input).await?)
@@ -309,7 +404,7 @@ impl MutationRoot {
     async fn record_rag_updates(
         &self,
         ctx: &Context<'_>,
-        input: RecordRagUpdatesInput,
+        #[graphql(desc = "The status changes.")] input: RecordRagUpdatesInput,
     ) -> Result<RecordRagUpdatesPayload> {
         let who = principal(ctx)?;
         if input.updates.len() > MAX_BATCH {
@@ -358,7 +453,7 @@ impl MutationRoot {
     async fn update_action(
         &self,
         ctx: &Context<'_>,
-        input: UpdateActionInput,
+        #[graphql(desc = "The action and the fields to change.")] input: UpdateActionInput,
     ) -> Result<ActionPayload> {
         let who = principal(ctx)?;
         let st = state(ctx)?;
@@ -386,7 +481,7 @@ impl MutationRoot {
     async fn create_action(
         &self,
         ctx: &Context<'_>,
-        input: CreateActionInput,
+        #[graphql(desc = "The new action.")] input: CreateActionInput,
     ) -> Result<CreateActionPayload> {
         let who = principal(ctx)?;
         let st = state(ctx)?;
@@ -418,7 +513,7 @@ impl MutationRoot {
     async fn move_action(
         &self,
         ctx: &Context<'_>,
-        input: MoveActionInput,
+        #[graphql(desc = "The action and where it moves.")] input: MoveActionInput,
     ) -> Result<MoveActionPayload> {
         let who = principal(ctx)?;
         let st = state(ctx)?;
@@ -443,7 +538,7 @@ impl MutationRoot {
     async fn extend_deadline(
         &self,
         ctx: &Context<'_>,
-        input: ExtendDeadlineInput,
+        #[graphql(desc = "The action, its new due date and why.")] input: ExtendDeadlineInput,
     ) -> Result<ExtendDeadlinePayload> {
         let who = principal(ctx)?;
         let st = state(ctx)?;
@@ -465,7 +560,7 @@ impl MutationRoot {
     async fn retire_action(
         &self,
         ctx: &Context<'_>,
-        input: ActionLifecycleInput,
+        #[graphql(desc = "The action and why it leaves the plan.")] input: ActionLifecycleInput,
     ) -> Result<ActionPayload> {
         self.lifecycle(ctx, input, true).await
     }
@@ -474,7 +569,7 @@ impl MutationRoot {
     async fn reinstate_action(
         &self,
         ctx: &Context<'_>,
-        input: ActionLifecycleInput,
+        #[graphql(desc = "The action and why it comes back.")] input: ActionLifecycleInput,
     ) -> Result<ActionPayload> {
         self.lifecycle(ctx, input, false).await
     }
@@ -483,7 +578,7 @@ impl MutationRoot {
     async fn link_actions(
         &self,
         ctx: &Context<'_>,
-        input: LinkActionsInput,
+        #[graphql(desc = "The two actions.")] input: LinkActionsInput,
     ) -> Result<LinkActionsPayload> {
         self.relink(ctx, input, true).await
     }
@@ -492,7 +587,7 @@ impl MutationRoot {
     async fn unlink_actions(
         &self,
         ctx: &Context<'_>,
-        input: LinkActionsInput,
+        #[graphql(desc = "The two actions.")] input: LinkActionsInput,
     ) -> Result<LinkActionsPayload> {
         self.relink(ctx, input, false).await
     }
@@ -502,7 +597,7 @@ impl MutationRoot {
     async fn import_plan(
         &self,
         ctx: &Context<'_>,
-        input: ImportPlanInput,
+        #[graphql(desc = "The plan file.")] input: ImportPlanInput,
     ) -> Result<ImportPlanPayload> {
         let who = principal(ctx)?;
         let st = state(ctx)?;
@@ -537,7 +632,7 @@ impl MutationRoot {
     async fn add_evidence(
         &self,
         ctx: &Context<'_>,
-        input: AddEvidenceInput,
+        #[graphql(desc = "The action and the evidence.")] input: AddEvidenceInput,
     ) -> Result<AddEvidencePayload> {
         let who = principal(ctx)?;
         let st = state(ctx)?;

@@ -92,7 +92,9 @@ impl QueryRoot {
     async fn plans(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "How many to return: default 50, at most the server's maximum (100).")]
         first: Option<i32>,
+        #[graphql(desc = "Continue after this cursor (the previous page's `endCursor`).")]
         after: Option<String>,
     ) -> Result<PlanConnection> {
         let who = principal(ctx)?;
@@ -111,7 +113,11 @@ impl QueryRoot {
     }
 
     /// One plan by its slug, e.g. `herefordshire-2012`; null when there is none.
-    async fn plan(&self, ctx: &Context<'_>, slug: String) -> Result<Option<Plan>> {
+    async fn plan(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The plan's slug, e.g. `herefordshire-2012`.")] slug: String,
+    ) -> Result<Option<Plan>> {
         if !principal(ctx)?.sees_plan(&slug) {
             return Ok(None);
         }
@@ -119,7 +125,11 @@ impl QueryRoot {
     }
 
     /// Any object by its global id; null when it does not exist.
-    async fn node(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Node>> {
+    async fn node(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "A global id, as an object's `id` field gives it.")] id: ID,
+    ) -> Result<Option<Node>> {
         let who = principal(ctx)?;
         let db = &state(ctx)?.db;
         let (kind, n) = decode_global_id(&id)?;
@@ -180,12 +190,16 @@ pub struct PlanConnection {
 /// An edge to a plan.
 #[derive(SimpleObject)]
 pub struct PlanEdge {
+    /// Pass as `after` to continue after this plan.
     cursor: String,
+    /// The plan.
     node: Plan,
 }
 
+/// A page of plans, by slug.
 #[Object]
 impl PlanConnection {
+    /// The plans of this page, each with its cursor.
     async fn edges(&self) -> Vec<PlanEdge> {
         self.rows
             .iter()
@@ -197,6 +211,12 @@ impl PlanConnection {
             .collect()
     }
 
+    /// The plans of this page, without cursors.
+    async fn nodes(&self) -> Vec<Plan> {
+        self.rows.iter().map(|p| Plan(p.clone())).collect()
+    }
+
+    /// Whether more plans follow, and the cursors to continue from.
     async fn page_info(&self) -> PageInfo {
         PageInfo::new(self.offset, self.rows.len(), self.more)
     }
@@ -217,9 +237,11 @@ pub struct EvidenceCategory(Arc<Catalogue>, usize);
 /// A numbered category of evidence for performance indicators.
 #[Object(serial)]
 impl EvidenceCategory {
+    /// The category's number in the plan (1-5); `EvidenceSource.category` refers to it.
     async fn number(&self) -> i32 {
         self.0.evidence_categories[self.1].number
     }
+    /// The category as the plan names it.
     async fn title(&self) -> &str {
         &self.0.evidence_categories[self.1].title
     }
@@ -233,8 +255,11 @@ impl Plan {
     }
 }
 
+/// An improvement plan: one version of one authority's plan, with its themes, work streams,
+/// people, references, RAG scale and actions.
 #[Object]
 impl Plan {
+    /// Global id (see `node(id:)`).
     pub async fn id(&self) -> ID {
         global_id(Kind::Plan, self.0.id())
     }
@@ -242,6 +267,7 @@ impl Plan {
     async fn slug(&self) -> &str {
         &self.0.plan.slug
     }
+    /// The plan's title as published.
     async fn title(&self, ctx: &Context<'_>) -> Result<String> {
         Ok(self.current(ctx).await?.plan.title.clone())
     }
@@ -249,6 +275,7 @@ impl Plan {
     async fn version(&self, ctx: &Context<'_>) -> Result<String> {
         Ok(self.current(ctx).await?.plan.version.clone())
     }
+    /// The local authority whose plan it is, e.g. `Herefordshire Council`.
     async fn authority(&self, ctx: &Context<'_>) -> Result<String> {
         Ok(self.current(ctx).await?.plan.authority.clone())
     }
@@ -264,6 +291,7 @@ impl Plan {
     async fn levels_of_need(&self, ctx: &Context<'_>) -> Result<Vec<String>> {
         Ok(self.current(ctx).await?.levels_of_need.clone())
     }
+    /// The plan's priority aims, in its order.
     async fn priority_aims(&self, ctx: &Context<'_>) -> Result<Vec<String>> {
         Ok(self.current(ctx).await?.priority_aims.clone())
     }
@@ -288,6 +316,7 @@ impl Plan {
             })
             .collect())
     }
+    /// The themes (the child-centred outcome measures), by number.
     async fn themes(&self, ctx: &Context<'_>) -> Result<Vec<Theme>> {
         let cat = self.current(ctx).await?;
         Ok((0..cat.themes.len())
@@ -338,7 +367,11 @@ impl Plan {
             .collect())
     }
     /// One action by its code as numbered in the plan, e.g. `2.1 (a)`; null when there is none.
-    async fn action(&self, ctx: &Context<'_>, code: String) -> Result<Option<Action>> {
+    async fn action(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The code exactly as numbered, e.g. `1.1` or `2.1 (a)`.")] code: String,
+    ) -> Result<Option<Action>> {
         let who = principal(ctx)?;
         let db = &state(ctx)?.db;
         let history = super::action::history_wanted(ctx, &[])?;
@@ -368,8 +401,11 @@ impl Plan {
     async fn rag_summary(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "How to group the counts; null: totals only, no groups.")]
         group_by: Option<RagGroupBy>,
+        #[graphql(desc = "Count as at the end of this day, from the history; null: now.")]
         as_of: Option<Date>,
+        #[graphql(desc = "Which actions to count (default: every active one the token can see).")]
         filter: Option<ActionFilterInput>,
     ) -> Result<RagSummary> {
         dashboard::summary(ctx, &self.0, group_by, as_of, filter).await
@@ -379,10 +415,14 @@ impl Plan {
     async fn rag_changes(
         &self,
         ctx: &Context<'_>,
-        from: Date,
-        to: Date,
-        filter: Option<ActionFilterInput>,
+        #[graphql(desc = "The first effective date included.")] from: Date,
+        #[graphql(desc = "The last effective date included (not before `from`).")] to: Date,
+        #[graphql(desc = "Only changes of the actions this filter selects.")] filter: Option<
+            ActionFilterInput,
+        >,
+        #[graphql(desc = "How many to return: default 50, at most the server's maximum (100).")]
         first: Option<i32>,
+        #[graphql(desc = "Continue after this cursor (the previous page's `endCursor`).")]
         after: Option<String>,
     ) -> Result<dashboard::RagChangeConnection> {
         dashboard::changes(ctx, &self.0, from, to, filter, first, after).await
@@ -391,10 +431,12 @@ impl Plan {
     async fn rag_trend(
         &self,
         ctx: &Context<'_>,
-        from: Date,
-        to: Date,
-        interval: TrendInterval,
+        #[graphql(desc = "The first point's day.")] from: Date,
+        #[graphql(desc = "The last day a point may fall on (not before `from`).")] to: Date,
+        #[graphql(desc = "The spacing of the points after `from`.")] interval: TrendInterval,
+        #[graphql(desc = "How to group each point's counts; null: totals only, no groups.")]
         group_by: Option<RagGroupBy>,
+        #[graphql(desc = "Which actions to count (default: every active one the token can see).")]
         filter: Option<ActionFilterInput>,
     ) -> Result<Vec<RagSummary>> {
         dashboard::trend(ctx, &self.0, from, to, interval, group_by, filter).await
@@ -403,9 +445,14 @@ impl Plan {
     async fn actions(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "Which actions (default: all the token can see, active and removed).")]
         filter: Option<ActionFilterInput>,
-        order_by: Option<ActionOrderInput>,
+        #[graphql(desc = "The order (default: the plan's order).")] order_by: Option<
+            ActionOrderInput,
+        >,
+        #[graphql(desc = "How many to return: default 50, at most the server's maximum (100).")]
         first: Option<i32>,
+        #[graphql(desc = "Continue after this cursor (the previous page's `endCursor`).")]
         after: Option<String>,
     ) -> Result<ActionConnection> {
         let q = ActionQuery::new(filter, order_by, first, after);
@@ -417,10 +464,13 @@ impl Plan {
     async fn overdue(
         &self,
         ctx: &Context<'_>,
-        as_of: Option<Date>,
-        filter: Option<ActionFilterInput>,
+        #[graphql(desc = "The day to judge on (default today, in England).")] as_of: Option<Date>,
+        #[graphql(desc = "Narrows the list further.")] filter: Option<ActionFilterInput>,
+        #[graphql(desc = "The order (default: most overdue first, then the plan's order).")]
         order_by: Option<ActionOrderInput>,
+        #[graphql(desc = "How many to return: default 50, at most the server's maximum (100).")]
         first: Option<i32>,
+        #[graphql(desc = "Continue after this cursor (the previous page's `endCursor`).")]
         after: Option<String>,
     ) -> Result<ActionConnection> {
         let day = as_of.map(|d| d.0).unwrap_or_else(today);
@@ -433,11 +483,16 @@ impl Plan {
     async fn due_soon(
         &self,
         ctx: &Context<'_>,
-        within: i32,
-        as_of: Option<Date>,
-        filter: Option<ActionFilterInput>,
+        #[graphql(desc = "Days ahead of `asOf` to look (0-3660; both ends included).")] within: i32,
+        #[graphql(desc = "The day to look ahead from (default today, in England).")] as_of: Option<
+            Date,
+        >,
+        #[graphql(desc = "Narrows the list further.")] filter: Option<ActionFilterInput>,
+        #[graphql(desc = "The order (default: soonest due first, then the plan's order).")]
         order_by: Option<ActionOrderInput>,
+        #[graphql(desc = "How many to return: default 50, at most the server's maximum (100).")]
         first: Option<i32>,
+        #[graphql(desc = "Continue after this cursor (the previous page's `endCursor`).")]
         after: Option<String>,
     ) -> Result<ActionConnection> {
         let day = as_of.map(|d| d.0).unwrap_or_else(today);
@@ -453,11 +508,16 @@ impl Plan {
     async fn stale(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "Days with no status taking effect that make an action stale (1-3660).")]
         days: i32,
-        as_of: Option<Date>,
-        filter: Option<ActionFilterInput>,
-        order_by: Option<ActionOrderInput>,
+        #[graphql(desc = "The day to judge on (default today, in England).")] as_of: Option<Date>,
+        #[graphql(desc = "Narrows the list further.")] filter: Option<ActionFilterInput>,
+        #[graphql(desc = "The order (default: the plan's order).")] order_by: Option<
+            ActionOrderInput,
+        >,
+        #[graphql(desc = "How many to return: default 50, at most the server's maximum (100).")]
         first: Option<i32>,
+        #[graphql(desc = "Continue after this cursor (the previous page's `endCursor`).")]
         after: Option<String>,
     ) -> Result<ActionConnection> {
         let day = as_of.map(|d| d.0).unwrap_or_else(today);
@@ -481,11 +541,14 @@ impl RagLevel {
     }
 }
 
+/// A RAG status and what it means in this plan.
 #[Object(serial)]
 impl RagLevel {
+    /// The status.
     async fn status(&self) -> Result<super::action::RagStatusGql> {
         super::action::RagStatusGql::from_db(&self.row().status)
     }
+    /// What the status means, in the plan's words.
     async fn descriptor(&self) -> &str {
         &self.row().descriptor
     }
@@ -510,14 +573,19 @@ impl Theme {
     }
 }
 
+/// A theme of the plan: one of its child-centred outcome measures, under which actions are
+/// numbered (theme 3 holds actions 3.1, 3.2, ...).
 #[Object(serial)]
 impl Theme {
+    /// Global id (see `node(id:)`).
     pub async fn id(&self) -> ID {
         global_id(Kind::Theme, self.row().id)
     }
+    /// The theme's number, the first part of its actions' codes.
     async fn number(&self) -> i32 {
         self.row().number
     }
+    /// The outcome measure as the plan words it.
     async fn title(&self) -> &str {
         &self.row().title
     }
@@ -542,11 +610,14 @@ impl Workstream {
     }
 }
 
+/// A work stream: the lead task group an action belongs to (`Practice`, `HSCB`, ...).
 #[Object(serial)]
 impl Workstream {
+    /// Global id (see `node(id:)`).
     pub async fn id(&self) -> ID {
         global_id(Kind::Workstream, self.row().id)
     }
+    /// The name as the plan gives it (`C&C` is Commissioning).
     async fn name(&self) -> &str {
         &self.row().name
     }
@@ -571,8 +642,10 @@ impl Person {
     }
 }
 
+/// A person the plan names as a lead or a source, under one canonical code.
 #[Object(serial)]
 impl Person {
+    /// Global id (see `node(id:)`).
     pub async fn id(&self) -> ID {
         global_id(Kind::Person, self.person().row.id)
     }
@@ -593,7 +666,9 @@ impl Person {
 /// Whether a reference is a document or a person who raised the action.
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
 pub enum ReferenceKind {
+    /// A source document (`AA1`..`AA7`).
     Document,
+    /// A person who raised the action (`JD`, `Staff via KOM`).
     Person,
 }
 
@@ -616,8 +691,10 @@ impl Reference {
     }
 }
 
+/// A source an action came from: a document, or a person who raised it.
 #[Object(serial)]
 impl Reference {
+    /// Global id (see `node(id:)`).
     pub async fn id(&self) -> ID {
         global_id(Kind::Reference, self.row().id)
     }
@@ -625,9 +702,11 @@ impl Reference {
     async fn code(&self) -> &str {
         &self.row().code
     }
+    /// What the reference is, as the plan lists it.
     async fn title(&self) -> &str {
         &self.row().title
     }
+    /// A document, or a person.
     async fn kind(&self) -> ReferenceKind {
         if self.row().kind == "person" {
             ReferenceKind::Person
@@ -644,6 +723,7 @@ impl Reference {
 /// An evidence item cited by actions.
 pub struct EvidenceSource(pub evidence_source::Model);
 
+/// An evidence item cited by actions: what will show the action worked.
 #[Object(serial)]
 impl EvidenceSource {
     /// The evidence item as written.

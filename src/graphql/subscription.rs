@@ -38,6 +38,7 @@ pub struct ActionChangedEvent {
     changed_at: DateTime<Utc>,
 }
 
+/// Live events of one plan, over `graphql-transport-ws` at `/graphql/ws`.
 #[Subscription(name = "Subscription")]
 impl SubscriptionRoot {
     /// Every RAG status recorded, from now on, for an action of `plan` that the token can see
@@ -46,7 +47,8 @@ impl SubscriptionRoot {
     async fn rag_updated(
         &self,
         ctx: &Context<'_>,
-        plan: String,
+        #[graphql(desc = "The plan's slug, e.g. `herefordshire-2012`.")] plan: String,
+        #[graphql(desc = "Only actions this filter selects (checked for each event).")]
         filter: Option<ActionFilterInput>,
     ) -> Result<impl Stream<Item = Result<RagUpdatedEvent>>> {
         let (watch, st, who) = start(ctx, plan, filter, EventKind::RagUpdated).await?;
@@ -69,7 +71,8 @@ impl SubscriptionRoot {
     async fn action_changed(
         &self,
         ctx: &Context<'_>,
-        plan: String,
+        #[graphql(desc = "The plan's slug, e.g. `herefordshire-2012`.")] plan: String,
+        #[graphql(desc = "Only actions this filter selects (checked for each event).")]
         filter: Option<ActionFilterInput>,
     ) -> Result<impl Stream<Item = Result<ActionChangedEvent>>> {
         let (watch, st, who) = start(ctx, plan, filter, EventKind::ActionChanged).await?;

@@ -71,6 +71,7 @@ pub struct CreateWebhookInput {
     pub plan: String,
     /// The receiver: http(s), not this server, not a link-local address.
     pub url: String,
+    /// The kinds of event to post (at least one).
     pub events: Vec<WebhookEvent>,
     /// Only actions this filter selects (checked when each event is delivered).
     pub filter: Option<ActionFilterInput>,
@@ -89,17 +90,25 @@ pub struct CreateWebhookInput {
 /// What to change; omitted fields stay as they are.
 #[derive(InputObject)]
 pub struct UpdateWebhookInput {
+    /// The webhook's id (`Webhook.id`).
     pub id: ID,
+    /// The new receiver (same rules as `createWebhook`).
     pub url: Option<String>,
+    /// The kinds of event to post from now on.
     pub events: Option<Vec<WebhookEvent>>,
     /// The new filter; `clearFilter: true` removes it.
     pub filter: Option<ActionFilterInput>,
     /// Remove the filter: every action the scope allows.
     pub clear_filter: Option<bool>,
+    /// A new HMAC key (at least 16 characters): deliveries from now on are signed with it.
     pub secret: Option<String>,
+    /// Whose view of the plan the webhook has from now on.
     pub role: Option<WebhookRole>,
+    /// For PARTNER: person codes whose actions it gets, replacing the list.
     pub leads: Option<Vec<String>>,
+    /// For PARTNER: work streams whose actions it gets, replacing the list.
     pub workstreams: Option<Vec<String>>,
+    /// A new note for admins.
     pub description: Option<String>,
     /// Pause (false) or resume (true) deliveries; events keep queueing while paused.
     pub active: Option<bool>,
@@ -112,6 +121,8 @@ pub struct Webhook {
     pending: Option<u64>,
 }
 
+/// A registered webhook: where a plan's events are posted, which ones, and whose view of the
+/// plan decides (its secret is never shown).
 #[Object]
 impl Webhook {
     /// Its id (for `updateWebhook`, `deleteWebhook`, `webhookDeliveries`).
@@ -122,9 +133,11 @@ impl Webhook {
     async fn plan(&self) -> &str {
         &self.plan
     }
+    /// The receiver events are posted to.
     async fn url(&self) -> &str {
         &self.row.url
     }
+    /// The kinds of event it is sent.
     async fn events(&self) -> Vec<WebhookEvent> {
         events_of(&self.row).into_iter().map(Into::into).collect()
     }
@@ -140,12 +153,15 @@ impl Webhook {
     async fn role(&self) -> &str {
         &self.row.role
     }
+    /// For `partner`: person codes whose actions it gets.
     async fn leads(&self) -> Vec<String> {
         serde_json::from_str(&self.row.leads).unwrap_or_default()
     }
+    /// For `partner`: work streams whose actions it gets.
     async fn workstreams(&self) -> Vec<String> {
         serde_json::from_str(&self.row.workstreams).unwrap_or_default()
     }
+    /// The note for admins (empty when none was given).
     async fn description(&self) -> &str {
         &self.row.description
     }
@@ -153,6 +169,7 @@ impl Webhook {
     async fn active(&self) -> bool {
         self.row.active
     }
+    /// When it was registered.
     async fn created_at(&self) -> DateTime<Utc> {
         self.row.created_at
     }
@@ -160,6 +177,7 @@ impl Webhook {
     async fn created_by(&self) -> &str {
         &self.row.created_by
     }
+    /// When it was last changed (`updateWebhook`).
     async fn updated_at(&self) -> DateTime<Utc> {
         self.row.updated_at
     }
@@ -192,6 +210,7 @@ impl From<Listed> for Webhook {
 pub struct WebhookDelivery {
     /// The event's id (the `eventId` of the body and `X-Plan-Api-Event-Id`).
     event_id: i32,
+    /// When the attempt started.
     attempted_at: DateTime<Utc>,
     /// How long the receiver took (ms).
     duration_ms: i32,
@@ -219,12 +238,16 @@ impl From<webhook_attempt::Model> for WebhookDelivery {
 /// A page of delivery attempts, newest first.
 #[derive(SimpleObject)]
 pub struct WebhookDeliveryConnection {
+    /// The attempts of this page.
     nodes: Vec<WebhookDelivery>,
+    /// Whether more attempts follow, and the cursor to continue from.
     page_info: PageInfo,
 }
 
+/// The webhook a mutation registered, changed or deleted.
 #[derive(SimpleObject)]
 pub struct WebhookPayload {
+    /// The webhook (as it was, for `deleteWebhook`).
     webhook: Webhook,
 }
 
@@ -234,7 +257,13 @@ pub struct WebhookQuery;
 #[Object]
 impl WebhookQuery {
     /// Registered webhooks (admins), of one plan or of all the token reaches.
-    async fn webhooks(&self, ctx: &Context<'_>, plan: Option<String>) -> Result<Vec<Webhook>> {
+    async fn webhooks(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "A plan's slug; null: every plan the token reaches.")] plan: Option<
+            String,
+        >,
+    ) -> Result<Vec<Webhook>> {
         let who = principal(ctx)?;
         let st = state(ctx)?;
         Ok(registry::list(&st.db, who, plan.as_deref())
@@ -248,8 +277,10 @@ impl WebhookQuery {
     async fn webhook_deliveries(
         &self,
         ctx: &Context<'_>,
-        webhook_id: ID,
+        #[graphql(desc = "The webhook's id (`Webhook.id`).")] webhook_id: ID,
+        #[graphql(desc = "How many to return: default 50, at most the server's maximum (100).")]
         first: Option<i32>,
+        #[graphql(desc = "Continue after this cursor (the previous page's `endCursor`).")]
         after: Option<String>,
     ) -> Result<WebhookDeliveryConnection> {
         let who = principal(ctx)?;
@@ -274,6 +305,7 @@ impl WebhookMutation {
     async fn create_webhook(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "The plan, the receiver, the events and the secret.")]
         input: CreateWebhookInput,
     ) -> Result<WebhookPayload> {
         let who = principal(ctx)?;
@@ -311,7 +343,7 @@ impl WebhookMutation {
     async fn update_webhook(
         &self,
         ctx: &Context<'_>,
-        input: UpdateWebhookInput,
+        #[graphql(desc = "The webhook and what to change.")] input: UpdateWebhookInput,
     ) -> Result<WebhookPayload> {
         let who = principal(ctx)?;
         let st = state(ctx)?;
@@ -356,7 +388,11 @@ impl WebhookMutation {
     }
 
     /// Deletes a webhook and what it was still owed (admins). Returns it as it was.
-    async fn delete_webhook(&self, ctx: &Context<'_>, id: ID) -> Result<WebhookPayload> {
+    async fn delete_webhook(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The webhook's id (`Webhook.id`).")] id: ID,
+    ) -> Result<WebhookPayload> {
         let who = principal(ctx)?;
         let st = state(ctx)?;
         let row = registry::delete(&st.writer, who, decode_id(&id)?).await?;
