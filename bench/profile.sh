@@ -105,11 +105,12 @@ log "rendering the flamegraph (perf script on DWARF stacks takes a while)"
 title="plan-api $WORKLOAD on $ENGINE, $CONNS connections, $(git_desc)"
 perf script -i "$RUN_DIR/perf.data" 2>"$RUN_DIR/perf-script.log" |
   "$INFERNO_ROOT/bin/inferno-collapse-perf" >"$RUN_DIR/stacks.folded"
-"$INFERNO_ROOT/bin/inferno-flamegraph" --title "$title" --subtitle "$BIN_DESC" <"$RUN_DIR/stacks.folded" >"$OUT"
+# Frames narrower than 1.5 px are left out: the picture stays small enough to commit.
+"$INFERNO_ROOT/bin/inferno-flamegraph" --minwidth 1.5 --title "$title" --subtitle "$BIN_DESC" <"$RUN_DIR/stacks.folded" >"$OUT"
 # The heaviest leaf functions, as text beside the picture.
 awk '{ n = $NF; $NF = ""; k = split($0, f, ";"); leaf = f[k]; gsub(/ +$/, "", leaf); s[leaf] += n; t += n }
      END { for (l in s) printf "%6.2f%%  %s\n", 100 * s[l] / t, l }' "$RUN_DIR/stacks.folded" |
-  sort -rn | head -n 25 >"$RUN_DIR/top-leaves.txt"
+  sort -rn | sed -n '1,25p' >"$RUN_DIR/top-leaves.txt" # sed reads to the end: no SIGPIPE
 log "top leaf functions (self time):"
 cat "$RUN_DIR/top-leaves.txt" >&2
 log "flamegraph: ${OUT#"$ROOT"/} (folded stacks: ${RUN_DIR#"$ROOT"/}/stacks.folded)"
