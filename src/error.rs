@@ -15,6 +15,8 @@ pub enum AppError {
     NotFound(String),
     BadUserInput(String),
     VersionConflict(String),
+    /// The change would duplicate something unique (an action's code in its plan).
+    Conflict(String),
     /// Refused at the door, before any database work: limits, rate limits, HTTP rules.
     Refused(Refusal),
     Internal(Box<dyn std::error::Error + Send + Sync>),
@@ -162,6 +164,7 @@ impl AppError {
             Self::NotFound(_) => "NOT_FOUND",
             Self::BadUserInput(_) => "BAD_USER_INPUT",
             Self::VersionConflict(_) => "VERSION_CONFLICT",
+            Self::Conflict(_) => "CONFLICT",
             Self::Refused(r) => r.code(),
             Self::Internal(_) => "INTERNAL",
         }
@@ -186,7 +189,8 @@ impl AppError {
             Self::Forbidden(m)
             | Self::NotFound(m)
             | Self::BadUserInput(m)
-            | Self::VersionConflict(m) => m.clone(),
+            | Self::VersionConflict(m)
+            | Self::Conflict(m) => m.clone(),
             Self::Refused(r) => r.message(),
             Self::Internal(source) => {
                 tracing::error!(error = %source, "internal error");
@@ -206,6 +210,13 @@ impl AppError {
 
 impl From<DbErr> for AppError {
     fn from(err: DbErr) -> Self {
+        // A unique index refusing a row is a conflict the client can act on (two requests
+        // creating the same thing at once), not a fault of the server.
+        if let Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) = err.sql_err() {
+            return Self::Conflict(
+                "another change created the same thing first; read it and try again".into(),
+            );
+        }
         Self::internal(err)
     }
 }

@@ -131,7 +131,7 @@ impl Observe {
 }
 
 /// Refusal codes: counted as refused requests, not as errors of executed operations.
-const REFUSALS: [&str; 14] = [
+const REFUSALS: [&str; 16] = [
     "QUERY_TOO_COMPLEX",
     "TOO_MANY_NODES",
     "DEPTH_LIMIT",
@@ -146,6 +146,8 @@ const REFUSALS: [&str; 14] = [
     "BAD_REQUEST",
     "PERSISTED_QUERY_NOT_FOUND",
     "DOCUMENT_NOT_ALLOWED",
+    "EVENTS_MISSED",
+    "TOO_MANY_SUBSCRIPTIONS",
 ];
 
 /// An error code as a label: one of ours, or `OTHER` (codes are client-visible strings, but

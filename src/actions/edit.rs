@@ -497,7 +497,7 @@ pub async fn create(
         .await?
         .is_some()
     {
-        return Err(AppError::bad_input(format!(
+        return Err(AppError::Conflict(format!(
             "action {code} already exists in plan {}; codes are unique per plan",
             plan.slug
         )));

@@ -195,7 +195,7 @@ fn status_of(err: &AppError) -> StatusCode {
         AppError::Forbidden(_) => StatusCode::FORBIDDEN,
         AppError::NotFound(_) => StatusCode::NOT_FOUND,
         AppError::BadUserInput(_) => StatusCode::BAD_REQUEST,
-        AppError::VersionConflict(_) => StatusCode::CONFLICT,
+        AppError::VersionConflict(_) | AppError::Conflict(_) => StatusCode::CONFLICT,
         AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         AppError::Refused(r) => match r {
             Refusal::QueryTooComplex { .. }

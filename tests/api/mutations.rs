@@ -330,8 +330,17 @@ both_engines!(
         assert_eq!(codes[at - 1], "1.10");
         assert!(codes[at + 1].starts_with("2."), "{}", codes[at + 1]);
 
+        // A code the plan already has is a conflict (409), not bad input.
+        let mut dup = base.clone();
+        dup["code"] = json!("1.1");
+        let body = app.graphql(create, json!({ "in": dup })).await;
+        assert_eq!(error_code(&body).as_deref(), Some("CONFLICT"), "{body:#}");
+        assert!(body["errors"][0]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("already exists"));
+
         for (change, words) in [
-            (json!({ "code": "1.1" }), "already exists"),
             (json!({ "code": " " }), "`code`"),
             (json!({ "theme": 9 }), "unknown theme"),
             (json!({ "workstream": "Finance" }), "unknown work stream"),
