@@ -200,7 +200,7 @@ impl From<Listed> for Webhook {
         Self {
             row: l.webhook,
             plan: l.plan,
-            pending: Some(l.pending),
+            pending: l.pending,
         }
     }
 }
@@ -310,8 +310,7 @@ impl WebhookMutation {
     ) -> Result<WebhookPayload> {
         let who = principal(ctx)?;
         let st = state(ctx)?;
-        let plan = input.plan.clone();
-        let row = registry::create(
+        let created = registry::create(
             &st.writer,
             &st.catalogues,
             &st.webhook_targets,
@@ -331,11 +330,7 @@ impl WebhookMutation {
         .await?;
         st.hub.wake_webhooks();
         Ok(WebhookPayload {
-            webhook: Webhook {
-                row,
-                plan,
-                pending: None,
-            },
+            webhook: created.into(),
         })
     }
 
@@ -355,7 +350,7 @@ impl WebhookMutation {
             (Some(f), false) => Some(Some(f.into())),
             (None, false) => None,
         };
-        let row = registry::update(
+        let updated = registry::update(
             &st.writer,
             &st.catalogues,
             &st.webhook_targets,
@@ -377,13 +372,8 @@ impl WebhookMutation {
         )
         .await?;
         st.hub.wake_webhooks();
-        let plan = registry::plan_slug(&st.db, row.plan_id).await?;
         Ok(WebhookPayload {
-            webhook: Webhook {
-                row,
-                plan,
-                pending: None,
-            },
+            webhook: updated.into(),
         })
     }
 
@@ -395,14 +385,9 @@ impl WebhookMutation {
     ) -> Result<WebhookPayload> {
         let who = principal(ctx)?;
         let st = state(ctx)?;
-        let row = registry::delete(&st.writer, who, decode_id(&id)?).await?;
-        let plan = registry::plan_slug(&st.db, row.plan_id).await?;
+        let deleted = registry::delete(&st.writer, who, decode_id(&id)?).await?;
         Ok(WebhookPayload {
-            webhook: Webhook {
-                row,
-                plan,
-                pending: None,
-            },
+            webhook: deleted.into(),
         })
     }
 }

@@ -495,7 +495,7 @@ fn set_code(err: &mut ServerError, code: &'static str) {
 }
 
 /// A refusal as a GraphQL error: `extensions.code` and the numbers behind it.
-fn refusal_error(err: &AppError) -> ServerError {
+pub(super) fn refusal_error(err: &AppError) -> ServerError {
     let mut e = ServerError::new(err.client_message(), None);
     let ext = e.extensions.get_or_insert_with(Default::default);
     ext.set("code", err.code());

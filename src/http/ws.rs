@@ -15,7 +15,7 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use async_graphql::http::{WebSocket as GqlWebSocket, WebSocketProtocols, WsMessage};
-use async_graphql::{Data, Executor, Request, Response, ServerError};
+use async_graphql::{Data, Executor, Request, Response};
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
 use axum::extract::State as AxumState;
 use axum::http::{header, HeaderMap, StatusCode};
@@ -227,23 +227,18 @@ impl Drop for Slot {
     }
 }
 
+/// A refusal as a GraphQL response, with the same error object as over HTTP.
 fn refused(err: &AppError) -> Response {
-    let mut e = ServerError::new(err.client_message(), None);
-    let ext = e.extensions.get_or_insert_with(Default::default);
-    ext.set("code", err.code());
-    if let AppError::Refused(r) = err {
-        for (k, v) in r.details() {
-            ext.set(k, v);
-        }
-    }
-    Response::from_errors(vec![e])
+    Response::from_errors(vec![super::graphql::refusal_error(err)])
 }
 
 impl Limited {
     /// The request with its catalogues, or why it may not run.
-    fn admit(&self, request: Request) -> Result<Request, AppError> {
+    fn admit(&self, mut request: Request) -> Result<Request, AppError> {
         let serving = &self.state.serving;
-        let doc = match async_graphql::parser::parse_query(&request.query) {
+        // Parsed once, through the server's document cache, and handed to async-graphql so
+        // it does not parse the text again.
+        let doc = match self.state.documents.parse(&request.query, true) {
             Ok(d) => d,
             // async-graphql reports the syntax error itself.
             Err(_) => return Ok(request),
@@ -258,6 +253,7 @@ impl Limited {
             );
             serving.cost.check(&m).map_err(AppError::Refused)?;
         }
+        request.set_parsed_query(doc);
         Ok(request.data(request_catalogues(&self.state.db, &self.state.catalogues)))
     }
 }

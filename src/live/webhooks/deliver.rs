@@ -25,7 +25,7 @@ use sea_orm::{
 use serde_json::json;
 use tokio::task::JoinHandle;
 
-use super::registry::{events_of, filter_of, plan_slug, scope_of};
+use super::registry::{events_of, filter_of, scope_of};
 use super::sign::{self, signature};
 use super::target::TargetGuard;
 use super::WebhookSettings;
@@ -115,14 +115,18 @@ impl Deliverer {
     /// Gives every due webhook a turn; returns how long until the next retry is due.
     async fn round(&self) -> AppResult<Duration> {
         while self.turn().await? {}
-        let active = webhook::Entity::find()
-            .filter(webhook::Column::Active.eq(true))
-            .one(&self.db)
-            .await?
-            .is_some();
-        self.hub.set_webhooks_active(active);
-        if !active {
-            return Ok(MAX_IDLE);
+        if self.db.get_database_backend() != DbBackend::Postgres {
+            // SQLite: commits wake this worker only while a webhook is active (the hub asks
+            // this). PostgreSQL's notifications say themselves when a delivery was queued.
+            let active = webhook::Entity::find()
+                .filter(webhook::Column::Active.eq(true))
+                .one(&self.db)
+                .await?
+                .is_some();
+            self.hub.set_webhooks_active(active);
+            if !active {
+                return Ok(MAX_IDLE);
+            }
         }
         let next: Option<DateTime<Utc>> = webhook::Entity::find()
             .select_only()
@@ -180,11 +184,12 @@ impl Deliverer {
             .limit(TURN)
             .all(db)
             .await?;
-        let slug = plan_slug(db, w.plan_id).await?;
-        let scope = scope_of(&w, &slug);
+        // The plan's catalogue (cached) has its slug too: no statement of its own for it.
         let cat = Catalogues::new(self.db.clone(), self.catalogues.clone())
             .of(w.plan_id)
             .await?;
+        let slug = cat.plan.slug.as_str();
+        let scope = scope_of(&w, slug);
         let wants = events_of(&w);
         let events =
             event::by_ids(db, &owed.iter().map(|o| o.event_id).collect::<Vec<_>>()).await?;
@@ -223,7 +228,7 @@ impl Deliverer {
             let update = event
                 .rag_update_id
                 .and_then(|id| updates.iter().find(|u| u.id == id));
-            let outcome = self.post(&w, &slug, event, action, update).await?;
+            let outcome = self.post(&w, slug, event, action, update).await?;
             metrics::counter!("plan_api_webhook_attempts_total",
                 "outcome" => if outcome.delivered() { "delivered" } else { "failed" })
             .increment(1);

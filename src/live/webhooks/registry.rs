@@ -161,7 +161,7 @@ pub async fn create(
     guard: &TargetGuard,
     who: &Principal,
     new: NewWebhook,
-) -> AppResult<webhook::Model> {
+) -> AppResult<Listed> {
     who.require(Operation::CreateWebhook)?;
     let cat = plan_catalogue(w.db(), cache, who, &new.plan).await?;
     let url = guard.check(&new.url).await?;
@@ -199,7 +199,11 @@ pub async fn create(
     .await?;
     ch.record(subject(&row), None, Some(snapshot(&row))).await?;
     ch.commit(&row.id).await?;
-    Ok(row)
+    Ok(Listed {
+        webhook: row,
+        plan: cat.plan.slug.clone(),
+        pending: None,
+    })
 }
 
 fn subject(w: &webhook::Model) -> Subject {
@@ -210,21 +214,26 @@ fn subject(w: &webhook::Model) -> Subject {
     }
 }
 
-/// A webhook by id, if `who` reaches its plan.
-async fn find<C: ConnectionTrait>(db: &C, who: &Principal, id: i32) -> AppResult<webhook::Model> {
+/// A webhook by id with its plan's slug, if `who` reaches that plan.
+async fn find<C: ConnectionTrait>(db: &C, who: &Principal, id: i32) -> AppResult<Listed> {
     let not_found = || AppError::not_found("no such webhook");
     let w = webhook::Entity::find_by_id(id)
         .one(db)
         .await?
         .ok_or_else(not_found)?;
-    if !who.sees_plan(&plan_slug(db, w.plan_id).await?) {
+    let plan = plan_slug(db, w.plan_id).await?;
+    if !who.sees_plan(&plan) {
         return Err(not_found());
     }
-    Ok(w)
+    Ok(Listed {
+        webhook: w,
+        plan,
+        pending: None,
+    })
 }
 
 /// A plan's slug by id.
-pub async fn plan_slug<C: ConnectionTrait>(db: &C, plan_id: i32) -> AppResult<String> {
+async fn plan_slug<C: ConnectionTrait>(db: &C, plan_id: i32) -> AppResult<String> {
     plan::Entity::find_by_id(plan_id)
         .select_only()
         .column(plan::Column::Slug)
@@ -243,10 +252,13 @@ pub async fn update(
     who: &Principal,
     id: i32,
     patch: WebhookPatch,
-) -> AppResult<webhook::Model> {
+) -> AppResult<Listed> {
     who.require(Operation::UpdateWebhook)?;
-    let current = find(w.db(), who, id).await?;
-    let slug = plan_slug(w.db(), current.plan_id).await?;
+    let Listed {
+        webhook: current,
+        plan: slug,
+        ..
+    } = find(w.db(), who, id).await?;
     let url = match &patch.url {
         Some(u) => Some(guard.check(u).await?.to_string()),
         None => None,
@@ -314,14 +326,19 @@ pub async fn update(
     )
     .await?;
     ch.commit(&row.id).await?;
-    Ok(row)
+    Ok(Listed {
+        webhook: row,
+        plan: slug,
+        pending: None,
+    })
 }
 
 /// Deletes a webhook and the deliveries it was still owed (admins). Its attempts stay, as
 /// a record of what was sent.
-pub async fn delete(w: &Writer, who: &Principal, id: i32) -> AppResult<webhook::Model> {
+pub async fn delete(w: &Writer, who: &Principal, id: i32) -> AppResult<Listed> {
     who.require(Operation::DeleteWebhook)?;
-    let current = find(w.db(), who, id).await?;
+    let found = find(w.db(), who, id).await?;
+    let current = &found.webhook;
     let Begun::Fresh(ch) = w.begin(who, Operation::DeleteWebhook, None, &id).await? else {
         return Err(AppError::Internal("BUG: replay without a key".into()));
     };
@@ -330,17 +347,17 @@ pub async fn delete(w: &Writer, who: &Principal, id: i32) -> AppResult<webhook::
         .exec(ch.txn())
         .await?;
     webhook::Entity::delete_by_id(id).exec(ch.txn()).await?;
-    ch.record(subject(&current), Some(snapshot(&current)), None)
+    ch.record(subject(current), Some(snapshot(current)), None)
         .await?;
     ch.commit(&id).await?;
-    Ok(current)
+    Ok(found)
 }
 
-/// A webhook with its plan's slug and how many deliveries it is owed.
+/// A webhook with its plan's slug and how many deliveries it is owed (when counted).
 pub struct Listed {
     pub webhook: webhook::Model,
     pub plan: String,
-    pub pending: u64,
+    pub pending: Option<u64>,
 }
 
 /// The webhooks of the plans `who` reaches (admins), optionally of one plan, oldest first.
@@ -380,10 +397,12 @@ pub async fn list(
     let out = hooks
         .into_iter()
         .map(|h| Listed {
-            pending: pending
-                .iter()
-                .find(|(id, _)| *id == h.id)
-                .map_or(0, |(_, n)| u64::try_from(*n).unwrap_or(0)),
+            pending: Some(
+                pending
+                    .iter()
+                    .find(|(id, _)| *id == h.id)
+                    .map_or(0, |(_, n)| u64::try_from(*n).unwrap_or(0)),
+            ),
             plan: plans
                 .iter()
                 .find(|(id, _)| *id == h.plan_id)
