@@ -171,7 +171,7 @@ pub async fn change_actions<I: Serialize, R: Appended>(
         .await?;
     ch.record(
         Subject {
-            kind: "Action",
+            kind: crate::audit::ACTION_KIND,
             id: action.id,
             plan_id: Some(action.plan_id),
         },

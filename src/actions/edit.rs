@@ -648,7 +648,7 @@ pub async fn create(
 
 fn action_subject(a: &action::Model) -> Subject {
     Subject {
-        kind: "Action",
+        kind: crate::audit::ACTION_KIND,
         id: a.id,
         plan_id: Some(a.plan_id),
     }

@@ -151,6 +151,10 @@ pub async fn append<C: ConnectionTrait>(db: &C, e: Event<'_>) -> AppResult<()> {
     Ok(())
 }
 
+/// The kind every change of an action is audited under (and what live updates announce; the
+/// `live` migration's trigger names it too).
+pub const ACTION_KIND: &str = "Action";
+
 /// An audited object: its kind, id and plan.
 pub struct Subject {
     pub kind: &'static str,

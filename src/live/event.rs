@@ -1,20 +1,13 @@
 //! An event: one audited change of one action, read back from the audit trail.
-use std::str::FromStr;
-
 use chrono::{DateTime, Utc};
 use entity::audit_event;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
-use serde::{Deserialize, Serialize};
 
 use crate::auth::Operation;
-use crate::error::{AppError, AppResult};
-
-/// The audit trail's name for changes of an action (`audit::Subject::kind`).
-pub const ACTION_OBJECT: &str = "Action";
+use crate::error::AppResult;
 
 /// What a subscriber or webhook asks to hear about.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum EventKind {
     /// A RAG status recorded (`recordRagUpdate`).
     RagUpdated,
@@ -27,19 +20,6 @@ impl EventKind {
         match self {
             Self::RagUpdated => "RAG_UPDATED",
             Self::ActionChanged => "ACTION_CHANGED",
-        }
-    }
-}
-
-impl FromStr for EventKind {
-    type Err = AppError;
-    fn from_str(s: &str) -> AppResult<Self> {
-        match s {
-            "RAG_UPDATED" => Ok(Self::RagUpdated),
-            "ACTION_CHANGED" => Ok(Self::ActionChanged),
-            _ => Err(AppError::bad_input(format!(
-                "{s:?} is not an event (RAG_UPDATED or ACTION_CHANGED)"
-            ))),
         }
     }
 }
@@ -77,7 +57,7 @@ impl LiveEvent {
     }
 
     fn from_row(row: audit_event::Model) -> Option<Self> {
-        if row.object_type != ACTION_OBJECT {
+        if row.object_type != crate::audit::ACTION_KIND {
             return None;
         }
         let rag_update_id = row
@@ -133,12 +113,4 @@ pub async fn by_ids<C: ConnectionTrait>(db: &C, ids: &[i32]) -> AppResult<Vec<Li
         .all(db)
         .await?;
     Ok(rows.into_iter().filter_map(LiveEvent::from_row).collect())
-}
-
-/// One event by id (a webhook delivery).
-pub async fn by_id<C: ConnectionTrait>(db: &C, id: i32) -> AppResult<Option<LiveEvent>> {
-    Ok(audit_event::Entity::find_by_id(id)
-        .one(db)
-        .await?
-        .and_then(LiveEvent::from_row))
 }
