@@ -76,6 +76,11 @@ const readBoard = (page) =>
     };
   });
 
+// graphql-transport-ws acknowledges the connection, not the subscription: the server starts
+// listening when it handles the page's `subscribe`, just after `connection_ack`. A change
+// committed in between is, rightly, not an event for it. Changes here wait that moment out.
+const settle = () => new Promise((r) => setTimeout(r, 500));
+
 async function waitFor(page, what, ok, timeout) {
   const start = Date.now();
   for (;;) {
@@ -123,6 +128,7 @@ try {
   await page.goto(boardUrl(), { waitUntil: 'load' });
   await waitFor(page, 'the board, live', (s) => s.status === 'live' && s.renders > 0 && Number.isInteger(s.red), 15000);
   summary.push(`live in ${Date.now() - start} ms`);
+  await settle();
   if (page.url().includes(viewer)) problems.push('the token stays in the address bar');
   const counts = await gql(viewer, 'query($plan: String!) { plan(slug: $plan) { ragSummary { counts { status count } } } }', { plan });
   const redNow = counts.plan.ragSummary.counts.find((c) => c.status === 'RED')?.count ?? 0;
@@ -184,6 +190,7 @@ try {
   );
   await tab.goto(boardUrl(), { waitUntil: 'load' });
   await waitFor(tab, 'the second tab, live', (s) => s.status === 'live' && s.red === before, 15000);
+  await settle();
   if (routes.length !== 1) throw new Error(`expected the tab to open 1 WebSocket, it opened ${routes.length}`);
   await routes[0].page.close({ code: 1012, reason: 'dropped by the board check' });
   await waitFor(tab, 'the tab noticing the dropped connection', (s) => s.status !== 'live', 5000);
@@ -192,6 +199,7 @@ try {
   await waitFor(tab, `the tab back live, showing ${code} Red`, (s) => s.status === 'live' && isRed(s), 15000);
   summary.push(`after a dropped connection live again with the missed change in ${Date.now() - start} ms`);
   if (routes.length !== 2) problems.push(`expected one reconnection, the tab opened ${routes.length} WebSockets`);
+  await settle();
   await record(old, 'Board check: back to the status it had');
   await waitFor(tab, `the reconnected tab following ${code} back to ${old}`, (s) => isBack(s) && lastShows(s, old), 10000);
   await waitFor(page, `the first tab following ${code} back to ${old}`, (s) => isBack(s) && lastShows(s, old), 10000);
