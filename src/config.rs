@@ -166,6 +166,7 @@ impl ServingConfig {
                     .filter(|h| !h.is_empty())
                     .collect(),
             },
+            clock: crate::clock::Clock::system(),
         })
     }
 }
@@ -182,6 +183,9 @@ pub struct Serving {
     pub shutdown_delay: Duration,
     pub shutdown_grace: Duration,
     pub webhooks: crate::live::webhooks::WebhookSettings,
+    /// The clock requests and changes read: the system clock, unless code that embeds the
+    /// server (a test) sets another.
+    pub clock: crate::clock::Clock,
 }
 
 impl Serving {

@@ -65,7 +65,7 @@ impl App {
     ) -> std::io::Result<Self> {
         let listener = TcpListener::bind(addr).await?;
         let hub = Hub::default();
-        let writer = Writer::new(db.clone(), hub.clone());
+        let writer = Writer::new(db.clone(), hub.clone(), serving.clock);
         let catalogues = CatalogueCache::default();
         let webhook_targets = Arc::new(TargetGuard::new(
             &serving.webhooks.allowed_hosts,
@@ -91,6 +91,7 @@ impl App {
             serving: Arc::new(Serving::new(&serving)),
             observe: Arc::new(Observe::default()),
             health: Arc::new(Health::default()),
+            clock: serving.clock,
         };
         let router = router(state.clone(), &serving.cors_origins);
         Ok(Self {

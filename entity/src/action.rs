@@ -1,6 +1,8 @@
 //! An action of a plan, with its current RAG denormalised from `rag_update`.
 use sea_orm::entity::prelude::*;
 
+use crate::values::{LifecycleState, RagStatus, TextList};
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "action")]
 pub struct Model {
@@ -14,20 +16,20 @@ pub struct Model {
     #[sea_orm(column_type = "Text")]
     pub objective: String,
     #[sea_orm(column_type = "Text")]
-    pub objective_items: String,
+    pub objective_items: TextList,
     #[sea_orm(column_type = "Text")]
-    pub outcomes: String,
+    pub outcomes: TextList,
     #[sea_orm(column_type = "Text")]
     pub by_when: String,
     #[sea_orm(column_type = "Text")]
     pub lead_text: String,
     pub due_date: Option<Date>,
-    pub rag_status: String,
+    pub rag_status: RagStatus,
     #[sea_orm(column_type = "Text", nullable)]
     pub rag_note: Option<String>,
     pub rag_effective_date: Date,
     pub rag_recorded_at: DateTimeUtc,
-    pub state: String,
+    pub state: LifecycleState,
     #[sea_orm(column_type = "Text", nullable)]
     pub removed_reason: Option<String>,
     #[sea_orm(column_type = "Text")]

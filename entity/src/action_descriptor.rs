@@ -1,6 +1,8 @@
 //! An Ofsted grade descriptor cited by an action (normalised code, area, raw text).
 use sea_orm::entity::prelude::*;
 
+use crate::values::OfstedArea;
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "action_descriptor")]
 pub struct Model {
@@ -9,7 +11,7 @@ pub struct Model {
     pub action_id: i32,
     pub position: i32,
     pub code: String,
-    pub area: String,
+    pub area: OfstedArea,
     #[sea_orm(column_type = "Text")]
     pub raw: String,
 }

@@ -21,8 +21,11 @@ pub mod removal_proposal;
 pub mod source_reference;
 pub mod theme;
 pub mod timescale_extension;
+pub mod values;
 pub mod webhook;
 pub mod webhook_attempt;
 pub mod webhook_outbox;
 pub mod workstream;
 pub mod workstream_move;
+
+pub use values::{LifecycleState, OfstedArea, RagStatus, ReferenceKind, TextList};

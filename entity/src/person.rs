@@ -1,5 +1,7 @@
-//! A person named as a lead; `aliases` is a JSON array of other spellings.
+//! A person named as a lead, with the other spellings of their code.
 use sea_orm::entity::prelude::*;
+
+use crate::values::TextList;
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "person")]
@@ -11,7 +13,7 @@ pub struct Model {
     #[sea_orm(column_type = "Text")]
     pub name: String,
     #[sea_orm(column_type = "Text")]
-    pub aliases: String,
+    pub aliases: TextList,
     pub position: i32,
 }
 

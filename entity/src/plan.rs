@@ -1,6 +1,8 @@
 //! A plan: one version of one authority's improvement plan. List columns hold JSON arrays.
 use sea_orm::entity::prelude::*;
 
+use crate::values::TextList;
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "plan")]
 pub struct Model {
@@ -14,13 +16,13 @@ pub struct Model {
     pub authority: String,
     pub as_of: Date,
     #[sea_orm(column_type = "Text")]
-    pub context: String,
+    pub context: TextList,
     #[sea_orm(column_type = "Text")]
-    pub levels_of_need: String,
+    pub levels_of_need: TextList,
     #[sea_orm(column_type = "Text")]
-    pub priority_aims: String,
+    pub priority_aims: TextList,
     #[sea_orm(column_type = "Text")]
-    pub outcome_measures: String,
+    pub outcome_measures: TextList,
     #[sea_orm(column_type = "Text")]
     pub evidence_categories: String,
     pub created_at: DateTimeUtc,

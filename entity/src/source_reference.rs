@@ -1,6 +1,8 @@
 //! A source an action came from: a document (`AA1`) or a person (`JD`).
 use sea_orm::entity::prelude::*;
 
+use crate::values::ReferenceKind;
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "source_reference")]
 pub struct Model {
@@ -10,7 +12,7 @@ pub struct Model {
     pub code: String,
     #[sea_orm(column_type = "Text")]
     pub title: String,
-    pub kind: String,
+    pub kind: ReferenceKind,
     pub person_id: Option<i32>,
     pub position: i32,
 }

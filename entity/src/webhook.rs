@@ -1,6 +1,8 @@
 //! A registered webhook: where to post which events of one plan, within which scope.
 use sea_orm::entity::prelude::*;
 
+use crate::values::TextList;
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "webhook")]
 pub struct Model {
@@ -17,10 +19,10 @@ pub struct Model {
     pub role: String,
     /// JSON list of person codes.
     #[sea_orm(column_type = "Text")]
-    pub leads: String,
+    pub leads: TextList,
     /// JSON list of work-stream names.
     #[sea_orm(column_type = "Text")]
-    pub workstreams: String,
+    pub workstreams: TextList,
     #[sea_orm(column_type = "Text")]
     pub secret: String,
     pub active: bool,

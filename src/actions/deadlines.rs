@@ -7,24 +7,22 @@ use chrono::{Days, NaiveDate};
 use entity::action;
 use sea_orm::{sea_query::ExprTrait, ColumnTrait, Condition};
 
+use super::LifecycleState;
 use crate::error::{AppError, AppResult};
 use crate::rag::{as_of, RagStatus};
 
 /// Statuses that need no chasing for a deadline: BLUE (completed), GREEN (complete or on target).
 pub const DONE: [RagStatus; 2] = [RagStatus::Blue, RagStatus::Green];
 
-fn done() -> Vec<&'static str> {
-    DONE.iter().map(|s| s.as_str()).collect()
-}
-
 /// Active, not done, as of `as_of` (or now).
-fn open(as_of: Option<NaiveDate>, not_in: Vec<&'static str>) -> Condition {
+fn open(as_of: Option<NaiveDate>, not_in: &[RagStatus]) -> Condition {
+    let not_in = not_in.iter().copied();
     match as_of {
         None => Condition::all()
-            .add(action::Column::State.eq("active"))
+            .add(action::Column::State.eq(LifecycleState::Active))
             .add(action::Column::RagStatus.is_not_in(not_in)),
         Some(day) => Condition::all()
-            .add(as_of::state_on(day).eq("active"))
+            .add(as_of::state_on(day).eq(LifecycleState::Active))
             .add(as_of::status_on(day).is_not_null())
             .add(as_of::status_on(day).is_not_in(not_in)),
     }
@@ -34,7 +32,7 @@ fn open(as_of: Option<NaiveDate>, not_in: Vec<&'static str>) -> Condition {
 pub fn overdue(day: NaiveDate, as_of: Option<NaiveDate>) -> Condition {
     Condition::all()
         .add(action::Column::DueDate.lt(day))
-        .add(open(as_of, done()))
+        .add(open(as_of, &DONE))
 }
 
 /// Due within `within` days from `day` (inclusive), not done.
@@ -49,7 +47,7 @@ pub fn due_soon(day: NaiveDate, within: i32, as_of: Option<NaiveDate>) -> AppRes
     Ok(Condition::all()
         .add(action::Column::DueDate.gte(day))
         .add(action::Column::DueDate.lte(until))
-        .add(open(as_of, done())))
+        .add(open(as_of, &DONE)))
 }
 
 /// No RAG update taking effect in the `days` days up to `day`; completed actions excepted.
@@ -61,7 +59,7 @@ pub fn stale(day: NaiveDate, days: i32, as_of: Option<NaiveDate>) -> AppResult<C
     let cutoff = day
         .checked_sub_days(Days::new(n))
         .ok_or_else(|| AppError::bad_input("`days` reaches past the calendar"))?;
-    let not_completed = vec![RagStatus::Blue.as_str()];
+    let not_completed = &[RagStatus::Blue];
     Ok(match as_of {
         None => Condition::all()
             .add(action::Column::RagEffectiveDate.lte(cutoff))
@@ -75,6 +73,6 @@ pub fn stale(day: NaiveDate, days: i32, as_of: Option<NaiveDate>) -> AppResult<C
 /// Days past the due date on `day`, for an action not done (by its current status).
 pub fn days_overdue(a: &crate::actions::ActionRow, day: NaiveDate) -> Option<i64> {
     let due = a.due_date?;
-    let status = RagStatus::parse(&a.rag_status)?;
-    (due < day && a.state == "active" && !DONE.contains(&status)).then(|| (day - due).num_days())
+    (due < day && a.state == LifecycleState::Active && !DONE.contains(&a.rag_status))
+        .then(|| (day - due).num_days())
 }

@@ -4,7 +4,7 @@
 use chrono::NaiveDate;
 use entity::{
     action, action_descriptor, action_lead, action_link, action_reference, action_state_change,
-    evidence_record, milestone, plan, rag_update, timescale_extension, workstream_move,
+    evidence_record, milestone, plan, rag_update, timescale_extension, workstream_move, TextList,
 };
 use sea_orm::{
     sea_query::{Expr, ExprTrait},
@@ -18,11 +18,12 @@ use super::change::{
     change_action, change_actions, reload, unchanged, Changed, ChangedIds, Effect,
 };
 use super::filter::{normalise_descriptor, person_ids, reference_ids, theme_ids, workstream_ids};
+use super::{LifecycleState, OfstedArea};
 use crate::audit::{Begun, Subject, Writer};
 use crate::auth::{Operation, Principal};
 use crate::error::{AppError, AppResult};
 use crate::plans::{import::search_text, query};
-use crate::rag::{latest_effective_date, RagStatus, API_SOURCE, MAX_NOTE_LEN};
+use crate::rag::{self, RagStatus, API_SOURCE};
 
 /// Longest single text field (objective, item, reason) accepted.
 pub const MAX_TEXT_LEN: usize = 10_000;
@@ -100,21 +101,14 @@ fn texts(field: &str, values: &[String]) -> AppResult<Vec<String>> {
     values.iter().map(|v| text(field, v)).collect()
 }
 
-fn not_future(field: &str, d: NaiveDate) -> AppResult<()> {
-    if d > latest_effective_date() {
+/// Refuses a date after `today` (in England): records say what happened, not what will.
+fn not_future(field: &str, d: NaiveDate, today: NaiveDate) -> AppResult<()> {
+    if d > today {
         return Err(AppError::bad_input(format!(
             "`{field}` {d} is in the future"
         )));
     }
     Ok(())
-}
-
-fn json_list(items: &[String]) -> AppResult<String> {
-    Ok(serde_json::to_string(items)?)
-}
-
-fn parse_list(raw: &str) -> AppResult<Vec<String>> {
-    Ok(serde_json::from_str(raw)?)
 }
 
 /// What the audit trail keeps of an action's own columns.
@@ -124,8 +118,8 @@ pub fn snapshot(a: &action::Model) -> serde_json::Value {
         "themeId": a.theme_id,
         "workstreamId": a.workstream_id,
         "objective": a.objective,
-        "objectiveItems": serde_json::from_str::<serde_json::Value>(&a.objective_items).ok(),
-        "outcomes": serde_json::from_str::<serde_json::Value>(&a.outcomes).ok(),
+        "objectiveItems": a.objective_items,
+        "outcomes": a.outcomes,
         "byWhen": a.by_when,
         "leadText": a.lead_text,
         "dueDate": a.due_date,
@@ -137,21 +131,17 @@ pub fn snapshot(a: &action::Model) -> serde_json::Value {
 }
 
 /// Normalised descriptor rows (code, area, raw) for an action.
-fn descriptor_rows(raw: &[String]) -> AppResult<Vec<(String, &'static str, String)>> {
+fn descriptor_rows(raw: &[String]) -> AppResult<Vec<(String, OfstedArea, String)>> {
     raw.iter()
         .map(|r| match normalise_descriptor(r) {
             Some(Ok(code)) => {
-                let area = crate::plans::format::OfstedArea::parse(
+                let area = OfstedArea::parse(
                     code.trim_end_matches(|c: char| c.is_ascii_digit() || c == '.'),
                 )
                 .ok_or_else(|| AppError::Internal("BUG: normalised code without area".into()))?;
-                Ok((code, area.as_str(), r.trim().to_string()))
+                Ok((code, area, r.trim().to_string()))
             }
-            Some(Err(area)) => Ok((
-                area.as_str().to_string(),
-                area.as_str(),
-                r.trim().to_string(),
-            )),
+            Some(Err(area)) => Ok((area.as_str().to_string(), area, r.trim().to_string())),
             None => Err(AppError::bad_input(format!(
                 "{r:?} is not an Ofsted descriptor code (like QP3.7 or 3.7) or area (OE, EHP, QP, LG)"
             ))),
@@ -196,7 +186,7 @@ async fn replace_children<C: ConnectionTrait>(
     action_id: i32,
     leads: Option<&[i32]>,
     references: Option<&[i32]>,
-    descriptors: Option<&[(String, &'static str, String)]>,
+    descriptors: Option<&[(String, OfstedArea, String)]>,
     milestones: Option<&[NewMilestone]>,
 ) -> AppResult<()> {
     if let Some(ids) = leads {
@@ -244,7 +234,7 @@ async fn replace_children<C: ConnectionTrait>(
                     action_id: Set(action_id),
                     position: Set(i as i32),
                     code: Set(code.clone()),
-                    area: Set(area.to_string()),
+                    area: Set(*area),
                     raw: Set(raw.clone()),
                     ..Default::default()
                 },
@@ -319,10 +309,10 @@ pub async fn update(
                 next.objective = Set(text("objective", o)?);
             }
             if let Some(items) = &edit.objective_items {
-                next.objective_items = Set(json_list(&texts("objectiveItems", items)?)?);
+                next.objective_items = Set(TextList(texts("objectiveItems", items)?));
             }
             if let Some(items) = &edit.outcomes {
-                next.outcomes = Set(json_list(&texts("outcomes", items)?)?);
+                next.outcomes = Set(TextList(texts("outcomes", items)?));
             }
             if let Some(n) = edit.theme {
                 next.theme_id = Set(theme_ids(db, plan_id, &[n]).await?[0]);
@@ -404,9 +394,9 @@ pub async fn update(
                 sea_orm::ActiveValue::Set(v) | sea_orm::ActiveValue::Unchanged(v) => v.clone(),
                 sea_orm::ActiveValue::NotSet => current.objective.clone(),
             };
-            let items = parse_list(next.objective_items.as_ref())?;
-            let outcomes = parse_list(next.outcomes.as_ref())?;
-            next.search_text = Set(search_text(&objective, &items, &outcomes));
+            let items = next.objective_items.as_ref();
+            let outcomes = next.outcomes.as_ref();
+            next.search_text = Set(search_text(&objective, items, outcomes));
             let mut after = snapshot(&preview(current, &next));
             for (k, v) in after_extra {
                 after[k] = v;
@@ -513,20 +503,8 @@ pub async fn create(
     let descriptors = descriptor_rows(&input.descriptors)?;
     let milestones = checked_milestones(&input.milestones)?;
     let status = input.status.unwrap_or(RagStatus::Grey);
-    let note = optional_text("note", input.note.as_deref())?;
-    if note
-        .as_ref()
-        .is_some_and(|n| n.chars().count() > MAX_NOTE_LEN)
-    {
-        return Err(AppError::bad_input(format!(
-            "the note is longer than {MAX_NOTE_LEN} characters"
-        )));
-    }
-    if status == RagStatus::Red && note.is_none() {
-        return Err(AppError::bad_input(
-            "a note is required when an action starts RED: say what is wrong",
-        ));
-    }
+    let note = rag::clean_note(optional_text("note", input.note.as_deref())?.as_deref())?;
+    rag::require_note(None, None, status, note.as_deref())?;
     let by_when = match &input.by_when {
         Some(b) => text("byWhen", b)?,
         None => milestones
@@ -584,16 +562,16 @@ pub async fn create(
         position: Set(position),
         search_text: Set(search_text(&objective, &items, &outcomes)),
         objective: Set(objective),
-        objective_items: Set(json_list(&items)?),
-        outcomes: Set(json_list(&outcomes)?),
+        objective_items: Set(TextList(items)),
+        outcomes: Set(TextList(outcomes)),
         by_when: Set(by_when),
         lead_text: Set(lead_codes(db, plan.id, &leads).await?.join(", ")),
         due_date: Set(milestones.iter().filter_map(|m| m.due).max()),
-        rag_status: Set(status.as_str().to_string()),
+        rag_status: Set(status),
         rag_note: Set(note.clone()),
         rag_effective_date: Set(today),
         rag_recorded_at: Set(now),
-        state: Set("active".to_string()),
+        state: Set(LifecycleState::Active),
         removed_reason: Set(None),
         imported_json: Set(None),
         version: Set(1),
@@ -616,7 +594,7 @@ pub async fn create(
     .await?;
     let first = rag_update::ActiveModel {
         action_id: Set(created.id),
-        status: Set(status.as_str().to_string()),
+        status: Set(status),
         previous_status: Set(None),
         note: Set(note),
         effective_date: Set(today),
@@ -740,7 +718,7 @@ pub async fn extend(
         async |ch, current| {
             let reason = text("reason", &e.reason)?;
             if let Some(d) = e.agreed_on {
-                not_future("agreedOn", d)?;
+                not_future("agreedOn", d, ch.today())?;
             }
             if let Some(due) = current.due_date {
                 if e.new_due <= due {
@@ -807,7 +785,7 @@ pub async fn reinstate(
 pub async fn record_state<C: ConnectionTrait>(
     db: &C,
     action_id: i32,
-    state: &str,
+    state: LifecycleState,
     effective: NaiveDate,
     reason: Option<String>,
     now: chrono::DateTime<chrono::Utc>,
@@ -815,7 +793,7 @@ pub async fn record_state<C: ConnectionTrait>(
 ) -> AppResult<()> {
     action_state_change::ActiveModel {
         action_id: Set(action_id),
-        state: Set(state.to_string()),
+        state: Set(state),
         effective_date: Set(effective),
         reason: Set(reason),
         recorded_at: Set(now),
@@ -845,7 +823,7 @@ async fn set_state(
         l.expected_version,
         async |ch, current| {
             let reason = text("reason", &l.reason)?;
-            let removed = current.state == "removed";
+            let removed = current.state == LifecycleState::Removed;
             if retiring == removed {
                 return Err(AppError::bad_input(format!(
                     "action {} is already {}",
@@ -853,7 +831,11 @@ async fn set_state(
                     if removed { "removed" } else { "active" }
                 )));
             }
-            let state = if retiring { "removed" } else { "active" };
+            let state = if retiring {
+                LifecycleState::Removed
+            } else {
+                LifecycleState::Active
+            };
             record_state(
                 ch.txn(),
                 current.id,
@@ -866,10 +848,10 @@ async fn set_state(
             .await?;
             let mut next = unchanged(current);
             if retiring {
-                next.state = Set("removed".into());
+                next.state = Set(LifecycleState::Removed);
                 next.removed_reason = Set(Some(reason.clone()));
             } else {
-                next.state = Set("active".into());
+                next.state = Set(LifecycleState::Active);
                 next.removed_reason = Set(None);
             }
             let mut after = snapshot(&preview(current, &next));
@@ -1024,7 +1006,7 @@ pub async fn add_evidence(
             let source = optional_text("source", e.source.as_deref())?;
             let reference = optional_text("reference", e.reference.as_deref())?;
             if let Some(d) = e.dated {
-                not_future("date", d)?;
+                not_future("date", d, ch.today())?;
             }
             let rec = evidence_record::ActiveModel {
                 action_id: Set(current.id),

@@ -9,10 +9,11 @@ use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait,
 };
 
+use super::{LifecycleState, OfstedArea};
 use crate::error::{AppError, AppResult};
 use crate::plans::catalogue::{Catalogue, Person};
-use crate::plans::format::{LifecycleState, OfstedArea, RagStatus};
 use crate::plans::query;
+use crate::rag::RagStatus;
 
 /// What a client may filter on; every list is "any of", and the fields combine with AND.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -66,11 +67,11 @@ pub struct ResolvedFilter {
     theme_ids: Option<Vec<i32>>,
     workstream_ids: Option<Vec<i32>>,
     person_ids: Option<Vec<i32>>,
-    rag: Option<Vec<&'static str>>,
+    rag: Option<Vec<RagStatus>>,
     reference_ids: Option<Vec<i32>>,
     descriptor_codes: Vec<String>,
-    descriptor_areas: Vec<&'static str>,
-    state: Option<&'static str>,
+    descriptor_areas: Vec<OfstedArea>,
+    state: Option<LifecycleState>,
     search_terms: Vec<String>,
     due_before: Option<NaiveDate>,
     due_after: Option<NaiveDate>,
@@ -115,8 +116,8 @@ impl ResolvedFilter {
 
     /// The lifecycle state asked for (`active` when the filter does not say): what RAG
     /// counts cover, evaluated as of their date.
-    pub fn counted_state(&self) -> &'static str {
-        self.state.unwrap_or("active")
+    pub fn counted_state(&self) -> LifecycleState {
+        self.state.unwrap_or(LifecycleState::Active)
     }
 
     pub fn condition(&self) -> Condition {
@@ -362,7 +363,7 @@ pub async fn person_ids<C: ConnectionTrait>(
         .await?
         .into_iter()
         .map(Person::from_row)
-        .collect::<AppResult<Vec<_>>>()?;
+        .collect::<Vec<_>>();
     match_people(&people, codes)
 }
 
@@ -388,7 +389,7 @@ pub fn resolve_filter(cat: &Catalogue, f: &ActionFilter) -> AppResult<ResolvedFi
         r.person_ids = Some(match_people(&cat.people, codes)?);
     }
     if let Some(rag) = &f.rag {
-        r.rag = Some(rag.iter().map(|s| s.as_str()).collect());
+        r.rag = Some(rag.clone());
     }
     if let Some(codes) = &f.references {
         r.reference_ids = Some(match_references(&cat.references, codes)?);
@@ -397,7 +398,7 @@ pub fn resolve_filter(cat: &Catalogue, f: &ActionFilter) -> AppResult<ResolvedFi
         for c in codes {
             match normalise_descriptor(c) {
                 Some(Ok(code)) => r.descriptor_codes.push(code),
-                Some(Err(area)) => r.descriptor_areas.push(area.as_str()),
+                Some(Err(area)) => r.descriptor_areas.push(area),
                 None => {
                     return Err(AppError::bad_input(format!(
                         "{c:?} is not an Ofsted descriptor code (like QP3.7 or 3.7) or area (OE, EHP, QP, LG)"
@@ -406,10 +407,7 @@ pub fn resolve_filter(cat: &Catalogue, f: &ActionFilter) -> AppResult<ResolvedFi
             }
         }
     }
-    r.state = f.state.map(|s| match s {
-        LifecycleState::Active => "active",
-        LifecycleState::Removed => "removed",
-    });
+    r.state = f.state;
     if let Some(s) = &f.search {
         r.search_terms = s.split_whitespace().map(str::to_lowercase).collect();
         if r.search_terms.is_empty() {

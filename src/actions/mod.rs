@@ -12,6 +12,8 @@ mod row;
 pub use access::{check_version, for_change};
 pub use change::{change_action, change_actions, unchanged, Appended, Changed, Effect};
 pub use edit::*;
+/// Lifecycle and Ofsted area are stored vocabularies, typed in `entity::values`.
+pub use entity::{LifecycleState, OfstedArea};
 pub use filter::{
     normalise_descriptor, person_ids, reference_ids, resolve_filter, theme_ids, workstream_ids,
     ActionFilter, ActionOrder, OrderDirection, OrderField, ResolvedFilter,

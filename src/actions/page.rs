@@ -14,7 +14,7 @@ use sea_orm::{
 use super::{ActionOrder, ActionRow, OrderDirection, OrderField, ResolvedFilter};
 use crate::error::AppResult;
 use crate::paging::split_page;
-use crate::rag::history;
+use crate::rag::{history, RagStatus};
 
 /// A page of history per action (of `HistoryPages`' bounds), and whether more follow.
 pub type HistoryPages = HashMap<i32, (Vec<rag_update::Model>, bool)>;
@@ -61,10 +61,10 @@ fn ordered(mut q: Select<action::Entity>, order: ActionOrder) -> Select<action::
 fn rag_severity() -> Expr {
     let status = action::Column::RagStatus;
     Expr::Case(Box::new(
-        Expr::case(status.eq("RED"), 0)
-            .case(status.eq("AMBER"), 1)
-            .case(status.eq("GREY"), 2)
-            .case(status.eq("GREEN"), 3)
+        Expr::case(status.eq(RagStatus::Red), 0)
+            .case(status.eq(RagStatus::Amber), 1)
+            .case(status.eq(RagStatus::Grey), 2)
+            .case(status.eq(RagStatus::Green), 3)
             .finally(4),
     ))
 }

@@ -2,7 +2,7 @@
 //! (`search_text`, the filter's lower-cased copy of the text, and `imported_json`, the
 //! importer's snapshot), which together are most of a row's bytes.
 use chrono::{DateTime, NaiveDate, Utc};
-use entity::action;
+use entity::{action, LifecycleState, RagStatus, TextList};
 use sea_orm::DerivePartialModel;
 
 #[derive(Debug, Clone, PartialEq, Eq, DerivePartialModel)]
@@ -15,16 +15,16 @@ pub struct ActionRow {
     pub workstream_id: i32,
     pub position: i32,
     pub objective: String,
-    pub objective_items: String,
-    pub outcomes: String,
+    pub objective_items: TextList,
+    pub outcomes: TextList,
     pub by_when: String,
     pub lead_text: String,
     pub due_date: Option<NaiveDate>,
-    pub rag_status: String,
+    pub rag_status: RagStatus,
     pub rag_note: Option<String>,
     pub rag_effective_date: NaiveDate,
     pub rag_recorded_at: DateTime<Utc>,
-    pub state: String,
+    pub state: LifecycleState,
     pub removed_reason: Option<String>,
     pub version: i32,
     pub history_count: i32,

@@ -21,6 +21,7 @@ use serde::Serialize;
 use tokio::sync::{Mutex, OwnedMutexGuard};
 
 use crate::auth::{Operation, Principal};
+use crate::clock::Clock;
 use crate::error::AppResult;
 use crate::live::Hub;
 
@@ -33,19 +34,27 @@ pub struct Writer {
     /// SQLite allows one writer at a time; queueing our own writers here (in order) instead of
     /// letting them race for the file lock avoids busy-waiting. PostgreSQL uses row locks.
     sqlite_writes: Arc<Mutex<()>>,
+    /// Stamps every change (see `clock`).
+    clock: Clock,
 }
 
 impl Writer {
-    pub fn new(db: DatabaseConnection, hub: Hub) -> Self {
+    pub fn new(db: DatabaseConnection, hub: Hub, clock: Clock) -> Self {
         Self {
             db,
             hub,
             sqlite_writes: Arc::new(Mutex::new(())),
+            clock,
         }
     }
 
     pub fn db(&self) -> &DatabaseConnection {
         &self.db
+    }
+
+    /// The server's clock.
+    pub fn clock(&self) -> Clock {
+        self.clock
     }
 
     /// Queues behind the server's other SQLite writers, for writes that run their own
@@ -90,7 +99,7 @@ impl Writer {
             op,
             key,
             request,
-            now: Utc::now(),
+            now: self.clock.now(),
         }))
     }
 }

@@ -209,14 +209,14 @@ async fn action_rows(
                     .unwrap_or_default(),
                 a.objective.clone(),
                 lead_codes.join(" "),
-                a.rag_status.clone(),
+                a.rag_status.as_str().to_string(),
                 a.rag_note.clone().unwrap_or_default(),
                 a.rag_effective_date.to_string(),
                 date(a.due_date),
                 deadlines::days_overdue(a, today)
                     .map(|d| d.to_string())
                     .unwrap_or_default(),
-                a.state.to_uppercase(),
+                a.state.as_str().to_uppercase(),
                 a.version.to_string(),
                 a.updated_at.to_rfc3339(),
                 global_id(a.id),
@@ -249,8 +249,10 @@ async fn history_rows(
                     codes.get(&r.action_id).cloned().unwrap_or_default(),
                     spreadsheet,
                 ),
-                r.status.clone(),
-                r.previous_status.clone().unwrap_or_default(),
+                r.status.as_str().to_string(),
+                r.previous_status
+                    .map(|s| s.as_str().to_string())
+                    .unwrap_or_default(),
                 r.note.clone().unwrap_or_default(),
                 r.effective_date.to_string(),
                 r.recorded_at.to_rfc3339(),

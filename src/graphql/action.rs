@@ -20,11 +20,10 @@ use crate::actions::{
 };
 use crate::error::AppError;
 use crate::plans::catalogue::Catalogue;
-use crate::plans::format::{LifecycleState, OfstedArea, RagStatus};
 
 /// RAG status. GREY = not yet started, BLUE = completed.
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
-#[graphql(name = "RagStatus")]
+#[graphql(name = "RagStatus", remote = "crate::rag::RagStatus")]
 pub enum RagStatusGql {
     /// Tasks and/or outcomes have not been met or the timescale slipped.
     Red,
@@ -38,41 +37,9 @@ pub enum RagStatusGql {
     Blue,
 }
 
-impl RagStatusGql {
-    pub fn from_db(s: &str) -> Result<Self> {
-        RagStatus::parse(s).map(Self::from).ok_or_else(|| {
-            AppError::Internal(format!("BUG: stored RAG status {s:?}").into()).into()
-        })
-    }
-}
-
-impl From<RagStatus> for RagStatusGql {
-    fn from(s: RagStatus) -> Self {
-        match s {
-            RagStatus::Red => Self::Red,
-            RagStatus::Amber => Self::Amber,
-            RagStatus::Green => Self::Green,
-            RagStatus::Grey => Self::Grey,
-            RagStatus::Blue => Self::Blue,
-        }
-    }
-}
-
-impl From<RagStatusGql> for RagStatus {
-    fn from(s: RagStatusGql) -> Self {
-        match s {
-            RagStatusGql::Red => Self::Red,
-            RagStatusGql::Amber => Self::Amber,
-            RagStatusGql::Green => Self::Green,
-            RagStatusGql::Grey => Self::Grey,
-            RagStatusGql::Blue => Self::Blue,
-        }
-    }
-}
-
 /// Whether an action is part of the plan or has been removed from it.
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
-#[graphql(name = "LifecycleState")]
+#[graphql(name = "LifecycleState", remote = "crate::actions::LifecycleState")]
 pub enum LifecycleStateGql {
     /// Part of the plan: listed, counted and updated.
     Active,
@@ -85,7 +52,7 @@ pub enum LifecycleStateGql {
 // The framework's own abbreviations, kept as clients know them.
 #[allow(clippy::upper_case_acronyms)]
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
-#[graphql(name = "OfstedArea")]
+#[graphql(name = "OfstedArea", remote = "crate::actions::OfstedArea")]
 pub enum OfstedAreaGql {
     /// Overall effectiveness.
     OE,
@@ -130,13 +97,10 @@ impl From<ActionFilterInput> for ActionFilter {
             themes: f.themes,
             workstreams: f.workstreams,
             leads: f.leads,
-            rag: f.rag.map(|v| v.into_iter().map(RagStatus::from).collect()),
+            rag: f.rag.map(|v| v.into_iter().map(Into::into).collect()),
             references: f.references,
             descriptors: f.descriptors,
-            state: f.state.map(|s| match s {
-                LifecycleStateGql::Active => LifecycleState::Active,
-                LifecycleStateGql::Removed => LifecycleState::Removed,
-            }),
+            state: f.state.map(Into::into),
             search: f.search,
             due_before: f.due_before.map(|d| d.0),
             due_after: f.due_after.map(|d| d.0),
@@ -465,12 +429,12 @@ impl Action {
         &self.row().objective
     }
     /// The objective's bullet items.
-    async fn objective_items(&self) -> Result<Vec<String>> {
-        list(&self.row().objective_items)
+    async fn objective_items(&self) -> &[String] {
+        &self.row().objective_items
     }
     /// Measurable targets.
-    async fn outcome(&self) -> Result<Vec<String>> {
-        list(&self.row().outcomes)
+    async fn outcome(&self) -> &[String] {
+        &self.row().outcomes
     }
     /// Evidence items.
     async fn evidence(&self) -> Result<Vec<EvidenceSource>> {
@@ -577,7 +541,7 @@ impl Action {
     /// The current RAG status.
     async fn rag(&self) -> Result<RagState> {
         Ok(RagState {
-            status: RagStatusGql::from_db(&self.row().rag_status)?,
+            status: self.row().rag_status.into(),
             note: self.row().rag_note.clone(),
             effective_date: Date(self.row().rag_effective_date),
             recorded_at: self.row().rag_recorded_at,
@@ -598,9 +562,10 @@ impl Action {
     /// of the latest run of entries with this status.
     async fn days_in_status(
         &self,
+        ctx: &Context<'_>,
         #[graphql(desc = "The day to count to (default today, in England).")] as_of: Option<Date>,
     ) -> Result<Option<i64>> {
-        let day = as_of.map(|d| d.0).unwrap_or_else(super::plan::today);
+        let day = super::plan::day_or_today(ctx, as_of)?;
         let since = self
             .batch
             .status_since(self.row().id)
@@ -612,10 +577,11 @@ impl Action {
     /// date, removed, or BLUE/GREEN now.
     async fn days_overdue(
         &self,
+        ctx: &Context<'_>,
         #[graphql(desc = "The day to count to (default today, in England).")] as_of: Option<Date>,
-    ) -> Option<i64> {
-        let day = as_of.map(|d| d.0).unwrap_or_else(super::plan::today);
-        actions::deadlines::days_overdue(self.row(), day)
+    ) -> Result<Option<i64>> {
+        let day = super::plan::day_or_today(ctx, as_of)?;
+        Ok(actions::deadlines::days_overdue(self.row(), day))
     }
     /// Ofsted grade descriptors.
     async fn ofsted_descriptors(&self) -> Result<Vec<OfstedDescriptor>> {
@@ -641,11 +607,7 @@ impl Action {
     }
     /// Whether the action is part of the plan or has been removed from it.
     async fn state(&self) -> LifecycleStateGql {
-        if self.row().state == "removed" {
-            LifecycleStateGql::Removed
-        } else {
-            LifecycleStateGql::Active
-        }
+        self.row().state.into()
     }
     /// Why the action was removed, when it was.
     async fn removed_reason(&self) -> Option<&str> {
@@ -681,10 +643,6 @@ impl Action {
     }
 }
 
-fn list(raw: &str) -> Result<Vec<String>> {
-    serde_json::from_str(raw).map_err(|e| AppError::internal(e).into())
-}
-
 /// A milestone parsed from an action's "by when".
 pub struct Milestone(milestone::Model);
 
@@ -713,16 +671,8 @@ impl OfstedDescriptor {
         &self.0.code
     }
     /// The judgement area the descriptor belongs to.
-    async fn area(&self) -> Result<OfstedAreaGql> {
-        match OfstedArea::parse(&self.0.area) {
-            Some(OfstedArea::OE) => Ok(OfstedAreaGql::OE),
-            Some(OfstedArea::EHP) => Ok(OfstedAreaGql::EHP),
-            Some(OfstedArea::QP) => Ok(OfstedAreaGql::QP),
-            Some(OfstedArea::LG) => Ok(OfstedAreaGql::LG),
-            None => {
-                Err(AppError::Internal(format!("BUG: stored area {:?}", self.0.area).into()).into())
-            }
-        }
+    async fn area(&self) -> OfstedAreaGql {
+        self.0.area.into()
     }
     /// As written in the source, e.g. `LG .4.15`.
     async fn raw(&self) -> &str {
@@ -886,16 +836,12 @@ impl RagUpdate {
         global_id(Kind::RagUpdate, self.0.id)
     }
     /// The status recorded.
-    async fn status(&self) -> Result<RagStatusGql> {
-        RagStatusGql::from_db(&self.0.status)
+    async fn status(&self) -> RagStatusGql {
+        self.0.status.into()
     }
     /// The status before this change; null for an action's first entry.
-    async fn previous_status(&self) -> Result<Option<RagStatusGql>> {
-        self.0
-            .previous_status
-            .as_deref()
-            .map(RagStatusGql::from_db)
-            .transpose()
+    async fn previous_status(&self) -> Option<RagStatusGql> {
+        self.0.previous_status.map(Into::into)
     }
     /// Why, in the recorder's words; null when none was given (one is required to become RED
     /// or to leave BLUE).

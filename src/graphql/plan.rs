@@ -42,9 +42,12 @@ pub(super) fn batch_env(ctx: &Context<'_>) -> Result<BatchEnv> {
 #[derive(Default)]
 pub struct QueryRoot;
 
-/// Today's date in England (see `rag::latest_effective_date`).
-pub(super) fn today() -> chrono::NaiveDate {
-    rag::latest_effective_date()
+/// `asOf`, or today's date in England by the server's clock (see `clock`).
+pub(super) fn day_or_today(ctx: &Context<'_>, as_of: Option<Date>) -> Result<chrono::NaiveDate> {
+    Ok(match as_of {
+        Some(d) => d.0,
+        None => state(ctx)?.writer.clock().today(),
+    })
 }
 
 fn by_due_date() -> ActionOrder {
@@ -285,19 +288,19 @@ impl Plan {
     }
     /// The "Outline and context" paragraphs.
     async fn context(&self, ctx: &Context<'_>) -> Result<Vec<String>> {
-        Ok(self.current(ctx).await?.context.clone())
+        Ok(self.current(ctx).await?.plan.context.0.clone())
     }
     /// Items of the Levels of Need pathway the plan is linked to.
     async fn levels_of_need(&self, ctx: &Context<'_>) -> Result<Vec<String>> {
-        Ok(self.current(ctx).await?.levels_of_need.clone())
+        Ok(self.current(ctx).await?.plan.levels_of_need.0.clone())
     }
     /// The plan's priority aims, in its order.
     async fn priority_aims(&self, ctx: &Context<'_>) -> Result<Vec<String>> {
-        Ok(self.current(ctx).await?.priority_aims.clone())
+        Ok(self.current(ctx).await?.plan.priority_aims.0.clone())
     }
     /// The child-centred outcome measures (the themes' titles).
     async fn outcome_measures(&self, ctx: &Context<'_>) -> Result<Vec<String>> {
-        Ok(self.current(ctx).await?.outcome_measures.clone())
+        Ok(self.current(ctx).await?.plan.outcome_measures.0.clone())
     }
     /// Categories of evidence for performance indicators.
     async fn evidence_categories(&self, ctx: &Context<'_>) -> Result<Vec<EvidenceCategory>> {
@@ -473,7 +476,7 @@ impl Plan {
         #[graphql(desc = "Continue after this cursor (the previous page's `endCursor`).")]
         after: Option<String>,
     ) -> Result<ActionConnection> {
-        let day = as_of.map(|d| d.0).unwrap_or_else(today);
+        let day = day_or_today(ctx, as_of)?;
         let q = ActionQuery::new(filter, order_by, first, after)
             .only(deadlines::overdue(day, as_of.map(|d| d.0)), by_due_date());
         ActionConnection::load(ctx, &self.0, q).await
@@ -495,7 +498,7 @@ impl Plan {
         #[graphql(desc = "Continue after this cursor (the previous page's `endCursor`).")]
         after: Option<String>,
     ) -> Result<ActionConnection> {
-        let day = as_of.map(|d| d.0).unwrap_or_else(today);
+        let day = day_or_today(ctx, as_of)?;
         let q = ActionQuery::new(filter, order_by, first, after).only(
             deadlines::due_soon(day, within, as_of.map(|d| d.0))?,
             by_due_date(),
@@ -520,7 +523,7 @@ impl Plan {
         #[graphql(desc = "Continue after this cursor (the previous page's `endCursor`).")]
         after: Option<String>,
     ) -> Result<ActionConnection> {
-        let day = as_of.map(|d| d.0).unwrap_or_else(today);
+        let day = day_or_today(ctx, as_of)?;
         let q = ActionQuery::new(filter, order_by, first, after).only(
             deadlines::stale(day, days, as_of.map(|d| d.0))?,
             ActionOrder::default(),
@@ -545,8 +548,8 @@ impl RagLevel {
 #[Object(serial)]
 impl RagLevel {
     /// The status.
-    async fn status(&self) -> Result<super::action::RagStatusGql> {
-        super::action::RagStatusGql::from_db(&self.row().status)
+    async fn status(&self) -> super::action::RagStatusGql {
+        self.row().status.into()
     }
     /// What the status means, in the plan's words.
     async fn descriptor(&self) -> &str {
@@ -659,13 +662,14 @@ impl Person {
     }
     /// Other spellings found in the source (`J.Rez`, `J. Rez`).
     async fn aliases(&self) -> &[String] {
-        &self.person().aliases
+        self.person().aliases()
     }
 }
 
 /// Whether a reference is a document or a person who raised the action.
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
-pub enum ReferenceKind {
+#[graphql(name = "ReferenceKind", remote = "entity::ReferenceKind")]
+pub enum ReferenceKindGql {
     /// A source document (`AA1`..`AA7`).
     Document,
     /// A person who raised the action (`JD`, `Staff via KOM`).
@@ -707,12 +711,8 @@ impl Reference {
         &self.row().title
     }
     /// A document, or a person.
-    async fn kind(&self) -> ReferenceKind {
-        if self.row().kind == "person" {
-            ReferenceKind::Person
-        } else {
-            ReferenceKind::Document
-        }
+    async fn kind(&self) -> ReferenceKindGql {
+        self.row().kind.into()
     }
     /// The person who raised it, for person references.
     async fn person(&self) -> Option<Person> {

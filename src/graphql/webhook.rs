@@ -154,12 +154,12 @@ impl Webhook {
         &self.row.role
     }
     /// For `partner`: person codes whose actions it gets.
-    async fn leads(&self) -> Vec<String> {
-        serde_json::from_str(&self.row.leads).unwrap_or_default()
+    async fn leads(&self) -> &[String] {
+        &self.row.leads
     }
     /// For `partner`: work streams whose actions it gets.
-    async fn workstreams(&self) -> Vec<String> {
-        serde_json::from_str(&self.row.workstreams).unwrap_or_default()
+    async fn workstreams(&self) -> &[String] {
+        &self.row.workstreams
     }
     /// The note for admins (empty when none was given).
     async fn description(&self) -> &str {

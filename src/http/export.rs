@@ -9,6 +9,7 @@ use axum::{
 use chrono::NaiveDate;
 
 use super::{error_response, principal, HttpState};
+use crate::actions::LifecycleState;
 use crate::actions::{self, ActionFilter};
 use crate::auth::Principal;
 use crate::error::{AppError, AppResult, Refusal};
@@ -16,7 +17,7 @@ use crate::export::Export;
 use crate::graphql::{action_global_id, rag_update_global_id};
 use crate::limits::rate::Caller;
 use crate::plans::catalogue::Catalogues;
-use crate::plans::format::{LifecycleState, RagStatus};
+use crate::rag::RagStatus;
 
 const FILTER_PARAMS: [&str; 10] = [
     "themes",
@@ -191,7 +192,7 @@ pub async fn actions_csv(
             db: state.db.clone(),
             filter,
             offset: 0,
-            today: crate::clock::today(),
+            today: state.clock.today(),
             spreadsheet: params.one("bom").is_some(),
             global_id: action_global_id,
         },

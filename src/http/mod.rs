@@ -50,6 +50,8 @@ pub struct HttpState {
     pub catalogues: CatalogueCache,
     /// Parsed queries by their text (see `graphql::documents`).
     pub documents: DocumentCache,
+    /// "Today" for exports' default dates (see `clock`).
+    pub clock: crate::clock::Clock,
 }
 
 /// The request-time form of the serving settings.

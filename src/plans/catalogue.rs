@@ -34,33 +34,30 @@ pub struct EvidenceCategory {
 #[derive(Debug, Clone)]
 pub struct Person {
     pub row: person::Model,
-    pub aliases: Vec<String>,
 }
 
 impl Person {
-    /// A person row with its aliases parsed.
-    pub fn from_row(row: person::Model) -> AppResult<Self> {
-        Ok(Self {
-            aliases: list("person aliases", &row.aliases)?,
-            row,
-        })
+    pub fn from_row(row: person::Model) -> Self {
+        Self { row }
+    }
+
+    /// The other spellings of the person's code (`J.Rez`, `J. Rez`).
+    pub fn aliases(&self) -> &[String] {
+        &self.row.aliases
     }
 
     /// Whether `code` names this person: the canonical code or one of its spellings.
     pub fn answers_to(&self, code: &str) -> bool {
         let code = code.trim();
-        self.row.code == code || self.aliases.iter().any(|a| a == code)
+        self.row.code == code || self.row.aliases.iter().any(|a| a == code)
     }
 }
 
-/// One plan's catalogue as of one `catalogue_version`, with its JSON lists parsed once.
+/// One plan's catalogue as of one `catalogue_version`, with its evidence categories parsed
+/// once.
 #[derive(Debug)]
 pub struct Catalogue {
     pub plan: plan::Model,
-    pub context: Vec<String>,
-    pub levels_of_need: Vec<String>,
-    pub priority_aims: Vec<String>,
-    pub outcome_measures: Vec<String>,
     pub evidence_categories: Vec<EvidenceCategory>,
     /// In the plan's order.
     pub rag_scale: Vec<rag_level::Model>,
@@ -124,15 +121,8 @@ impl Catalogue {
         people: Vec<person::Model>,
         references: Vec<source_reference::Model>,
     ) -> AppResult<Self> {
-        let people = people
-            .into_iter()
-            .map(Person::from_row)
-            .collect::<AppResult<Vec<_>>>()?;
+        let people: Vec<Person> = people.into_iter().map(Person::from_row).collect();
         Ok(Self {
-            context: list("plan context", &plan.context)?,
-            levels_of_need: list("levels of need", &plan.levels_of_need)?,
-            priority_aims: list("priority aims", &plan.priority_aims)?,
-            outcome_measures: list("outcome measures", &plan.outcome_measures)?,
             evidence_categories: list("evidence categories", &plan.evidence_categories)?,
             themes_by_id: positions(&themes, |t| t.id),
             workstreams_by_id: positions(&workstreams, |w| w.id),

@@ -10,6 +10,10 @@
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
+// The closed vocabularies are the stored ones (see `entity::values`), so a plan file, the
+// database and the API spell each value the same way.
+pub use entity::{LifecycleState, OfstedArea, RagStatus, ReferenceKind};
+
 /// The current version of the format; the importer refuses any other.
 pub const FORMAT_VERSION: u32 = 1;
 
@@ -66,39 +70,6 @@ pub struct EvidenceCategory {
     pub title: String,
 }
 
-/// RAG status values. GREY = not started, BLUE = completed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "UPPERCASE")]
-pub enum RagStatus {
-    Red,
-    Amber,
-    Green,
-    Grey,
-    Blue,
-}
-
-impl RagStatus {
-    pub const ALL: [RagStatus; 5] = [Self::Red, Self::Amber, Self::Green, Self::Grey, Self::Blue];
-
-    /// The stored (and serialised) spelling.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Red => "RED",
-            Self::Amber => "AMBER",
-            Self::Green => "GREEN",
-            Self::Grey => "GREY",
-            Self::Blue => "BLUE",
-        }
-    }
-
-    /// Parses the stored spelling; case-insensitive so that source text like `blue` or `red` maps.
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL
-            .into_iter()
-            .find(|v| v.as_str().eq_ignore_ascii_case(s.trim()))
-    }
-}
-
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RagLevel {
@@ -133,15 +104,6 @@ pub struct Person {
     pub aliases: Vec<String>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ReferenceKind {
-    /// A source document listed in the plan's reference key.
-    Document,
-    /// A person who raised the action.
-    Person,
-}
-
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Reference {
@@ -162,13 +124,6 @@ pub struct EvidenceSource {
     /// The performance-indicator evidence category it is, when it is one of them.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub category: Option<i32>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum LifecycleState {
-    Active,
-    Removed,
 }
 
 /// One action row of the plan (a sub-action such as `2.1 (a)` is an action of its own).
@@ -245,37 +200,6 @@ pub struct Rag {
     pub effective_date: Option<NaiveDate>,
     /// The cell as written.
     pub raw: String,
-}
-
-// The framework's own abbreviations, kept as the plan writes them.
-#[allow(clippy::upper_case_acronyms)]
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub enum OfstedArea {
-    /// Overall effectiveness (section 1).
-    OE,
-    /// Effectiveness of help and protection (section 2).
-    EHP,
-    /// Quality of practice (section 3).
-    QP,
-    /// Leadership and governance (section 4).
-    LG,
-}
-
-impl OfstedArea {
-    pub const ALL: [OfstedArea; 4] = [Self::OE, Self::EHP, Self::QP, Self::LG];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::OE => "OE",
-            Self::EHP => "EHP",
-            Self::QP => "QP",
-            Self::LG => "LG",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|a| a.as_str() == s)
-    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

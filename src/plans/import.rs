@@ -23,9 +23,12 @@ use sea_orm::{
     QueryOrder, QuerySelect, Set, TransactionTrait,
 };
 
-use super::format::{self, LifecycleState, PlanFile};
+use super::format::{self, PlanFile};
 use super::validate;
+use crate::actions::LifecycleState;
 use crate::error::{AppError, AppResult};
+use crate::rag::RagStatus;
+use entity::TextList;
 
 /// Spacing of imported actions' positions: actions created through the API slot in between
 /// without renumbering (and so without "changing") the imported ones.
@@ -188,6 +191,10 @@ fn json_list<T: serde::Serialize>(items: &T) -> AppResult<String> {
     Ok(serde_json::to_string(items)?)
 }
 
+fn text_list(items: &[String]) -> TextList {
+    TextList(items.to_vec())
+}
+
 /// Lower-cased text the `search` filter matches against; computed once per write.
 pub fn search_text(objective: &str, items: &[String], outcomes: &[String]) -> String {
     let mut s = objective.to_lowercase();
@@ -238,10 +245,10 @@ async fn apply<C: ConnectionTrait>(
         version: meta.version.clone(),
         authority: meta.authority.clone(),
         as_of: meta.as_of,
-        context: json_list(&meta.context)?,
-        levels_of_need: json_list(&meta.levels_of_need)?,
-        priority_aims: json_list(&meta.priority_aims)?,
-        outcome_measures: json_list(&meta.outcome_measures)?,
+        context: text_list(&meta.context),
+        levels_of_need: text_list(&meta.levels_of_need),
+        priority_aims: text_list(&meta.priority_aims),
+        outcome_measures: text_list(&meta.outcome_measures),
         evidence_categories: json_list(&categories)?,
         created_at: now,
         updated_at: now,
@@ -300,16 +307,16 @@ async fn sync_catalogue<C: ConnectionTrait>(
 ) -> AppResult<Catalogue> {
     let mut changed = false;
 
-    let old: HashMap<String, rag_level::Model> = rag_level::Entity::find()
+    let old: HashMap<RagStatus, rag_level::Model> = rag_level::Entity::find()
         .filter(rag_level::Column::PlanId.eq(plan_id))
         .all(db)
         .await?
         .into_iter()
-        .map(|m| (m.status.clone(), m))
+        .map(|m| (m.status, m))
         .collect();
     for (pos, level) in file.rag_scale.iter().enumerate() {
         let pos = pos as i32;
-        match old.get(level.status.as_str()) {
+        match old.get(&level.status) {
             Some(m) if m.descriptor == level.descriptor && m.position == pos => {}
             Some(m) => {
                 changed = true;
@@ -322,7 +329,7 @@ async fn sync_catalogue<C: ConnectionTrait>(
                 changed = true;
                 rag_level::ActiveModel {
                     plan_id: Set(plan_id),
-                    status: Set(level.status.as_str().to_string()),
+                    status: Set(level.status),
                     descriptor: Set(level.descriptor.clone()),
                     position: Set(pos),
                     ..Default::default()
@@ -410,7 +417,7 @@ async fn sync_catalogue<C: ConnectionTrait>(
         .collect();
     for (pos, p) in file.people.iter().enumerate() {
         let pos = pos as i32;
-        let aliases = json_list(&p.aliases)?;
+        let aliases = text_list(&p.aliases);
         let id = match old.get(&p.code) {
             Some(m) if m.name == p.name && m.aliases == aliases && m.position == pos => m.id,
             Some(m) => {
@@ -449,10 +456,7 @@ async fn sync_catalogue<C: ConnectionTrait>(
         .collect();
     for (pos, r) in file.references.iter().enumerate() {
         let pos = pos as i32;
-        let kind = match r.kind {
-            format::ReferenceKind::Document => "document",
-            format::ReferenceKind::Person => "person",
-        };
+        let kind = r.kind;
         let person_id = r.person.as_ref().and_then(|p| people.get(p).copied());
         let id = match old.get(&r.code) {
             Some(m)
@@ -467,7 +471,7 @@ async fn sync_catalogue<C: ConnectionTrait>(
                 changed = true;
                 let mut am: source_reference::ActiveModel = m.clone().into();
                 am.title = Set(r.title.clone());
-                am.kind = Set(kind.to_string());
+                am.kind = Set(kind);
                 am.person_id = Set(person_id);
                 am.position = Set(pos);
                 am.update(db).await?.id
@@ -478,7 +482,7 @@ async fn sync_catalogue<C: ConnectionTrait>(
                     plan_id: Set(plan_id),
                     code: Set(r.code.clone()),
                     title: Set(r.title.clone()),
-                    kind: Set(kind.to_string()),
+                    kind: Set(kind),
                     person_id: Set(person_id),
                     position: Set(pos),
                     ..Default::default()
@@ -539,13 +543,6 @@ async fn sync_catalogue<C: ConnectionTrait>(
     })
 }
 
-fn state_str(s: LifecycleState) -> &'static str {
-    match s {
-        LifecycleState::Active => "active",
-        LifecycleState::Removed => "removed",
-    }
-}
-
 /// Looks up a validated key; validation guarantees presence, so a miss is a bug.
 fn id_of<K, Q>(map: &HashMap<K, i32>, key: &Q) -> AppResult<i32>
 where
@@ -600,12 +597,12 @@ async fn sync_actions<C: ConnectionTrait>(
             workstream_id: Set(workstream_id),
             position: Set(pos as i32 * POSITION_GAP),
             objective: Set(a.objective.clone()),
-            objective_items: Set(json_list(&a.objective_items)?),
-            outcomes: Set(json_list(&a.outcomes)?),
+            objective_items: Set(text_list(&a.objective_items)),
+            outcomes: Set(text_list(&a.outcomes)),
             by_when: Set(a.by_when.clone()),
             lead_text: Set(a.lead_text.clone()),
             due_date: Set(due_date(a)),
-            state: Set(state_str(a.state).to_string()),
+            state: Set(a.state),
             removed_reason: Set(a.removed_reason.clone()),
             search_text: Set(search_text(&a.objective, &a.objective_items, &a.outcomes)),
             imported_json: Set(Some(snapshot)),
@@ -615,7 +612,7 @@ async fn sync_actions<C: ConnectionTrait>(
         let (action_id, previous_rag) = match old {
             None => {
                 report.actions_created += 1;
-                am.rag_status = Set(a.rag.status.as_str().to_string());
+                am.rag_status = Set(a.rag.status);
                 am.rag_note = Set(a.rag.note.clone());
                 am.rag_effective_date = Set(effective);
                 am.rag_recorded_at = Set(now);
@@ -634,8 +631,8 @@ async fn sync_actions<C: ConnectionTrait>(
             }
         };
         ids.insert(a.code.clone(), action_id);
-        let wanted_state = state_str(a.state);
-        if old.map_or("active", |o| o.state.as_str()) != wanted_state {
+        let wanted_state = a.state;
+        if old.map_or(LifecycleState::Active, |o| o.state) != wanted_state {
             // A new action's state holds from the plan's date; a change to an existing one
             // happens now, after whatever the API recorded since (history stays in order).
             let effective = match old {
@@ -656,11 +653,7 @@ async fn sync_actions<C: ConnectionTrait>(
 
         // RAG: append only when the file says something new, so that re-importing an edited
         // file never reverts updates recorded through the API since.
-        let file_rag = (
-            a.rag.status.as_str().to_string(),
-            a.rag.note.clone(),
-            effective,
-        );
+        let file_rag = (a.rag.status, a.rag.note.clone(), effective);
         if previous_rag.as_ref() != Some(&file_rag) {
             record_imported_rag(db, action_id, a, effective, &source, now, old.is_none()).await?;
             report.rag_updates += 1;
@@ -695,7 +688,10 @@ async fn sync_actions<C: ConnectionTrait>(
     // Actions created through the API (never imported) are not the file's to remove.
     let listed: HashSet<&str> = file.actions.iter().map(|a| a.code.as_str()).collect();
     for (code, old) in &existing {
-        if listed.contains(code.as_str()) || old.state == "removed" || old.imported_json.is_none() {
+        if listed.contains(code.as_str())
+            || old.state == LifecycleState::Removed
+            || old.imported_json.is_none()
+        {
             continue;
         }
         report.actions_removed += 1;
@@ -704,14 +700,14 @@ async fn sync_actions<C: ConnectionTrait>(
         crate::actions::record_state(
             db,
             old.id,
-            "removed",
+            LifecycleState::Removed,
             crate::clock::england_date(now),
             Some(reason.clone()),
             now,
             IMPORT_AUTHOR,
         )
         .await?;
-        am.state = Set("removed".into());
+        am.state = Set(LifecycleState::Removed);
         am.removed_reason = Set(Some(reason));
         am.version = Set(old.version + 1);
         am.updated_at = Set(now);
@@ -724,7 +720,7 @@ async fn sync_actions<C: ConnectionTrait>(
 async fn last_imported_rag<C: ConnectionTrait>(
     db: &C,
     action_id: i32,
-) -> AppResult<Option<(String, Option<String>, chrono::NaiveDate)>> {
+) -> AppResult<Option<(RagStatus, Option<String>, chrono::NaiveDate)>> {
     Ok(rag_update::Entity::find()
         .filter(rag_update::Column::ActionId.eq(action_id))
         .filter(rag_update::Column::Author.eq(IMPORT_AUTHOR))
@@ -756,8 +752,8 @@ async fn record_imported_rag<C: ConnectionTrait>(
     };
     rag_update::ActiveModel {
         action_id: Set(action_id),
-        status: Set(a.rag.status.as_str().to_string()),
-        previous_status: Set(previous.as_ref().map(|p| p.status.clone())),
+        status: Set(a.rag.status),
+        previous_status: Set(previous.as_ref().map(|p| p.status)),
         note: Set(a.rag.note.clone()),
         effective_date: Set(effective),
         recorded_at: Set(now),
@@ -781,10 +777,7 @@ async fn record_imported_rag<C: ConnectionTrait>(
             .filter(action::Column::Id.eq(action_id));
         if is_latest {
             update = update
-                .col_expr(
-                    action::Column::RagStatus,
-                    Expr::value(a.rag.status.as_str()),
-                )
+                .col_expr(action::Column::RagStatus, Expr::value(a.rag.status))
                 .col_expr(action::Column::RagNote, Expr::value(a.rag.note.clone()))
                 .col_expr(action::Column::RagEffectiveDate, Expr::value(effective))
                 .col_expr(action::Column::RagRecordedAt, Expr::value(now));
@@ -879,7 +872,7 @@ async fn replace_children<C: ConnectionTrait>(
             action_id: Set(action_id),
             position: Set(i as i32),
             code: Set(d.code.clone()),
-            area: Set(d.area.as_str().to_string()),
+            area: Set(d.area),
             raw: Set(d.raw.clone()),
             ..Default::default()
         });

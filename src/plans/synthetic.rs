@@ -14,9 +14,10 @@ use sea_orm::{
     PaginatorTrait, QueryFilter, QueryOrder, Set, TransactionTrait,
 };
 
-use super::format::{PlanFile, RagStatus};
+use super::format::PlanFile;
 use super::{import_plan_file, parse_plan_file, HEREFORDSHIRE_PLAN_JSON};
 use crate::error::AppResult;
+use crate::rag::RagStatus;
 
 /// Who synthetic history is attributed to.
 pub const AUTHOR: &str = "synthetic";
@@ -158,7 +159,7 @@ async fn add_history(
     let mut last: Vec<(action::Model, RagStatus, NaiveDate, Option<String>, i32)> = Vec::new();
     let spacing = spacing_days(as_of, today, updates);
     for a in actions {
-        let mut status = RagStatus::parse(&a.rag_status).unwrap_or(RagStatus::Amber);
+        let mut status = a.rag_status;
         let mut day = a.rag_effective_date;
         let mut last_note = a.rag_note.clone();
         let mut appended = 0;
@@ -181,8 +182,8 @@ async fn add_history(
             last_note = note.clone();
             rows.push(rag_update::ActiveModel {
                 action_id: Set(a.id),
-                status: Set(next.as_str().to_string()),
-                previous_status: Set(Some(status.as_str().to_string())),
+                status: Set(next),
+                previous_status: Set(Some(status)),
                 note: Set(note),
                 effective_date: Set(next_day),
                 recorded_at: Set(now),
@@ -211,7 +212,7 @@ async fn add_history(
         let count = a.history_count + appended;
         let mut am: action::ActiveModel = a.into();
         am.history_count = Set(count);
-        am.rag_status = Set(status.as_str().to_string());
+        am.rag_status = Set(status);
         am.rag_note = Set(note);
         am.rag_effective_date = Set(day);
         am.version = Set(version + 1);

@@ -13,6 +13,7 @@ use std::collections::HashMap;
 use entity::rag_update;
 use sea_orm::{ConnectionTrait, DbBackend, EntityTrait, Statement, Value};
 
+use super::RagStatus;
 use crate::error::AppResult;
 
 const COLUMNS: [&str; 9] = [
@@ -72,8 +73,8 @@ pub fn latest_as_json(backend: DbBackend, action_id: &str, limit: u64, offset: u
 type JsonEntry = (
     i32,
     i32,
-    String,
-    Option<String>,
+    RagStatus,
+    Option<RagStatus>,
     Option<String>,
     chrono::NaiveDate,
     Timestamp,

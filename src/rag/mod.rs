@@ -8,7 +8,7 @@ mod record;
 mod summary;
 
 pub use record::{
-    check_rules, latest_effective_date, record, NewRagUpdate, Recorded, API_SOURCE, MAX_NOTE_LEN,
+    check_rules, clean_note, record, require_note, NewRagUpdate, Recorded, API_SOURCE, MAX_NOTE_LEN,
 };
 
 pub use summary::{
@@ -20,7 +20,8 @@ use entity::{rag_level, rag_update};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
 use crate::error::AppResult;
-pub use crate::plans::format::RagStatus;
+/// The scale itself is a stored vocabulary, typed in `entity::values`.
+pub use entity::RagStatus;
 
 /// The plan's RAG table, in the plan's order.
 pub async fn scale<C: ConnectionTrait>(db: &C, plan_id: i32) -> AppResult<Vec<rag_level::Model>> {

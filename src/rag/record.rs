@@ -6,6 +6,7 @@ use serde::Serialize;
 use serde_json::json;
 
 use super::RagStatus;
+use crate::actions::LifecycleState;
 use crate::actions::{change_action, unchanged, Changed, Effect};
 use crate::audit::Writer;
 use crate::auth::{Operation, Principal};
@@ -29,33 +30,61 @@ pub struct NewRagUpdate {
 /// The action after the change, and the history row it appended.
 pub type Recorded = Changed<rag_update::Model>;
 
-/// The latest date a status may take effect on: today in England.
-pub fn latest_effective_date() -> NaiveDate {
-    crate::clock::today()
+/// The note that goes with a status, trimmed (none when blank); refused when longer than
+/// [`MAX_NOTE_LEN`].
+pub fn clean_note(note: Option<&str>) -> AppResult<Option<String>> {
+    let note = note.map(str::trim).filter(|n| !n.is_empty());
+    if note.is_some_and(|n| n.chars().count() > MAX_NOTE_LEN) {
+        return Err(AppError::bad_input(format!(
+            "the note is longer than {MAX_NOTE_LEN} characters"
+        )));
+    }
+    Ok(note.map(str::to_string))
 }
 
-/// Checks a change against the RAG rules; returns the cleaned note.
+/// When a status needs a note: to go RED (say what went wrong) and to leave BLUE (say why it
+/// reopened). `from` is the status before, none for a new action (`code` none too).
+pub fn require_note(
+    code: Option<&str>,
+    from: Option<RagStatus>,
+    to: RagStatus,
+    note: Option<&str>,
+) -> AppResult<()> {
+    if note.is_some() {
+        return Ok(());
+    }
+    let why = match (code, from) {
+        (None, _) if to == RagStatus::Red => {
+            "a note is required when an action starts RED: say what is wrong".to_string()
+        }
+        (Some(code), Some(from)) if to == RagStatus::Red && from != RagStatus::Red => {
+            format!("a note is required when action {code} becomes RED: say what went wrong")
+        }
+        (Some(code), Some(RagStatus::Blue)) if to != RagStatus::Blue => format!(
+            "a note is required when action {code} leaves BLUE (completed): say why it reopened"
+        ),
+        _ => return Ok(()),
+    };
+    Err(AppError::bad_input(why))
+}
+
+/// Checks a status change against the RAG rules on `today` (in England); returns the cleaned
+/// note.
 pub fn check_rules(
     current: &action::Model,
     status: RagStatus,
     note: Option<&str>,
     effective: NaiveDate,
+    today: NaiveDate,
 ) -> AppResult<Option<String>> {
-    let note = note.map(str::trim).filter(|n| !n.is_empty());
-    if let Some(n) = note {
-        if n.chars().count() > MAX_NOTE_LEN {
-            return Err(AppError::bad_input(format!(
-                "the note is longer than {MAX_NOTE_LEN} characters"
-            )));
-        }
-    }
-    if current.state == "removed" {
+    let note = clean_note(note)?;
+    if current.state == LifecycleState::Removed {
         return Err(AppError::bad_input(format!(
             "action {} has been removed from the plan; it takes no RAG updates (reinstate it first)",
             current.code
         )));
     }
-    if effective > latest_effective_date() {
+    if effective > today {
         return Err(AppError::bad_input(format!(
             "effectiveDate {effective} is in the future; a status can be back-dated to a review date, not forward-dated"
         )));
@@ -66,22 +95,13 @@ pub fn check_rules(
             current.code, current.rag_effective_date
         )));
     }
-    let from = RagStatus::parse(&current.rag_status);
-    if note.is_none() {
-        if status == RagStatus::Red && from != Some(RagStatus::Red) {
-            return Err(AppError::bad_input(format!(
-                "a note is required when action {} becomes RED: say what went wrong",
-                current.code
-            )));
-        }
-        if from == Some(RagStatus::Blue) && status != RagStatus::Blue {
-            return Err(AppError::bad_input(format!(
-                "a note is required when action {} leaves BLUE (completed): say why it reopened",
-                current.code
-            )));
-        }
-    }
-    Ok(note.map(str::to_string))
+    require_note(
+        Some(&current.code),
+        Some(current.rag_status),
+        status,
+        note.as_deref(),
+    )?;
+    Ok(note)
 }
 
 /// Records one status change by `who`, with an optional idempotency key.
@@ -101,11 +121,17 @@ pub async fn record(
         input.expected_version,
         async |ch, current| {
             let effective = input.effective_date.unwrap_or_else(|| ch.today());
-            let note = check_rules(current, input.status, input.note.as_deref(), effective)?;
+            let note = check_rules(
+                current,
+                input.status,
+                input.note.as_deref(),
+                effective,
+                ch.today(),
+            )?;
             let update = rag_update::ActiveModel {
                 action_id: Set(current.id),
-                status: Set(input.status.as_str().to_string()),
-                previous_status: Set(Some(current.rag_status.clone())),
+                status: Set(input.status),
+                previous_status: Set(Some(current.rag_status)),
                 note: Set(note.clone()),
                 effective_date: Set(effective),
                 recorded_at: Set(ch.now()),
@@ -116,7 +142,7 @@ pub async fn record(
             .insert(ch.txn())
             .await?;
             let mut next = unchanged(current);
-            next.rag_status = Set(update.status.clone());
+            next.rag_status = Set(update.status);
             next.rag_note = Set(note.clone());
             next.rag_effective_date = Set(effective);
             next.rag_recorded_at = Set(ch.now());
@@ -125,14 +151,14 @@ pub async fn record(
                 action: next,
                 before: rag_snapshot(
                     current.version,
-                    &current.rag_status,
+                    current.rag_status,
                     current.rag_note.as_deref(),
                     current.rag_effective_date,
                 ),
                 after: {
                     let mut after = rag_snapshot(
                         current.version + 1,
-                        &update.status,
+                        update.status,
                         note.as_deref(),
                         effective,
                     );
@@ -149,7 +175,7 @@ pub async fn record(
 
 fn rag_snapshot(
     version: i32,
-    status: &str,
+    status: RagStatus,
     note: Option<&str>,
     effective: NaiveDate,
 ) -> serde_json::Value {

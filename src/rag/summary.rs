@@ -16,10 +16,10 @@ use sea_orm::{
 };
 
 use super::RagStatus;
+use crate::actions::OfstedArea;
 use crate::actions::ResolvedFilter;
 use crate::error::{AppError, AppResult};
 use crate::plans::catalogue::Catalogue;
-use crate::plans::format::OfstedArea;
 
 /// Most points one trend may have.
 pub const MAX_TREND_POINTS: usize = 200;
@@ -181,7 +181,7 @@ impl GroupBy {
         self,
         cat: &Catalogue,
         id: Option<i32>,
-        area: Option<&str>,
+        area: Option<OfstedArea>,
     ) -> Option<(String, String, i32)> {
         match (self, id, area) {
             (GroupBy::Theme, Some(id), _) => {
@@ -203,9 +203,9 @@ impl GroupBy {
             (GroupBy::OfstedArea, _, Some(area)) => {
                 let order = OfstedArea::ALL
                     .iter()
-                    .position(|a| a.as_str() == area)
+                    .position(|a| *a == area)
                     .map_or(9, |i| i as i32);
-                Some((area.to_string(), area.to_string(), order))
+                Some((area.as_str().to_string(), area.as_str().to_string(), order))
             }
             _ => None,
         }
@@ -253,11 +253,8 @@ async fn run<C: ConnectionTrait>(
             None => None,
         };
         let grouped: bool = row.try_get::<i32>("", "grouped")? == 1;
-        let status: String = row.try_get("", "status")?;
+        let status: RagStatus = row.try_get("", "status")?;
         let n: i64 = row.try_get("", "n")?;
-        let status = RagStatus::parse(&status).ok_or_else(|| {
-            AppError::Internal(format!("BUG: stored RAG status {status:?}").into())
-        })?;
         let n = u64::try_from(n).unwrap_or(0);
         if !grouped || sum_groups {
             by_day
@@ -270,8 +267,8 @@ async fn run<C: ConnectionTrait>(
             continue;
         };
         let id: Option<i32> = row.try_get("", "gid")?;
-        let area: Option<String> = row.try_get("", "garea")?;
-        let Some((key, label, order)) = g.describe(cat, id, area.as_deref()) else {
+        let area: Option<OfstedArea> = row.try_get("", "garea")?;
+        let Some((key, label, order)) = g.describe(cat, id, area) else {
             return Err(AppError::Internal(
                 format!("BUG: group {id:?}/{area:?} missing from the plan's catalogue").into(),
             ));

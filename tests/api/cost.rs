@@ -1,6 +1,7 @@
 //! What a request costs the database: statements per request for the benchmark's workloads
 //! (bench/README.md), and history reads that do not grow with the history.
 use chrono::NaiveDate;
+use entity::RagStatus;
 use sea_orm::{ConnectionTrait, EntityTrait, Set, Statement};
 use serde_json::{json, Value};
 
@@ -136,8 +137,16 @@ async fn grow_history(app: &TestApp, action_ids: &[i32], n: usize, from: NaiveDa
         for k in 0..n {
             rows.push(entity::rag_update::ActiveModel {
                 action_id: Set(id),
-                status: Set(if k % 2 == 0 { "AMBER" } else { "GREEN" }.into()),
-                previous_status: Set(Some(if k % 2 == 0 { "GREEN" } else { "AMBER" }.into())),
+                status: Set(if k % 2 == 0 {
+                    RagStatus::Amber
+                } else {
+                    RagStatus::Green
+                }),
+                previous_status: Set(Some(if k % 2 == 0 {
+                    RagStatus::Green
+                } else {
+                    RagStatus::Amber
+                })),
                 note: Set((k % 3 == 0).then(|| format!("Review {k}"))),
                 effective_date: Set(from + chrono::Days::new(k as u64)),
                 recorded_at: Set(now),

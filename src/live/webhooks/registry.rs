@@ -1,6 +1,6 @@
 //! Registering webhooks, and reading them and their delivery attempts back. Admins only;
 //! every change is audited like any other write. A webhook's secret is never read back.
-use entity::{plan, webhook, webhook_attempt, webhook_outbox};
+use entity::{plan, webhook, webhook_attempt, webhook_outbox, TextList};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
     IntoActiveModel, QueryFilter, QueryOrder, QuerySelect, Set,
@@ -52,8 +52,8 @@ pub fn scope_of(w: &webhook::Model, plan_slug: &str) -> Principal {
         format!("webhook:{}", w.id),
         Role::parse(&w.role).unwrap_or(Role::Partner),
         None,
-        serde_json::from_str(&w.leads).unwrap_or_default(),
-        serde_json::from_str(&w.workstreams).unwrap_or_default(),
+        w.leads.0.clone(),
+        w.workstreams.0.clone(),
         Some(vec![plan_slug.to_string()]),
     )
 }
@@ -87,8 +87,8 @@ fn snapshot(w: &webhook::Model) -> serde_json::Value {
         events: Vec<&'static str>,
         filter: Option<serde_json::Value>,
         role: &'a str,
-        leads: serde_json::Value,
-        workstreams: serde_json::Value,
+        leads: &'a [String],
+        workstreams: &'a [String],
         active: bool,
         description: &'a str,
     }
@@ -100,8 +100,8 @@ fn snapshot(w: &webhook::Model) -> serde_json::Value {
             .as_deref()
             .and_then(|f| serde_json::from_str(f).ok()),
         role: &w.role,
-        leads: serde_json::from_str(&w.leads).unwrap_or_default(),
-        workstreams: serde_json::from_str(&w.workstreams).unwrap_or_default(),
+        leads: &w.leads,
+        workstreams: &w.workstreams,
         active: w.active,
         description: &w.description,
     })
@@ -183,8 +183,8 @@ pub async fn create(
         on_action_changed: Set(new.events.contains(&EventKind::ActionChanged)),
         filter: Set(new.filter.as_ref().map(to_json).transpose()?),
         role: Set(new.role.as_str().to_string()),
-        leads: Set(to_json(&new.leads)?),
-        workstreams: Set(to_json(&new.workstreams)?),
+        leads: Set(TextList(new.leads.clone())),
+        workstreams: Set(TextList(new.workstreams.clone())),
         secret: Set(new.secret),
         active: Set(true),
         description: Set(new.description.unwrap_or_default()),
@@ -278,11 +278,11 @@ pub async fn update(
         .unwrap_or_else(|| Role::parse(&current.role).unwrap_or(Role::Partner));
     let leads = match &patch.leads {
         Some(l) => l.clone(),
-        None => serde_json::from_str(&current.leads).unwrap_or_default(),
+        None => current.leads.0.clone(),
     };
     let workstreams = match &patch.workstreams {
         Some(l) => l.clone(),
-        None => serde_json::from_str(&current.workstreams).unwrap_or_default(),
+        None => current.workstreams.0.clone(),
     };
     check_scope(role, &leads, &workstreams)?;
     let input = (id, &url, &patch.filter, patch.active);
@@ -304,8 +304,8 @@ pub async fn update(
         row.secret = Set(s);
     }
     row.role = Set(role.as_str().to_string());
-    row.leads = Set(to_json(&leads)?);
-    row.workstreams = Set(to_json(&workstreams)?);
+    row.leads = Set(TextList(leads));
+    row.workstreams = Set(TextList(workstreams));
     if let Some(d) = patch.description {
         row.description = Set(d);
     }
