@@ -27,6 +27,8 @@ pub mod http;
 pub mod limits;
 /// Live updates: subscriptions and webhooks, fed by the audit trail.
 pub mod live;
+/// Objects by identity: global ids, and the scoped lookup of plans and objects.
+pub mod objects;
 /// Logs, request ids and Prometheus metrics.
 pub mod observability;
 /// Offset pages and their sizes.

@@ -3,12 +3,12 @@ use async_graphql::{Context, InputObject, Json, Object, Result, SimpleObject, ID
 use chrono::{DateTime, Utc};
 use entity::audit_event;
 
-use super::plan::state;
+use super::plan::{catalogues, state};
 use super::principal;
 use super::relay::{cursor, decode_global_id, global_id, offset_after, Kind, PageInfo};
 use crate::audit::{self, AuditFilter};
 use crate::error::AppError;
-use crate::plans::query;
+use crate::objects;
 
 #[derive(Default)]
 pub struct AuditQuery;
@@ -56,11 +56,10 @@ impl AuditQuery {
             ..Default::default()
         };
         if let Some(slug) = f.plan {
-            let plan = query::by_slug(&st.db, &slug)
+            let plan = objects::visible_plan(catalogues(ctx)?, who, &slug)
                 .await?
-                .filter(|p| who.sees_plan(&p.slug))
                 .ok_or_else(|| AppError::bad_input(format!("unknown plan {slug:?}")))?;
-            resolved.plan_id = Some(plan.id);
+            resolved.plan_id = Some(plan.id());
         }
         if let Some(id) = f.object {
             let (kind, n) = decode_global_id(&id)?;

@@ -108,16 +108,6 @@ pub(crate) fn principal<'a>(ctx: &Context<'a>) -> async_graphql::Result<&'a Prin
     })
 }
 
-/// An action's global id as the API gives it (for exports).
-pub fn action_global_id(id: i32) -> String {
-    relay::global_id(relay::Kind::Action, id).0
-}
-
-/// A RAG update's global id as the API gives it (for exports).
-pub fn rag_update_global_id(id: i32) -> String {
-    relay::global_id(relay::Kind::RagUpdate, id).0
-}
-
 impl From<AppError> for async_graphql::Error {
     fn from(err: AppError) -> Self {
         to_gql(&err)

@@ -2,8 +2,7 @@
 use std::sync::Arc;
 
 use async_graphql::{Context, Enum, Interface, Object, Result, SimpleObject, ID};
-use entity::{evidence_source, person, rag_level, source_reference, theme, workstream};
-use sea_orm::{EntityTrait, QuerySelect};
+use entity::{evidence_source, rag_level, source_reference, theme, workstream};
 
 use super::action::{
     Action, ActionConnection, ActionFilterInput, ActionOrderInput, ActionQuery, RagUpdate,
@@ -15,9 +14,9 @@ use super::scalars::Date;
 use super::{principal, State};
 use crate::actions::{self, deadlines, ActionOrder};
 use crate::error::{AppError, AppResult};
+use crate::objects::{self, Found};
 use crate::plans::catalogue::{self, Catalogue, Catalogues};
 use crate::plans::query;
-use crate::rag;
 
 pub(super) fn state<'a>(ctx: &Context<'a>) -> Result<&'a State> {
     ctx.data::<State>()
@@ -54,25 +53,6 @@ fn by_due_date() -> ActionOrder {
     ActionOrder {
         field: actions::OrderField::DueDate,
         direction: actions::OrderDirection::Asc,
-    }
-}
-
-/// The plan a catalogue row (theme, work stream, person, reference) belongs to.
-async fn plan_of<E>(ctx: &Context<'_>, id: i32) -> Result<Option<Arc<Catalogue>>>
-where
-    E: EntityTrait,
-    <E::PrimaryKey as sea_orm::PrimaryKeyTrait>::ValueType: From<i32>,
-{
-    let db = &state(ctx)?.db;
-    let plan_id: Option<i32> = E::find_by_id(id)
-        .select_only()
-        .column_as(sea_orm::sea_query::Expr::col("plan_id"), "plan_id")
-        .into_tuple()
-        .one(db)
-        .await?;
-    match plan_id {
-        Some(p) => Ok(catalogues(ctx)?.by_id(p).await?),
-        None => Ok(None),
     }
 }
 
@@ -121,10 +101,8 @@ impl QueryRoot {
         ctx: &Context<'_>,
         #[graphql(desc = "The plan's slug, e.g. `herefordshire-2012`.")] slug: String,
     ) -> Result<Option<Plan>> {
-        if !principal(ctx)?.sees_plan(&slug) {
-            return Ok(None);
-        }
-        Ok(catalogues(ctx)?.by_slug_unconfirmed(&slug).await?.map(Plan))
+        let found = objects::visible_plan_unconfirmed(catalogues(ctx)?, principal(ctx)?, &slug);
+        Ok(found.await?.map(Plan))
     }
 
     /// Any object by its global id; null when it does not exist.
@@ -133,52 +111,18 @@ impl QueryRoot {
         ctx: &Context<'_>,
         #[graphql(desc = "A global id, as an object's `id` field gives it.")] id: ID,
     ) -> Result<Option<Node>> {
-        let who = principal(ctx)?;
-        let db = &state(ctx)?.db;
         let (kind, n) = decode_global_id(&id)?;
-        // Each kind is looked up within the principal's scope: out of scope reads as absent.
-        let node = match kind {
-            Kind::Plan => catalogues(ctx)?
-                .by_id(n)
-                .await?
-                .map(|c| Node::Plan(Plan(c))),
-            Kind::Action => match actions::by_id(db, who.visible_actions(), n).await? {
-                Some(a) => Some(Node::Action(Action::single(batch_env(ctx)?, a))),
-                None => None,
-            },
-            Kind::Theme => plan_of::<theme::Entity>(ctx, n)
-                .await?
-                .and_then(|c| Theme::of(&c, n))
-                .map(Node::Theme),
-            Kind::Workstream => plan_of::<workstream::Entity>(ctx, n)
-                .await?
-                .and_then(|c| Workstream::of(&c, n))
-                .map(Node::Workstream),
-            Kind::Person => plan_of::<person::Entity>(ctx, n)
-                .await?
-                .and_then(|c| Person::of(&c, n))
-                .map(Node::Person),
-            Kind::Reference => plan_of::<source_reference::Entity>(ctx, n)
-                .await?
-                .and_then(|c| Reference::of(&c, n))
-                .map(Node::Reference),
-            Kind::RagUpdate => match rag::update_by_id(db, n).await? {
-                Some(r) => actions::by_id(db, who.visible_actions(), r.action_id)
-                    .await?
-                    .map(|_| Node::RagUpdate(RagUpdate::new(r))),
-                None => None,
-            },
-        };
-        let slug = match &node {
-            None | Some(Node::Action(_)) | Some(Node::RagUpdate(_)) => return Ok(node),
-            Some(Node::Plan(p)) => &p.0.plan.slug,
-            Some(Node::Theme(t)) => &t.cat.plan.slug,
-            Some(Node::Workstream(w)) => &w.cat.plan.slug,
-            Some(Node::Person(p)) => &p.cat.plan.slug,
-            Some(Node::Reference(r)) => &r.cat.plan.slug,
-        };
-        let visible = who.sees_plan(slug);
-        Ok(node.filter(|_| visible))
+        let found = objects::find(&state(ctx)?.db, catalogues(ctx)?, principal(ctx)?, kind, n);
+        Ok(match found.await? {
+            None => None,
+            Some(Found::Plan(c)) => Some(Node::Plan(Plan(c))),
+            Some(Found::Action(a)) => Some(Node::Action(Action::single(batch_env(ctx)?, a))),
+            Some(Found::Theme(c, n)) => Theme::of(&c, n).map(Node::Theme),
+            Some(Found::Workstream(c, n)) => Workstream::of(&c, n).map(Node::Workstream),
+            Some(Found::Person(c, n)) => Person::of(&c, n).map(Node::Person),
+            Some(Found::Reference(c, n)) => Reference::of(&c, n).map(Node::Reference),
+            Some(Found::RagUpdate(r)) => Some(Node::RagUpdate(RagUpdate::new(r))),
+        })
     }
 }
 

@@ -1,74 +1,14 @@
-//! Relay conventions: opaque global ids (`node(id:)`) and opaque cursors.
+//! Relay conventions: global ids as `ID`s, opaque cursors, and page information.
 use async_graphql::{SimpleObject, ID};
 use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
 
 use crate::error::{AppError, AppResult};
 
-/// Kinds of object a global id can name.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
-    Plan,
-    Action,
-    Theme,
-    Workstream,
-    Person,
-    Reference,
-    RagUpdate,
-}
-
-impl Kind {
-    pub fn name(self) -> &'static str {
-        match self {
-            Kind::Plan => "Plan",
-            Kind::Action => "Action",
-            Kind::Theme => "Theme",
-            Kind::Workstream => "Workstream",
-            Kind::Person => "Person",
-            Kind::Reference => "Reference",
-            Kind::RagUpdate => "RagUpdate",
-        }
-    }
-
-    const ALL: [Kind; 7] = [
-        Kind::Plan,
-        Kind::Action,
-        Kind::Theme,
-        Kind::Workstream,
-        Kind::Person,
-        Kind::Reference,
-        Kind::RagUpdate,
-    ];
-}
+/// Global ids are the service's (`objects`); GraphQL hands them out as `ID`s.
+pub use crate::objects::{decode_global_id, decode_id_of, Kind};
 
 pub fn global_id(kind: Kind, id: i32) -> ID {
-    ID(URL_SAFE_NO_PAD.encode(format!("{}:{id}", kind.name())))
-}
-
-/// Decodes a global id; anything malformed is a client error, never a panic.
-pub fn decode_global_id(id: &str) -> AppResult<(Kind, i32)> {
-    let bad = || AppError::bad_input(format!("{id:?} is not a valid id"));
-    let bytes = URL_SAFE_NO_PAD
-        .decode(id.trim_end_matches('='))
-        .map_err(|_| bad())?;
-    let text = String::from_utf8(bytes).map_err(|_| bad())?;
-    let (kind, num) = text.split_once(':').ok_or_else(bad)?;
-    let kind = Kind::ALL
-        .into_iter()
-        .find(|k| k.name() == kind)
-        .ok_or_else(bad)?;
-    let num = num.parse::<i32>().map_err(|_| bad())?;
-    Ok((kind, num))
-}
-
-/// Decodes a global id that must name a `kind` (e.g. `actionId` must be an Action's id).
-pub fn decode_id_of(kind: Kind, id: &str) -> AppResult<i32> {
-    match decode_global_id(id)? {
-        (k, n) if k == kind => Ok(n),
-        _ => Err(AppError::bad_input(format!(
-            "{id:?} is not the id of an object of type {}",
-            kind.name()
-        ))),
-    }
+    ID(crate::objects::global_id(kind, id))
 }
 
 /// Cursors are opaque to clients; inside they are the row's offset in the ordered result.
@@ -117,15 +57,6 @@ impl PageInfo {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn ids_round_trip_and_garbage_is_rejected() {
-        let id = global_id(Kind::Action, 42);
-        assert_eq!(decode_global_id(&id).ok(), Some((Kind::Action, 42)));
-        for garbage in ["", "x", "!!!", "QWN0aW9uOg", "Tm9wZTox"] {
-            assert!(decode_global_id(garbage).is_err(), "{garbage}");
-        }
-    }
 
     #[test]
     fn cursors_round_trip() {

@@ -14,8 +14,8 @@ use crate::actions::{self, ActionFilter};
 use crate::auth::Principal;
 use crate::error::{AppError, AppResult, Refusal};
 use crate::export::Export;
-use crate::graphql::{action_global_id, rag_update_global_id};
 use crate::limits::rate::Caller;
+use crate::objects::{self, Kind};
 use crate::plans::catalogue::Catalogues;
 use crate::rag::RagStatus;
 
@@ -168,15 +168,10 @@ async fn prepare(
     let slug = params
         .one("plan")
         .ok_or_else(|| AppError::bad_input("`plan` (a plan slug) is required"))?;
-    let cat = match who.sees_plan(slug) {
-        true => {
-            Catalogues::new(state.db.clone(), state.catalogues.clone())
-                .by_slug(slug)
-                .await?
-        }
-        false => None,
-    }
-    .ok_or_else(|| AppError::not_found(format!("no plan {slug:?}")))?;
+    let cats = Catalogues::new(state.db.clone(), state.catalogues.clone());
+    let cat = objects::visible_plan(&cats, &who, slug)
+        .await?
+        .ok_or_else(|| AppError::not_found(format!("no plan {slug:?}")))?;
     let filter = params.filter()?;
     Ok(actions::resolve_filter(&cat, &filter)?.within(who.visible_actions()))
 }
@@ -194,7 +189,7 @@ pub async fn actions_csv(
             offset: 0,
             today: state.clock.today(),
             spreadsheet: params.one("bom").is_some(),
-            global_id: action_global_id,
+            global_id: |id| objects::global_id(Kind::Action, id),
         },
         Err(e) => return error_response(&e),
     };
@@ -223,7 +218,7 @@ pub async fn history_csv(
             to,
             offset: 0,
             spreadsheet: params.one("bom").is_some(),
-            global_id: rag_update_global_id,
+            global_id: |id| objects::global_id(Kind::RagUpdate, id),
         })
     }
     .await;

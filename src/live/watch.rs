@@ -55,14 +55,10 @@ impl Watch {
         // Listen before reading anything, so no event between the checks and the first
         // `next` is missed.
         let rx = hub.subscribe(db).await?;
-        let not_found = || AppError::not_found(format!("no plan {:?}", req.plan));
-        if !who.sees_plan(&req.plan) {
-            return Err(not_found());
-        }
-        let cat = Catalogues::new(db.clone(), cache.clone())
-            .by_slug(&req.plan)
+        let cats = Catalogues::new(db.clone(), cache.clone());
+        let cat = crate::objects::visible_plan(&cats, who, &req.plan)
             .await?
-            .ok_or_else(not_found)?;
+            .ok_or_else(|| AppError::not_found(format!("no plan {:?}", req.plan)))?;
         let filter = resolve_filter(&cat, &req.filter)?.within(who.visible_actions());
         Ok(Self {
             db: db.clone(),

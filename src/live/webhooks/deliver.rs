@@ -34,6 +34,7 @@ use crate::audit::Writer;
 use crate::error::{AppError, AppResult};
 use crate::live::event::{self, LiveEvent};
 use crate::live::Hub;
+use crate::objects::{self, Kind};
 use crate::plans::catalogue::{CatalogueCache, Catalogues};
 
 /// Events posted per webhook per turn (then the next webhook gets a turn).
@@ -425,7 +426,7 @@ fn payload(
         "operation": e.operation,
         "occurredAt": e.occurred_at,
         "action": {
-            "id": crate::graphql::action_global_id(a.id),
+            "id": objects::global_id(Kind::Action, a.id),
             "code": a.code,
             "version": a.version,
             "state": a.state,
@@ -437,7 +438,7 @@ fn payload(
         },
         "change": { "before": parse(&e.before), "after": parse(&e.after) },
         "ragUpdate": rag.map(|r| json!({
-            "id": crate::graphql::rag_update_global_id(r.id),
+            "id": objects::global_id(Kind::RagUpdate, r.id),
             "status": r.status,
             "previousStatus": r.previous_status,
             "note": r.note,
