@@ -7,7 +7,7 @@ use entity::{webhook, webhook_attempt};
 use super::action::ActionFilterInput;
 use super::plan::state;
 use super::principal;
-use super::relay::{offset_after, PageInfo};
+use super::relay::{cursor, offset_after, PageInfo};
 use crate::auth::Role;
 use crate::error::AppError;
 use crate::live::webhooks::registry::{self, events_of, Listed};
@@ -206,7 +206,7 @@ impl From<Listed> for Webhook {
 }
 
 /// One attempt to deliver an event.
-#[derive(SimpleObject)]
+#[derive(SimpleObject, Clone)]
 pub struct WebhookDelivery {
     /// The event's id (the `eventId` of the body and `X-Plan-Api-Event-Id`).
     event_id: i32,
@@ -236,12 +236,49 @@ impl From<webhook_attempt::Model> for WebhookDelivery {
 }
 
 /// A page of delivery attempts, newest first.
-#[derive(SimpleObject)]
 pub struct WebhookDeliveryConnection {
-    /// The attempts of this page.
+    webhook_id: i32,
+    offset: u64,
     nodes: Vec<WebhookDelivery>,
+    more: bool,
+}
+
+/// An edge to a delivery attempt.
+#[derive(SimpleObject)]
+pub struct WebhookDeliveryEdge {
+    /// Pass as `after` to continue after this attempt.
+    cursor: String,
+    /// The attempt.
+    node: WebhookDelivery,
+}
+
+/// A page of delivery attempts, newest first.
+#[Object]
+impl WebhookDeliveryConnection {
+    /// The attempts of this page, with their cursors.
+    async fn edges(&self) -> Vec<WebhookDeliveryEdge> {
+        self.nodes
+            .iter()
+            .enumerate()
+            .map(|(i, n)| WebhookDeliveryEdge {
+                cursor: cursor(self.offset + i as u64),
+                node: n.clone(),
+            })
+            .collect()
+    }
+    /// The attempts of this page.
+    async fn nodes(&self) -> &[WebhookDelivery] {
+        &self.nodes
+    }
     /// Whether more attempts follow, and the cursor to continue from.
-    page_info: PageInfo,
+    async fn page_info(&self) -> PageInfo {
+        PageInfo::new(self.offset, self.nodes.len(), self.more)
+    }
+    /// How many attempts the webhook has had in all (one more statement; ask only when
+    /// needed).
+    async fn total_count(&self, ctx: &Context<'_>) -> Result<u64> {
+        Ok(registry::attempt_count(&state(ctx)?.db, self.webhook_id).await?)
+    }
 }
 
 /// The webhook a mutation registered, changed or deleted.
@@ -287,11 +324,13 @@ impl WebhookQuery {
         let st = state(ctx)?;
         let limit = st.limits.page_size(first)?;
         let offset = offset_after(after.as_deref())?;
-        let (rows, more) =
-            registry::attempts(&st.db, who, decode_id(&webhook_id)?, offset, limit).await?;
+        let id = decode_id(&webhook_id)?;
+        let (rows, more) = registry::attempts(&st.db, who, id, offset, limit).await?;
         Ok(WebhookDeliveryConnection {
-            page_info: PageInfo::new(offset, rows.len(), more),
+            webhook_id: id,
+            offset,
             nodes: rows.into_iter().map(Into::into).collect(),
+            more,
         })
     }
 }

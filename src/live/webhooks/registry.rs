@@ -3,7 +3,7 @@
 use entity::{plan, webhook, webhook_attempt, webhook_outbox, TextList};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
-    IntoActiveModel, QueryFilter, QueryOrder, QuerySelect, Set,
+    IntoActiveModel, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
 };
 use serde::Serialize;
 
@@ -140,14 +140,10 @@ async fn plan_catalogue(
     who: &Principal,
     slug: &str,
 ) -> AppResult<std::sync::Arc<crate::plans::catalogue::Catalogue>> {
-    let not_found = || AppError::not_found(format!("no plan {slug:?}"));
-    if !who.sees_plan(slug) {
-        return Err(not_found());
-    }
-    Catalogues::new(db.clone(), cache.clone())
-        .by_slug(slug)
+    let cats = Catalogues::new(db.clone(), cache.clone());
+    crate::objects::visible_plan(&cats, who, slug)
         .await?
-        .ok_or_else(not_found)
+        .ok_or_else(|| AppError::not_found(format!("no plan {slug:?}")))
 }
 
 fn to_json<T: Serialize>(v: &T) -> AppResult<String> {
@@ -434,4 +430,13 @@ pub async fn attempts(
     let more = rows.len() as u64 > limit;
     rows.truncate(limit as usize);
     Ok((rows, more))
+}
+
+/// How many delivery attempts webhook `id` has had (a page's `totalCount`). The caller has
+/// already read a page through [`attempts`], which checked `who` may.
+pub async fn attempt_count(db: &DatabaseConnection, id: i32) -> AppResult<u64> {
+    Ok(webhook_attempt::Entity::find()
+        .filter(webhook_attempt::Column::WebhookId.eq(id))
+        .count(db)
+        .await?)
 }
