@@ -2462,6 +2462,20 @@ mod tests {
     }
 
     #[test]
+    fn a_move_from_a_stream_the_plan_does_not_list_is_refused() {
+        // MASH leaves the plan's list and the four lead cells that name it; 3.24 then moves
+        // from MASH, which only the final cross-reference check can notice.
+        let text = SEED
+            .replacen("MASH\tStrengthening Governance", "\tStrengthening Governance", 1)
+            .replace("Roberts MASH", "Roberts QA")
+            .replacen("DM HSCB MOVED TO PRACTICE", "DM MASH MOVED TO PRACTICE", 1);
+        let e = convert(&text).expect_err("move from an unlisted stream");
+        assert_eq!(e.line, text.split('\n').count());
+        assert!(e.message.contains("3.24"), "{e}");
+        assert!(e.message.contains("work stream"), "{e}");
+    }
+
+    #[test]
     fn json_is_deterministic_and_newline_terminated() {
         let plan = seed_plan();
         let a = to_json(&plan);
