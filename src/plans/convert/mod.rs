@@ -1886,8 +1886,8 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
-    const SEED: &str = include_str!("../../data/source/herefordshire-improvement-plan-v2.2.txt");
-    const SEED_JSON: &str = include_str!("../../data/herefordshire-2012.json");
+    const SEED: &str = include_str!("../../../data/source/herefordshire-improvement-plan-v2.2.txt");
+    const SEED_JSON: &str = include_str!("../../../data/herefordshire-2012.json");
 
     fn date(y: i32, m: u32, d: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, d).expect("valid test date")
