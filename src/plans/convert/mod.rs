@@ -15,7 +15,7 @@
 //! One job per file: `document.rs` reads the layout into a preamble and raw action rows;
 //! `action.rs` turns a row into an [`Action`] through the cell parsers (`content.rs`, `dates.rs`,
 //! `leads.rs`, `ofsted.rs`, `rag_cell.rs`, `references.rs`, all on `text.rs`); this file
-//! assembles the plan.
+//! assembles the plan and checks its cross-references with `validate.rs`.
 
 use std::collections::{HashMap, HashSet};
 
@@ -222,62 +222,13 @@ pub fn convert(text: &str) -> Result<PlanFile, ConvertError> {
         evidence_sources,
         actions: actions.into_iter().map(|(_, a)| a).collect(),
     };
-    validate(&plan).map_err(|message| ConvertError {
-        line: end_line,
-        message,
-    })?;
+    // Cross-references by validate.rs's rules, which the importer applies too. Reading the text
+    // resolves most names already; this catches the rest (a move from an unlisted stream).
+    let problems = super::validate::reference_problems(&plan);
+    if !problems.is_empty() {
+        return fail(end_line, problems.join("; "));
+    }
     Ok(plan)
-}
-
-/// Cross-references: every code an action names resolves to an entry of the file.
-fn validate(plan: &PlanFile) -> Result<(), String> {
-    let people: HashSet<&str> = plan.people.iter().map(|p| p.code.as_str()).collect();
-    let refs: HashSet<&str> = plan.references.iter().map(|r| r.code.as_str()).collect();
-    let evidence: HashSet<&str> = plan
-        .evidence_sources
-        .iter()
-        .map(|e| e.name.as_str())
-        .collect();
-    let streams: HashSet<&str> = plan.workstreams.iter().map(|w| w.name.as_str()).collect();
-    let themes: HashSet<i32> = plan.themes.iter().map(|t| t.number).collect();
-    let codes: HashSet<&str> = plan.actions.iter().map(|a| a.code.as_str()).collect();
-    if codes.len() != plan.actions.len() {
-        return Err("action codes are not unique".into());
-    }
-    for r in &plan.references {
-        if let Some(p) = &r.person {
-            if !people.contains(p.as_str()) {
-                return Err(format!("reference {} names unknown person {p}", r.code));
-            }
-        }
-    }
-    for a in &plan.actions {
-        let bad = |what: &str, v: &str| Err(format!("action {}: unknown {what} {v:?}", a.code));
-        if !themes.contains(&a.theme) {
-            return bad("theme", &a.theme.to_string());
-        }
-        if let Some(v) = a.leads.iter().find(|v| !people.contains(v.as_str())) {
-            return bad("person", v);
-        }
-        if let Some(v) = a.references.iter().find(|v| !refs.contains(v.as_str())) {
-            return bad("reference", v);
-        }
-        if let Some(v) = a.evidence.iter().find(|v| !evidence.contains(v.as_str())) {
-            return bad("evidence source", v);
-        }
-        if !streams.contains(a.workstream.as_str()) {
-            return bad("work stream", &a.workstream);
-        }
-        for mv in &a.moves {
-            if !streams.contains(mv.from.as_str()) || !streams.contains(mv.to.as_str()) {
-                return bad("work stream in move", &mv.raw);
-            }
-        }
-        if let Some(v) = a.links.iter().find(|v| !codes.contains(v.as_str())) {
-            return bad("linked action", v);
-        }
-    }
-    Ok(())
 }
 
 /// Converts bytes; text that is not UTF-8 is an error naming the line of the first bad byte.
