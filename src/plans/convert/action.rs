@@ -6,7 +6,10 @@ use super::content::{
 };
 use super::dates::parse_by_when;
 use super::decisions::{table_lookup, EVIDENCE_SPLITS, OBJECTIVE_ITEM_SPLITS, OUTCOME_SPLITS};
-use super::document::*;
+use super::document::{
+    RawAction, C_BY_WHEN, C_EVIDENCE, C_LEAD, C_NUMBER, C_OBJECTIVE, C_OFSTED, C_OUTCOME, C_RAG,
+    C_REFERENCE,
+};
 use super::leads::parse_leads;
 use super::ofsted::parse_ofsted;
 use super::rag_cell::parse_rag;

@@ -6,7 +6,10 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use super::decisions::*;
+use super::decisions::{
+    Column, BARE_CONTINUATIONS, PREAMBLE_SKIPPED, SEC_AIMS, SEC_CONTEXT, SEC_EVIDENCE, SEC_LEVELS,
+    SEC_MEASURES, SEC_RAG, SEC_REFKEY, SEC_WORKSTREAMS,
+};
 use super::text::{append_cell, clean, collapse, re};
 use super::{fail, ConvertError};
 use crate::plans::format::{EvidenceCategory, RagLevel, RagStatus, Theme};

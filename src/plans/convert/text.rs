@@ -6,7 +6,7 @@ use std::sync::LazyLock;
 use regex::Regex;
 
 pub(super) fn re(pattern: &str) -> Regex {
-    // Patterns are constants of this module, exercised by the tests.
+    // Patterns are constants of the converter, exercised by the tests.
     Regex::new(pattern).expect("constant regex is valid")
 }
 
