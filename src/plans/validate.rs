@@ -4,7 +4,7 @@
 //! edits a plan file can fix it in one pass.
 use std::collections::HashSet;
 
-use super::format::{LifecycleState, PlanFile, FORMAT_VERSION};
+use super::format::{Action, LifecycleState, PlanFile, FORMAT_VERSION};
 
 /// Returns every problem found; empty means the file can be imported.
 pub fn problems(file: &PlanFile) -> Vec<String> {
@@ -41,95 +41,19 @@ pub fn problems(file: &PlanFile) -> Vec<String> {
         }
     }
 
-    let themes = unique(
-        &mut bad,
-        "themes",
-        file.themes.iter().map(|t| t.number.to_string()),
-    );
-    let workstreams = unique(
-        &mut bad,
-        "workstreams",
-        file.workstreams.iter().map(|w| w.name.clone()),
-    );
-    let people = unique(
-        &mut bad,
-        "people",
-        file.people.iter().map(|p| p.code.clone()),
-    );
-    let references = unique(
-        &mut bad,
-        "references",
-        file.references.iter().map(|r| r.code.clone()),
-    );
-    let evidence = unique(
-        &mut bad,
-        "evidence_sources",
-        file.evidence_sources.iter().map(|e| e.name.clone()),
-    );
-    let codes = unique(
-        &mut bad,
-        "actions",
-        file.actions.iter().map(|a| a.code.clone()),
-    );
+    let keys = Keys::of(file, &mut bad);
     unique(
         &mut bad,
         "rag_scale",
         file.rag_scale.iter().map(|r| r.status.as_str().to_string()),
     );
-
-    for (i, r) in file.references.iter().enumerate() {
-        if let Some(p) = &r.person {
-            if !people.contains(p.as_str()) {
-                bad(
-                    format!("references[{i}].person"),
-                    format!("unknown person {p:?}"),
-                );
-            }
-        }
-    }
+    person_references(file, &keys, &mut bad);
     for (i, a) in file.actions.iter().enumerate() {
-        let at = |f: &str| format!("actions[{i}] ({}).{f}", a.code);
+        let at = |f: &str| action_path(i, a, f);
         if a.code.trim().is_empty() {
             bad(at("code"), "must not be empty".into());
         }
-        if !themes.contains(a.theme.to_string().as_str()) {
-            bad(at("theme"), format!("unknown theme {}", a.theme));
-        }
-        if !workstreams.contains(a.workstream.as_str()) {
-            bad(
-                at("workstream"),
-                format!("unknown work stream {:?}", a.workstream),
-            );
-        }
-        for (set, values, what, field) in [
-            (&people, &a.leads, "person", "leads"),
-            (&references, &a.references, "reference", "references"),
-            (&evidence, &a.evidence, "evidence source", "evidence"),
-            (&codes, &a.links, "action", "links"),
-        ] {
-            let mut seen = HashSet::new();
-            for v in values {
-                if !set.contains(v.as_str()) {
-                    bad(at(field), format!("unknown {what} {v:?}"));
-                }
-                if !seen.insert(v) {
-                    bad(at(field), format!("{v:?} is listed twice"));
-                }
-            }
-        }
-        if a.links.contains(&a.code) {
-            bad(at("links"), "an action cannot link to itself".into());
-        }
-        for (j, m) in a.moves.iter().enumerate() {
-            for (end, name) in [("from", &m.from), ("to", &m.to)] {
-                if !workstreams.contains(name.as_str()) {
-                    bad(
-                        at(&format!("moves[{j}].{end}")),
-                        format!("unknown work stream {name:?}"),
-                    );
-                }
-            }
-        }
+        action_references(i, a, &keys, &mut bad);
         if let Some(last) = a.moves.last() {
             if last.to != a.workstream {
                 bad(
@@ -169,6 +93,123 @@ pub fn problems(file: &PlanFile) -> Vec<String> {
     out
 }
 
+/// The cross-reference rules of [`problems`] alone: each catalogue's keys are non-empty and
+/// unique, every name a reference or action uses is an entry of its catalogue and is listed once,
+/// and no action links to itself. The text converter checks its output with these; the other
+/// rules (the RAG table, RAG dates, lifecycle) are left to the importer's [`problems`].
+pub fn reference_problems(file: &PlanFile) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut bad = |path: String, msg: String| out.push(format!("{path}: {msg}"));
+    let keys = Keys::of(file, &mut bad);
+    person_references(file, &keys, &mut bad);
+    for (i, a) in file.actions.iter().enumerate() {
+        action_references(i, a, &keys, &mut bad);
+    }
+    out
+}
+
+/// The keys of the catalogues that references and actions name entries of.
+struct Keys {
+    themes: HashSet<String>,
+    workstreams: HashSet<String>,
+    people: HashSet<String>,
+    references: HashSet<String>,
+    evidence: HashSet<String>,
+    codes: HashSet<String>,
+}
+
+impl Keys {
+    /// Collects the keys, reporting empty and repeated ones.
+    fn of(file: &PlanFile, bad: &mut impl FnMut(String, String)) -> Self {
+        Self {
+            themes: unique(
+                bad,
+                "themes",
+                file.themes.iter().map(|t| t.number.to_string()),
+            ),
+            workstreams: unique(
+                bad,
+                "workstreams",
+                file.workstreams.iter().map(|w| w.name.clone()),
+            ),
+            people: unique(bad, "people", file.people.iter().map(|p| p.code.clone())),
+            references: unique(
+                bad,
+                "references",
+                file.references.iter().map(|r| r.code.clone()),
+            ),
+            evidence: unique(
+                bad,
+                "evidence_sources",
+                file.evidence_sources.iter().map(|e| e.name.clone()),
+            ),
+            codes: unique(bad, "actions", file.actions.iter().map(|a| a.code.clone())),
+        }
+    }
+}
+
+/// The JSON path of field `f` of action `i`, with its code for whoever reads the message.
+fn action_path(i: usize, a: &Action, f: &str) -> String {
+    format!("actions[{i}] ({}).{f}", a.code)
+}
+
+/// A person-kind reference names a known person.
+fn person_references(file: &PlanFile, keys: &Keys, bad: &mut impl FnMut(String, String)) {
+    for (i, r) in file.references.iter().enumerate() {
+        if let Some(p) = &r.person {
+            if !keys.people.contains(p.as_str()) {
+                bad(
+                    format!("references[{i}].person"),
+                    format!("unknown person {p:?}"),
+                );
+            }
+        }
+    }
+}
+
+/// Every name action `i` uses resolves, once, and it does not link to itself.
+fn action_references(i: usize, a: &Action, keys: &Keys, bad: &mut impl FnMut(String, String)) {
+    let at = |f: &str| action_path(i, a, f);
+    if !keys.themes.contains(a.theme.to_string().as_str()) {
+        bad(at("theme"), format!("unknown theme {}", a.theme));
+    }
+    if !keys.workstreams.contains(a.workstream.as_str()) {
+        bad(
+            at("workstream"),
+            format!("unknown work stream {:?}", a.workstream),
+        );
+    }
+    for (set, values, what, field) in [
+        (&keys.people, &a.leads, "person", "leads"),
+        (&keys.references, &a.references, "reference", "references"),
+        (&keys.evidence, &a.evidence, "evidence source", "evidence"),
+        (&keys.codes, &a.links, "action", "links"),
+    ] {
+        let mut seen = HashSet::new();
+        for v in values {
+            if !set.contains(v.as_str()) {
+                bad(at(field), format!("unknown {what} {v:?}"));
+            }
+            if !seen.insert(v) {
+                bad(at(field), format!("{v:?} is listed twice"));
+            }
+        }
+    }
+    if a.links.contains(&a.code) {
+        bad(at("links"), "an action cannot link to itself".into());
+    }
+    for (j, m) in a.moves.iter().enumerate() {
+        for (end, name) in [("from", &m.from), ("to", &m.to)] {
+            if !keys.workstreams.contains(name.as_str()) {
+                bad(
+                    at(&format!("moves[{j}].{end}")),
+                    format!("unknown work stream {name:?}"),
+                );
+            }
+        }
+    }
+}
+
 /// Checks a catalogue's keys are non-empty and unique; returns them for lookups.
 fn unique<'a>(
     bad: &mut impl FnMut(String, String),
@@ -187,4 +228,47 @@ fn unique<'a>(
         }
     }
     set
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn seed() -> PlanFile {
+        serde_json::from_str(crate::plans::HEREFORDSHIRE_PLAN_JSON).expect("seed parses")
+    }
+
+    #[test]
+    fn reference_problems_are_the_cross_reference_rules_of_problems() {
+        let mut file = seed();
+        assert_eq!(problems(&file), Vec::<String>::new());
+        assert_eq!(reference_problems(&file), Vec::<String>::new());
+
+        // Rules other than cross-references: only `problems` has them.
+        file.plan.title = " ".into();
+        file.rag_scale.push(file.rag_scale[0].clone());
+        file.actions[0].rag.effective_date = file.plan.as_of.succ_opt();
+        assert_eq!(problems(&file).len(), 3, "{:?}", problems(&file));
+        assert_eq!(reference_problems(&file), Vec::<String>::new());
+
+        // Cross-references: both report them in the same words.
+        file.people.push(file.people[0].clone());
+        file.actions[1].leads.push("NOBODY".into());
+        let code = file.actions[1].code.clone();
+        let refs = reference_problems(&file);
+        assert_eq!(
+            refs,
+            vec![
+                format!(
+                    "people[{}]: {:?} appears more than once",
+                    file.people.len() - 1,
+                    file.people[0].code
+                ),
+                format!("actions[1] ({code}).leads: unknown person \"NOBODY\""),
+            ]
+        );
+        let all = problems(&file);
+        assert_eq!(all.len(), 5, "{all:?}");
+        assert!(refs.iter().all(|r| all.contains(r)), "{all:?}");
+    }
 }
