@@ -12,7 +12,9 @@ use serde::{Deserialize, Serialize};
 
 // The closed vocabularies are the stored ones (see `entity::values`), so a plan file, the
 // database and the API spell each value the same way.
-pub use entity::{LifecycleState, OfstedArea, RagStatus, ReferenceKind};
+use crate::actions::{LifecycleState, OfstedArea};
+use crate::rag::RagStatus;
+use entity::ReferenceKind;
 
 /// The current version of the format; the importer refuses any other.
 pub const FORMAT_VERSION: u32 = 1;

@@ -4,7 +4,8 @@
 //! edits a plan file can fix it in one pass.
 use std::collections::HashSet;
 
-use super::format::{Action, LifecycleState, PlanFile, FORMAT_VERSION};
+use super::format::{Action, PlanFile, FORMAT_VERSION};
+use crate::actions::LifecycleState;
 
 /// Returns every problem found; empty means the file can be imported.
 pub fn problems(file: &PlanFile) -> Vec<String> {

@@ -16,7 +16,8 @@ use super::rag_cell::parse_rag;
 use super::references::{parse_links, parse_references};
 use super::text::clean;
 use super::ConvertError;
-use crate::plans::format::{Action, LifecycleState};
+use crate::actions::LifecycleState;
+use crate::plans::format::Action;
 
 pub(super) struct Built {
     pub(super) action: Action,

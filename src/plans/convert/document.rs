@@ -12,7 +12,8 @@ use super::decisions::{
 };
 use super::text::{append_cell, clean, collapse, re};
 use super::{fail, ConvertError};
-use crate::plans::format::{EvidenceCategory, RagLevel, RagStatus, Theme};
+use crate::plans::format::{EvidenceCategory, RagLevel, Theme};
+use crate::rag::RagStatus;
 
 static THEME_HEADING: LazyLock<Regex> = LazyLock::new(|| re(r"^Theme\s+(\d{1,6})\s*:\s*(.+)$"));
 static REFKEY_LINE: LazyLock<Regex> = LazyLock::new(|| re(r"^(AA\d{1,6}):\s*(.+)$"));

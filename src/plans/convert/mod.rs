@@ -22,6 +22,7 @@ use std::collections::{HashMap, HashSet};
 use chrono::NaiveDate;
 
 use super::format::*;
+use entity::ReferenceKind;
 
 mod action;
 mod content;

@@ -2,7 +2,8 @@
 //! area, section and item (`LG4.15`, `QP3.21`, `EHP3.14`).
 
 use super::text::eat_digits;
-use crate::plans::format::{OfstedArea, OfstedDescriptor};
+use crate::actions::OfstedArea;
+use crate::plans::format::OfstedDescriptor;
 
 /// The area whose section number is `section` (1 OE, 2 EHP, 3 QP, 4 LG).
 fn area_of_section(section: &str) -> Option<OfstedArea> {

@@ -6,7 +6,8 @@ use regex::Regex;
 
 use super::dates::parse_dotted_date;
 use super::text::{collapse, re};
-use crate::plans::format::{Rag, RagStatus};
+use crate::plans::format::Rag;
+use crate::rag::RagStatus;
 
 static RAG_CELL: LazyLock<Regex> =
     LazyLock::new(|| re(r"^(?i:(red|amber|green|grey|blue))\b\s*(.*)$"));

@@ -6,6 +6,8 @@ use std::collections::HashSet;
 use proptest::prelude::*;
 
 use super::*;
+use crate::actions::LifecycleState;
+use crate::rag::RagStatus;
 
 const SEED: &str = include_str!("../../../data/source/herefordshire-improvement-plan-v2.2.txt");
 const SEED_JSON: &str = include_str!("../../../data/herefordshire-2012.json");
