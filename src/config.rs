@@ -3,6 +3,8 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
+use secrecy::SecretString;
+
 use crate::limits::CostLimits;
 
 use crate::auth::{AuthSettings, KeySource};
@@ -258,9 +260,10 @@ pub struct AuthConfig {
         long,
         env = "PLAN_API_JWT_SECRET",
         hide_env_values = true,
-        conflicts_with = "jwt_public_key"
+        conflicts_with = "jwt_public_key",
+        value_parser = |s: &str| Ok::<_, std::convert::Infallible>(SecretString::from(s))
     )]
-    pub jwt_secret: Option<String>,
+    pub jwt_secret: Option<SecretString>,
     /// Path to a PEM public key (RSA → RS256, EC P-256 → ES256) from your identity provider.
     #[arg(long, env = "PLAN_API_JWT_PUBLIC_KEY")]
     pub jwt_public_key: Option<std::path::PathBuf>,
@@ -310,6 +313,35 @@ impl Limits {
         Self {
             max_page_size,
             default_page_size: max_page_size.min(50),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+    use secrecy::ExposeSecret;
+
+    use super::*;
+
+    #[derive(clap::Parser)]
+    struct Cli {
+        #[command(flatten)]
+        auth: AuthConfig,
+    }
+
+    #[test]
+    fn debug_output_never_shows_the_jwt_secret() {
+        const SECRET: &str = "a-shared-secret-of-more-than-32-bytes-0123456789";
+        let cli = Cli::try_parse_from(["plan-api", "--jwt-secret", SECRET]).expect("parses");
+        let settings = cli.auth.settings();
+        match &settings.key {
+            KeySource::Secret(s) => assert_eq!(s.expose_secret(), SECRET),
+            other => panic!("expected the configured secret, got {other:?}"),
+        }
+        for debug in [format!("{:?}", cli.auth), format!("{settings:?}")] {
+            assert!(!debug.contains(SECRET), "{debug}");
+            assert!(!debug.contains("0123456789"), "{debug}");
         }
     }
 }

@@ -7,6 +7,7 @@
 use std::path::{Path, PathBuf};
 
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 
 use super::principal::{Principal, Role};
@@ -51,11 +52,11 @@ pub enum AudienceClaim {
     Many(Vec<String>),
 }
 
-/// Where the verification key comes from, as configured.
+/// Where the verification key comes from, as configured. A secret is redacted from `Debug`.
 #[derive(Debug, Clone)]
 pub enum KeySource {
     /// `PLAN_API_JWT_SECRET`.
-    Secret(String),
+    Secret(SecretString),
     /// `PLAN_API_JWT_PUBLIC_KEY`: path to a PEM public key.
     PublicKeyFile(PathBuf),
     /// Neither: a secret generated once and kept in the data folder.
@@ -84,30 +85,36 @@ pub struct Issuer {
 }
 
 impl AuthSettings {
-    /// The HS256 secret: configured, or read from (first created in) the data folder.
-    pub fn secret(&self) -> AppResult<Option<Vec<u8>>> {
-        match &self.key {
-            KeySource::Secret(s) => {
-                if s.len() < MIN_SECRET_BYTES {
-                    return Err(AppError::bad_input(format!(
-                        "PLAN_API_JWT_SECRET must be at least {MIN_SECRET_BYTES} bytes long"
-                    )));
-                }
-                Ok(Some(s.as_bytes().to_vec()))
+    /// A key built from the HS256 secret (configured, or read from, first created in, the data
+    /// folder); `None` with a public key. The one place the secret is exposed.
+    fn hs256_key<K>(&self, build: fn(&[u8]) -> K) -> AppResult<Option<K>> {
+        let generated;
+        let secret = match &self.key {
+            KeySource::Secret(s) => s,
+            KeySource::PublicKeyFile(_) => return Ok(None),
+            KeySource::GeneratedSecret { data_dir } => {
+                generated = generated_secret(data_dir)?;
+                &generated
             }
-            KeySource::PublicKeyFile(_) => Ok(None),
-            KeySource::GeneratedSecret { data_dir } => Ok(Some(generated_secret(data_dir)?)),
+        };
+        let secret = secret.expose_secret().as_bytes();
+        // A generated secret is never short (checked as it is read).
+        if secret.len() < MIN_SECRET_BYTES {
+            return Err(AppError::bad_input(format!(
+                "PLAN_API_JWT_SECRET must be at least {MIN_SECRET_BYTES} bytes long"
+            )));
         }
+        Ok(Some(build(secret)))
     }
 
     pub fn verifier(&self) -> AppResult<Verifier> {
         let (key, algorithm) = match &self.key {
             KeySource::PublicKeyFile(path) => public_key(path)?,
             _ => {
-                let secret = self
-                    .secret()?
+                let key = self
+                    .hs256_key(DecodingKey::from_secret)?
                     .ok_or_else(|| AppError::Internal("BUG: no HS256 secret".into()))?;
-                (DecodingKey::from_secret(&secret), Algorithm::HS256)
+                (key, Algorithm::HS256)
             }
         };
         let mut validation = Validation::new(algorithm);
@@ -126,14 +133,14 @@ impl AuthSettings {
     /// An issuer, when the server verifies with a shared secret (else tokens come from the
     /// identity provider that holds the private key).
     pub fn issuer(&self) -> AppResult<Issuer> {
-        let secret = self.secret()?.ok_or_else(|| {
+        let key = self.hs256_key(EncodingKey::from_secret)?.ok_or_else(|| {
             AppError::bad_input(
                 "the server verifies tokens with PLAN_API_JWT_PUBLIC_KEY; tokens come from the \
                  identity provider holding its private key",
             )
         })?;
         Ok(Issuer {
-            key: EncodingKey::from_secret(&secret),
+            key,
             issuer: self.issuer.clone(),
             audience: self.audience.clone(),
         })
@@ -141,10 +148,10 @@ impl AuthSettings {
 }
 
 /// Reads the generated secret, creating it (owner-only) on first use.
-fn generated_secret(data_dir: &Path) -> AppResult<Vec<u8>> {
+fn generated_secret(data_dir: &Path) -> AppResult<SecretString> {
     let path = data_dir.join(SECRET_FILE);
     match std::fs::read_to_string(&path) {
-        Ok(s) if s.trim().len() >= MIN_SECRET_BYTES => return Ok(s.trim().as_bytes().to_vec()),
+        Ok(s) if s.trim().len() >= MIN_SECRET_BYTES => return Ok(s.trim().into()),
         Ok(_) => {
             return Err(AppError::bad_input(format!(
                 "{} is too short to be a secret; delete it to generate a new one",
@@ -189,7 +196,7 @@ fn generated_secret(data_dir: &Path) -> AppResult<Vec<u8>> {
         }
     }
     tracing::info!(path = %path.display(), "generated a JWT signing secret");
-    Ok(secret.into_bytes())
+    Ok(secret.into())
 }
 
 /// Loads a PEM public key; its type decides the algorithm.
@@ -355,8 +362,8 @@ mod tests {
         let _ = std::fs::remove_dir_all(&dir);
         let a = generated_secret(&dir).expect("generate");
         let b = generated_secret(&dir).expect("reread");
-        assert_eq!(a, b);
-        assert!(a.len() >= MIN_SECRET_BYTES);
+        assert_eq!(a.expose_secret(), b.expose_secret());
+        assert!(a.expose_secret().len() >= MIN_SECRET_BYTES);
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;

@@ -2,8 +2,8 @@
 //! with the same filters and scope as the API, produced page by page so that a large plan
 //! streams instead of being built in memory.
 //!
-//! Format: RFC 4180 (comma separated, CRLF line ends, fields quoted when they hold a comma,
-//! quote or line break, quotes doubled), UTF-8, one header row.
+//! Format: RFC 4180 as the `csv` crate writes it (comma separated, CRLF line ends, fields
+//! quoted when they hold a comma, quote or line break, quotes doubled), UTF-8, one header row.
 use std::collections::HashMap;
 
 use chrono::NaiveDate;
@@ -18,35 +18,57 @@ use crate::rag;
 /// Rows fetched per statement.
 pub const CHUNK_ROWS: u64 = 500;
 
+const IN_MEMORY: &str = "writing CSV to memory cannot fail";
+
+/// CSV text being written, in memory: RFC 4180 as the `csv` crate writes it (a record of one
+/// empty field as `""`, not a blank line). For spreadsheets, text that would run as a formula
+/// (`=`, `+`, `-`, `@`, tab or carriage return first) is prefixed with `'` so that it shows as
+/// text instead.
+struct CsvText {
+    out: csv::Writer<Vec<u8>>,
+    spreadsheet: bool,
+}
+
+impl CsvText {
+    fn new(spreadsheet: bool) -> Self {
+        let out = csv::WriterBuilder::new()
+            .terminator(csv::Terminator::CRLF)
+            .quote_style(csv::QuoteStyle::Necessary)
+            // Records of one table have one width anyway; this leaves writing to memory as
+            // the only thing that could fail, and it cannot.
+            .flexible(true)
+            .from_writer(Vec::new());
+        Self { out, spreadsheet }
+    }
+
+    fn record<S: AsRef<str>>(&mut self, fields: &[S]) {
+        for f in fields {
+            let f = f.as_ref();
+            if self.spreadsheet && f.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+                self.out.write_field(format!("'{f}")).expect(IN_MEMORY);
+            } else {
+                self.out.write_field(f).expect(IN_MEMORY);
+            }
+        }
+        self.out.write_record(None::<&[u8]>).expect(IN_MEMORY);
+    }
+
+    fn finish(self) -> String {
+        let bytes = self.out.into_inner().expect(IN_MEMORY);
+        String::from_utf8(bytes).expect("CSV written from text is text")
+    }
+}
+
 /// One RFC 4180 record, CRLF-terminated.
 pub fn record<S: AsRef<str>>(fields: &[S]) -> String {
     record_for(fields, false)
 }
 
-/// One record; for spreadsheets, text that would run as a formula (`=`, `+`, `-`, `@`, tab or
-/// carriage return first) is prefixed with `'` so that it shows as text instead.
+/// One record, guarded against formulas for spreadsheets (see `CsvText`).
 pub fn record_for<S: AsRef<str>>(fields: &[S], spreadsheet: bool) -> String {
-    let mut out = String::new();
-    for (i, f) in fields.iter().enumerate() {
-        if i > 0 {
-            out.push(',');
-        }
-        let guarded;
-        let mut f = f.as_ref();
-        if spreadsheet && f.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-            guarded = format!("'{f}");
-            f = &guarded;
-        }
-        if f.contains([',', '"', '\r', '\n']) {
-            out.push('"');
-            out.push_str(&f.replace('"', "\"\""));
-            out.push('"');
-        } else {
-            out.push_str(f);
-        }
-    }
-    out.push_str("\r\n");
-    out
+    let mut text = CsvText::new(spreadsheet);
+    text.record(fields);
+    text.finish()
 }
 
 /// A text cell that a spreadsheet would read as a number (action code `1.10` becomes 1.1):
@@ -190,41 +212,38 @@ async fn action_rows(
         .into_iter()
         .map(|w| (w.id, w.name))
         .collect();
-    let mut out = String::new();
+    let mut out = CsvText::new(spreadsheet);
     for a in rows {
         let lead_codes: Vec<String> = leads
             .get(&a.id)
             .map(|v| v.iter().map(|p| p.code.clone()).collect())
             .unwrap_or_default();
-        out.push_str(&record_for(
-            &[
-                text_cell(a.code.clone(), spreadsheet),
-                themes
-                    .get(&a.theme_id)
-                    .map(|n| n.to_string())
-                    .unwrap_or_default(),
-                workstreams
-                    .get(&a.workstream_id)
-                    .cloned()
-                    .unwrap_or_default(),
-                a.objective.clone(),
-                lead_codes.join(" "),
-                a.rag_status.as_str().to_string(),
-                a.rag_note.clone().unwrap_or_default(),
-                a.rag_effective_date.to_string(),
-                date(a.due_date),
-                deadlines::days_overdue(a, today)
-                    .map(|d| d.to_string())
-                    .unwrap_or_default(),
-                a.state.as_str().to_uppercase(),
-                a.version.to_string(),
-                a.updated_at.to_rfc3339(),
-                global_id(a.id),
-            ],
-            spreadsheet,
-        ));
+        out.record(&[
+            text_cell(a.code.clone(), spreadsheet),
+            themes
+                .get(&a.theme_id)
+                .map(|n| n.to_string())
+                .unwrap_or_default(),
+            workstreams
+                .get(&a.workstream_id)
+                .cloned()
+                .unwrap_or_default(),
+            a.objective.clone(),
+            lead_codes.join(" "),
+            a.rag_status.as_str().to_string(),
+            a.rag_note.clone().unwrap_or_default(),
+            a.rag_effective_date.to_string(),
+            date(a.due_date),
+            deadlines::days_overdue(a, today)
+                .map(|d| d.to_string())
+                .unwrap_or_default(),
+            a.state.as_str().to_uppercase(),
+            a.version.to_string(),
+            a.updated_at.to_rfc3339(),
+            global_id(a.id),
+        ]);
     }
-    Ok(out)
+    Ok(out.finish())
 }
 
 async fn history_rows(
@@ -241,29 +260,26 @@ async fn history_rows(
         .into_iter()
         .map(|a| (a.id, a.code))
         .collect();
-    let mut out = String::new();
+    let mut out = CsvText::new(spreadsheet);
     for r in rows {
-        out.push_str(&record_for(
-            &[
-                text_cell(
-                    codes.get(&r.action_id).cloned().unwrap_or_default(),
-                    spreadsheet,
-                ),
-                r.status.as_str().to_string(),
-                r.previous_status
-                    .map(|s| s.as_str().to_string())
-                    .unwrap_or_default(),
-                r.note.clone().unwrap_or_default(),
-                r.effective_date.to_string(),
-                r.recorded_at.to_rfc3339(),
-                r.author.clone(),
-                r.source.clone(),
-                global_id(r.id),
-            ],
-            spreadsheet,
-        ));
+        out.record(&[
+            text_cell(
+                codes.get(&r.action_id).cloned().unwrap_or_default(),
+                spreadsheet,
+            ),
+            r.status.as_str().to_string(),
+            r.previous_status
+                .map(|s| s.as_str().to_string())
+                .unwrap_or_default(),
+            r.note.clone().unwrap_or_default(),
+            r.effective_date.to_string(),
+            r.recorded_at.to_rfc3339(),
+            r.author.clone(),
+            r.source.clone(),
+            global_id(r.id),
+        ]);
     }
-    Ok(out)
+    Ok(out.finish())
 }
 
 #[cfg(test)]
@@ -291,5 +307,31 @@ mod tests {
             super::record_for(&["=HYPERLINK(1)", "@x", "a=b"], true),
             "'=HYPERLINK(1),'@x,a=b\r\n"
         );
+    }
+
+    #[test]
+    fn line_breaks_are_quoted_and_other_text_is_not() {
+        assert_eq!(record(&["a\r\nb", "c\rd"]), "\"a\r\nb\",\"c\rd\"\r\n");
+        assert_eq!(record(&["", "", ""]), ",,\r\n");
+        assert_eq!(
+            record(&[" padded ", "#hash", "semi;colon", "it's", "\tx", "+1"]),
+            " padded ,#hash,semi;colon,it's,\tx,+1\r\n"
+        );
+    }
+
+    #[test]
+    fn every_formula_lead_in_is_guarded_and_still_quoted_when_needed() {
+        assert_eq!(
+            super::record_for(&["+1", "-2", "\tx", "\ry", "=a,b", "=\"q\"", "x=1"], true),
+            "'+1,'-2,'\tx,\"'\ry\",\"'=a,b\",\"'=\"\"q\"\"\",x=1\r\n"
+        );
+    }
+
+    #[test]
+    fn a_chunk_is_its_records_in_order() {
+        let mut text = super::CsvText::new(true);
+        text.record(&["=1", "a"]);
+        text.record(&["b", "c,d"]);
+        assert_eq!(text.finish(), "'=1,a\r\nb,\"c,d\"\r\n");
     }
 }

@@ -6,7 +6,7 @@ use sea_orm::{ConnectionTrait, Statement};
 use serde_json::{json, Value};
 use tokio::task::JoinSet;
 
-use crate::helpers::{action, TestApp};
+use crate::helpers::{action, apply, both_engines, Engine, TestApp};
 
 const RECORD: &str = "mutation($in: RecordRagUpdateInput!) { recordRagUpdate(input: $in) {
     action { id version rag { status note } } ragUpdate { id status previousStatus note } } }";
@@ -39,7 +39,9 @@ async fn all_at_once(app: &Arc<TestApp>, inputs: Vec<Value>) -> Vec<Value> {
     out
 }
 
-both_engines!(concurrent_updates_are_all_kept, |engine| async move {
+#[apply(both_engines)]
+async fn concurrent_updates_are_all_kept(on: Engine) {
+    let Some(engine) = on.available() else { return };
     let app = Arc::new(TestApp::spawn(engine).await);
     let a = action(&app, "2.1 (a)", "id version").await;
     let id = a["id"].as_str().expect("id").to_string();
@@ -111,40 +113,41 @@ both_engines!(concurrent_updates_are_all_kept, |engine| async move {
         "{engine:?}: 50 concurrent recordRagUpdate on one action in {} ms; 50 history rows, 50 audit events, version 1 -> 51",
         elapsed.as_millis()
     );
-});
+}
 
-both_engines!(
-    stale_versions_conflict_and_only_one_wins,
-    |engine| async move {
-        let app = Arc::new(TestApp::spawn(engine).await);
-        let a = action(&app, "3.1", "id version").await;
-        let id = a["id"].as_str().expect("id").to_string();
-        let v = a["version"].as_i64().expect("version");
-        let inputs = (0..10)
+#[apply(both_engines)]
+async fn stale_versions_conflict_and_only_one_wins(on: Engine) {
+    let Some(engine) = on.available() else { return };
+    let app = Arc::new(TestApp::spawn(engine).await);
+    let a = action(&app, "3.1", "id version").await;
+    let id = a["id"].as_str().expect("id").to_string();
+    let v = a["version"].as_i64().expect("version");
+    let inputs = (0..10)
         .map(|i| {
             json!({ "actionId": id, "status": "AMBER", "note": format!("racer {i}"), "expectedVersion": v })
         })
         .collect();
-        let bodies = all_at_once(&app, inputs).await;
-        let won = bodies.iter().filter(|b| b.get("errors").is_none()).count();
-        let conflicts = bodies
-            .iter()
-            .filter(|b| b["errors"][0]["extensions"]["code"] == "VERSION_CONFLICT")
-            .count();
-        assert_eq!((won, conflicts), (1, 9), "{bodies:#?}");
-        let after = action(&app, "3.1", "version ragHistory { totalCount }").await;
-        assert_eq!(after["version"], v + 1);
-        assert_eq!(after["ragHistory"]["totalCount"], 2);
-        let msg = bodies
-            .iter()
-            .find_map(|b| b["errors"][0]["message"].as_str())
-            .expect("message");
-        assert!(msg.contains(&format!("version {}", v + 1)), "{msg}");
-        eprintln!("{engine:?}: 10 racers on expectedVersion {v}: 1 won, 9 VERSION_CONFLICT");
-    }
-);
+    let bodies = all_at_once(&app, inputs).await;
+    let won = bodies.iter().filter(|b| b.get("errors").is_none()).count();
+    let conflicts = bodies
+        .iter()
+        .filter(|b| b["errors"][0]["extensions"]["code"] == "VERSION_CONFLICT")
+        .count();
+    assert_eq!((won, conflicts), (1, 9), "{bodies:#?}");
+    let after = action(&app, "3.1", "version ragHistory { totalCount }").await;
+    assert_eq!(after["version"], v + 1);
+    assert_eq!(after["ragHistory"]["totalCount"], 2);
+    let msg = bodies
+        .iter()
+        .find_map(|b| b["errors"][0]["message"].as_str())
+        .expect("message");
+    assert!(msg.contains(&format!("version {}", v + 1)), "{msg}");
+    eprintln!("{engine:?}: 10 racers on expectedVersion {v}: 1 won, 9 VERSION_CONFLICT");
+}
 
-both_engines!(idempotent_retries_write_once, |engine| async move {
+#[apply(both_engines)]
+async fn idempotent_retries_write_once(on: Engine) {
+    let Some(engine) = on.available() else { return };
     let app = Arc::new(TestApp::spawn(engine).await);
     let a = action(&app, "4.1", "id").await;
     let id = a["id"].as_str().expect("id").to_string();
@@ -190,40 +193,37 @@ both_engines!(idempotent_retries_write_once, |engine| async move {
         body["data"]["recordRagUpdate"]["action"]["version"], 3,
         "{body:#}"
     );
-});
+}
 
-both_engines!(
-    crossing_links_queue_instead_of_deadlocking,
-    |engine| async move {
-        let app = Arc::new(TestApp::spawn(engine).await);
-        let (nodes, _) = crate::helpers::paged_actions(
-            &app,
-            &Value::Null,
-            "id links { code } linkedFrom { code }",
-        )
-        .await;
-        // Actions linked to nothing yet, so every link below is new.
-        let ids: Vec<Value> = nodes
-            .iter()
-            .filter(|n| n["links"] == json!([]) && n["linkedFrom"] == json!([]))
-            .map(|n| n["id"].clone())
-            .collect();
-        assert!(ids.len() >= 40, "{} unlinked actions", ids.len());
-        let link = "mutation($a: ID!, $b: ID!) { linkActions(input: {fromId: $a, toId: $b}) { from { id } } }";
-        let mut set = JoinSet::new();
-        // A links B while B links A, for twenty pairs at once.
-        for pair in ids[..40].chunks(2) {
-            for (a, b) in [(&pair[0], &pair[1]), (&pair[1], &pair[0])] {
-                let (app, a, b) = (app.clone(), a.clone(), b.clone());
-                set.spawn(async move { app.graphql(link, json!({ "a": a, "b": b })).await });
-            }
+#[apply(both_engines)]
+async fn crossing_links_queue_instead_of_deadlocking(on: Engine) {
+    let Some(engine) = on.available() else { return };
+    let app = Arc::new(TestApp::spawn(engine).await);
+    let (nodes, _) =
+        crate::helpers::paged_actions(&app, &Value::Null, "id links { code } linkedFrom { code }")
+            .await;
+    // Actions linked to nothing yet, so every link below is new.
+    let ids: Vec<Value> = nodes
+        .iter()
+        .filter(|n| n["links"] == json!([]) && n["linkedFrom"] == json!([]))
+        .map(|n| n["id"].clone())
+        .collect();
+    assert!(ids.len() >= 40, "{} unlinked actions", ids.len());
+    let link =
+        "mutation($a: ID!, $b: ID!) { linkActions(input: {fromId: $a, toId: $b}) { from { id } } }";
+    let mut set = JoinSet::new();
+    // A links B while B links A, for twenty pairs at once.
+    for pair in ids[..40].chunks(2) {
+        for (a, b) in [(&pair[0], &pair[1]), (&pair[1], &pair[0])] {
+            let (app, a, b) = (app.clone(), a.clone(), b.clone());
+            set.spawn(async move { app.graphql(link, json!({ "a": a, "b": b })).await });
         }
-        let mut ok = 0;
-        while let Some(done) = set.join_next().await {
-            let body = done.expect("task");
-            assert!(body.get("errors").is_none(), "{body:#}");
-            ok += 1;
-        }
-        assert_eq!(ok, 40);
     }
-);
+    let mut ok = 0;
+    while let Some(done) = set.join_next().await {
+        let body = done.expect("task");
+        assert!(body.get("errors").is_none(), "{body:#}");
+        ok += 1;
+    }
+    assert_eq!(ok, 40);
+}

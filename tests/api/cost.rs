@@ -5,7 +5,7 @@ use entity::RagStatus;
 use sea_orm::{ConnectionTrait, EntityTrait, Set, Statement};
 use serde_json::{json, Value};
 
-use crate::helpers::{Engine, TestApp};
+use crate::helpers::{apply, both_engines, Engine, TestApp};
 
 /// W1: a partner's board: 15 actions of one work stream with their latest 3 entries.
 pub const W1: &str = r#"query W1($plan: String!, $ws: String!) {
@@ -78,55 +78,54 @@ async fn statements(app: &TestApp, query: &str, vars: Value) -> usize {
     app.statement_count()
 }
 
-both_engines!(
-    each_workload_takes_a_fixed_number_of_statements,
-    |engine| async move {
-        let app = TestApp::spawn(engine).await;
+#[apply(both_engines)]
+async fn each_workload_takes_a_fixed_number_of_statements(on: Engine) {
+    let Some(engine) = on.available() else { return };
+    let app = TestApp::spawn(engine).await;
 
-        let d = app.data(W1, w1_vars()).await;
-        let nodes = d["plan"]["actions"]["nodes"].as_array().expect("nodes");
-        assert_eq!(nodes.len(), 15);
-        assert!(nodes.iter().all(|n| n["theme"]["title"].is_string()));
-        // one: the page, each action's 3 latest entries and the plan's catalogue version
-        assert_eq!(statements(&app, W1, w1_vars()).await, 1, "W1");
+    let d = app.data(W1, w1_vars()).await;
+    let nodes = d["plan"]["actions"]["nodes"].as_array().expect("nodes");
+    assert_eq!(nodes.len(), 15);
+    assert!(nodes.iter().all(|n| n["theme"]["title"].is_string()));
+    // one: the page, each action's 3 latest entries and the plan's catalogue version
+    assert_eq!(statements(&app, W1, w1_vars()).await, 1, "W1");
 
-        let d = app.data(W2, json!({ "plan": PLAN })).await;
-        assert_eq!(d["plan"]["ragSummary"]["total"], 125);
-        // one: the counts, with the plan's catalogue version
-        assert_eq!(statements(&app, W2, json!({ "plan": PLAN })).await, 1, "W2");
+    let d = app.data(W2, json!({ "plan": PLAN })).await;
+    assert_eq!(d["plan"]["ragSummary"]["total"], 125);
+    // one: the counts, with the plan's catalogue version
+    assert_eq!(statements(&app, W2, json!({ "plan": PLAN })).await, 1, "W2");
 
-        let d = app.data(W3, w3_vars()).await;
-        assert_eq!(d["plan"]["action"]["code"], "3.5");
-        assert_eq!(d["plan"]["action"]["ragHistory"]["totalCount"], 1);
-        // the action with its history and the plan's catalogue version; its references
-        assert_eq!(statements(&app, W3, w3_vars()).await, 2, "W3");
+    let d = app.data(W3, w3_vars()).await;
+    assert_eq!(d["plan"]["action"]["code"], "3.5");
+    assert_eq!(d["plan"]["action"]["ragHistory"]["totalCount"], 1);
+    // the action with its history and the plan's catalogue version; its references
+    assert_eq!(statements(&app, W3, w3_vars()).await, 2, "W3");
 
-        let id = d["plan"]["action"]["id"].clone();
-        let id = match id {
-            Value::Null => app
-                .data(
-                    r#"{ plan(slug: "herefordshire-2012") { action(code: "3.5") { id } } }"#,
-                    json!({}),
-                )
-                .await["plan"]["action"]["id"]
-                .clone(),
-            id => id,
-        };
-        app.reset_statements();
-        let d = app
+    let id = d["plan"]["action"]["id"].clone();
+    let id = match id {
+        Value::Null => app
             .data(
-                W4,
-                json!({ "id": id, "status": "AMBER", "note": "On track after review" }),
+                r#"{ plan(slug: "herefordshire-2012") { action(code: "3.5") { id } } }"#,
+                json!({}),
             )
-            .await;
-        assert_eq!(d["recordRagUpdate"]["ragUpdate"]["status"], "AMBER");
-        let w4 = app.statement_count();
-        eprintln!("{engine:?}: W4 took {w4} statements");
-        // lock and read the action, append the entry, update the action, append the audit
-        // event. Not counted: BEGIN, COMMIT, and SQLite's taking of its write lock.
-        assert_eq!(w4, 4, "W4");
-    }
-);
+            .await["plan"]["action"]["id"]
+            .clone(),
+        id => id,
+    };
+    app.reset_statements();
+    let d = app
+        .data(
+            W4,
+            json!({ "id": id, "status": "AMBER", "note": "On track after review" }),
+        )
+        .await;
+    assert_eq!(d["recordRagUpdate"]["ragUpdate"]["status"], "AMBER");
+    let w4 = app.statement_count();
+    eprintln!("{engine:?}: W4 took {w4} statements");
+    // lock and read the action, append the entry, update the action, append the audit
+    // event. Not counted: BEGIN, COMMIT, and SQLite's taking of its write lock.
+    assert_eq!(w4, 4, "W4");
+}
 
 /// Adds `n` entries to each action's history, newer than what it has, and keeps
 /// `history_count` as the write path does.
@@ -252,76 +251,75 @@ async fn assert_history_read_by_index_sqlite(app: &TestApp, stmt: &Statement) {
     }
 }
 
-both_engines!(
-    history_reads_do_not_grow_when_the_history_grows_tenfold,
-    |engine| async move {
-        let app = TestApp::spawn(engine).await;
-        let d = app.data(W1, w1_vars()).await;
-        let codes: Vec<String> = d["plan"]["actions"]["nodes"]
-            .as_array()
-            .expect("nodes")
-            .iter()
-            .map(|n| n["code"].as_str().expect("code").to_string())
-            .chain(["3.5".to_string()])
-            .collect();
-        // The plan ages: every action's history grows, as fortnightly boards would make it.
-        let ids: Vec<i32> = entity::action::Entity::find()
-            .all(&app.db)
-            .await
-            .expect("actions")
-            .into_iter()
-            .map(|a| a.id)
-            .collect();
-        assert_eq!(ids.len(), 125);
-        assert_eq!(codes.len(), 16);
+#[apply(both_engines)]
+async fn history_reads_do_not_grow_when_the_history_grows_tenfold(on: Engine) {
+    let Some(engine) = on.available() else { return };
+    let app = TestApp::spawn(engine).await;
+    let d = app.data(W1, w1_vars()).await;
+    let codes: Vec<String> = d["plan"]["actions"]["nodes"]
+        .as_array()
+        .expect("nodes")
+        .iter()
+        .map(|n| n["code"].as_str().expect("code").to_string())
+        .chain(["3.5".to_string()])
+        .collect();
+    // The plan ages: every action's history grows, as fortnightly boards would make it.
+    let ids: Vec<i32> = entity::action::Entity::find()
+        .all(&app.db)
+        .await
+        .expect("actions")
+        .into_iter()
+        .map(|a| a.id)
+        .collect();
+    assert_eq!(ids.len(), 125);
+    assert_eq!(codes.len(), 16);
 
-        let start = NaiveDate::from_ymd_opt(2013, 1, 1).expect("date");
-        let mut read = Vec::new();
-        // 49 entries each (one imported + 48), then 490 (+441 more).
-        for (extra, total) in [(48, 49), (441, 490)] {
-            let from = start + chrono::Days::new(if total == 49 { 0 } else { 48 });
-            grow_history(&app, &ids, extra, from).await;
-            let mut per_workload = Vec::new();
-            for (query, vars) in [(W1, w1_vars()), (W3, w3_vars()), (LATEST_20, w3_vars())] {
-                app.data(query, vars.clone()).await;
-                app.reset_statements();
-                let d = app.data(query, vars).await;
-                if query != W1 {
-                    assert_eq!(d["plan"]["action"]["ragHistory"]["totalCount"], total);
-                    let edges = d["plan"]["action"]["ragHistory"]["edges"]
-                        .as_array()
-                        .expect("edges")
-                        .len();
-                    let first = if query == W3 { 100 } else { 20 };
-                    assert_eq!(edges, total.min(first));
-                }
-                let mut rows = 0;
-                for stmt in app.executed_statements() {
-                    if !stmt.sql.contains("rag_update") {
-                        continue;
-                    }
-                    match engine {
-                        Engine::Postgres => rows += rows_read_pg(&app, &stmt).await,
-                        Engine::Sqlite => assert_history_read_by_index_sqlite(&app, &stmt).await,
-                    }
-                }
-                per_workload.push(rows);
+    let start = NaiveDate::from_ymd_opt(2013, 1, 1).expect("date");
+    let mut read = Vec::new();
+    // 49 entries each (one imported + 48), then 490 (+441 more).
+    for (extra, total) in [(48, 49), (441, 490)] {
+        let from = start + chrono::Days::new(if total == 49 { 0 } else { 48 });
+        grow_history(&app, &ids, extra, from).await;
+        let mut per_workload = Vec::new();
+        for (query, vars) in [(W1, w1_vars()), (W3, w3_vars()), (LATEST_20, w3_vars())] {
+            app.data(query, vars.clone()).await;
+            app.reset_statements();
+            let d = app.data(query, vars).await;
+            if query != W1 {
+                assert_eq!(d["plan"]["action"]["ragHistory"]["totalCount"], total);
+                let edges = d["plan"]["action"]["ragHistory"]["edges"]
+                    .as_array()
+                    .expect("edges")
+                    .len();
+                let first = if query == W3 { 100 } else { 20 };
+                assert_eq!(edges, total.min(first));
             }
-            eprintln!(
-                "{engine:?}: {total} entries per action: rows of history read by W1, W3, \
+            let mut rows = 0;
+            for stmt in app.executed_statements() {
+                if !stmt.sql.contains("rag_update") {
+                    continue;
+                }
+                match engine {
+                    Engine::Postgres => rows += rows_read_pg(&app, &stmt).await,
+                    Engine::Sqlite => assert_history_read_by_index_sqlite(&app, &stmt).await,
+                }
+            }
+            per_workload.push(rows);
+        }
+        eprintln!(
+            "{engine:?}: {total} entries per action: rows of history read by W1, W3, \
                  latest 20: {per_workload:?}"
-            );
-            read.push(per_workload);
-        }
-        if engine == Engine::Postgres {
-            // What is read is what is returned, plus one row to tell whether more follow: W1
-            // (15 + 1 actions) x (3 + 1 entries); W3 the whole history up to its page of 100
-            // (+1); the latest 20 (+1). The tenfold history costs nothing more.
-            assert_eq!(read[0], vec![16 * 4, 49, 21], "49 entries per action");
-            assert_eq!(read[1], vec![16 * 4, 101, 21], "490 entries per action");
-        }
+        );
+        read.push(per_workload);
     }
-);
+    if engine == Engine::Postgres {
+        // What is read is what is returned, plus one row to tell whether more follow: W1
+        // (15 + 1 actions) x (3 + 1 entries); W3 the whole history up to its page of 100
+        // (+1); the latest 20 (+1). The tenfold history costs nothing more.
+        assert_eq!(read[0], vec![16 * 4, 49, 21], "49 entries per action");
+        assert_eq!(read[1], vec![16 * 4, 101, 21], "490 entries per action");
+    }
+}
 
 const ORDERED: &str = r#"query($order: ActionOrder, $after: String) {
   plan(slug: "herefordshire-2012") {
@@ -353,74 +351,73 @@ const APART: &str = r#"query($order: ActionOrder, $after: String) {
   }
 }"#;
 
-both_engines!(
-    history_read_with_a_page_equals_history_read_apart,
-    |engine| async move {
-        let app = TestApp::spawn(engine).await;
-        // Give some actions more history than a page of it, and a few the same date.
-        let ids: Vec<i32> = entity::action::Entity::find()
-            .all(&app.db)
-            .await
-            .expect("actions")
-            .into_iter()
-            .filter(|a| a.position % 3 == 0)
-            .map(|a| a.id)
-            .collect();
-        let start = NaiveDate::from_ymd_opt(2013, 2, 1).expect("date");
-        grow_history(&app, &ids, 3, start).await;
-        grow_history(&app, &ids[..5], 2, start).await;
-        for field in ["POSITION", "DUE_DATE", "RAG_STATUS", "UPDATED_AT"] {
-            for direction in ["ASC", "DESC"] {
-                let order = json!({ "field": field, "direction": direction });
-                let mut after = Value::Null;
-                loop {
-                    let vars = json!({ "order": order, "after": after });
-                    let plain = app.data(ORDERED, vars.clone()).await;
-                    app.reset_statements();
-                    let with = app.data(WITH_HISTORY, vars.clone()).await;
-                    // Read with the page: the one statement.
-                    assert_eq!(app.statement_count(), 1, "{order}");
-                    let apart = app.data(APART, vars).await;
-                    let codes = |nodes: &Value| -> Vec<Value> {
-                        nodes
-                            .as_array()
-                            .expect("list")
-                            .iter()
-                            .map(|n| n["code"].clone())
-                            .collect()
-                    };
-                    let with_nodes = &with["plan"]["actions"]["nodes"];
-                    let apart_nodes: Vec<Value> = apart["plan"]["actions"]["edges"]
+#[apply(both_engines)]
+async fn history_read_with_a_page_equals_history_read_apart(on: Engine) {
+    let Some(engine) = on.available() else { return };
+    let app = TestApp::spawn(engine).await;
+    // Give some actions more history than a page of it, and a few the same date.
+    let ids: Vec<i32> = entity::action::Entity::find()
+        .all(&app.db)
+        .await
+        .expect("actions")
+        .into_iter()
+        .filter(|a| a.position % 3 == 0)
+        .map(|a| a.id)
+        .collect();
+    let start = NaiveDate::from_ymd_opt(2013, 2, 1).expect("date");
+    grow_history(&app, &ids, 3, start).await;
+    grow_history(&app, &ids[..5], 2, start).await;
+    for field in ["POSITION", "DUE_DATE", "RAG_STATUS", "UPDATED_AT"] {
+        for direction in ["ASC", "DESC"] {
+            let order = json!({ "field": field, "direction": direction });
+            let mut after = Value::Null;
+            loop {
+                let vars = json!({ "order": order, "after": after });
+                let plain = app.data(ORDERED, vars.clone()).await;
+                app.reset_statements();
+                let with = app.data(WITH_HISTORY, vars.clone()).await;
+                // Read with the page: the one statement.
+                assert_eq!(app.statement_count(), 1, "{order}");
+                let apart = app.data(APART, vars).await;
+                let codes = |nodes: &Value| -> Vec<Value> {
+                    nodes
                         .as_array()
-                        .expect("edges")
+                        .expect("list")
                         .iter()
-                        .map(|e| e["node"].clone())
-                        .collect();
-                    assert_eq!(
-                        codes(&plain["plan"]["actions"]["nodes"]),
-                        codes(with_nodes),
-                        "{order}"
-                    );
-                    assert_eq!(
-                        codes(with_nodes),
-                        codes(&Value::Array(apart_nodes.clone())),
-                        "{order}"
-                    );
-                    for (w, a) in with_nodes
-                        .as_array()
-                        .expect("nodes")
-                        .iter()
-                        .zip(&apart_nodes)
-                    {
-                        assert_eq!(w["ragHistory"], a["ragHistory"], "{order} {}", w["code"]);
-                    }
-                    let info = &plain["plan"]["actions"]["pageInfo"];
-                    if info["hasNextPage"] != true {
-                        break;
-                    }
-                    after = info["endCursor"].clone();
+                        .map(|n| n["code"].clone())
+                        .collect()
+                };
+                let with_nodes = &with["plan"]["actions"]["nodes"];
+                let apart_nodes: Vec<Value> = apart["plan"]["actions"]["edges"]
+                    .as_array()
+                    .expect("edges")
+                    .iter()
+                    .map(|e| e["node"].clone())
+                    .collect();
+                assert_eq!(
+                    codes(&plain["plan"]["actions"]["nodes"]),
+                    codes(with_nodes),
+                    "{order}"
+                );
+                assert_eq!(
+                    codes(with_nodes),
+                    codes(&Value::Array(apart_nodes.clone())),
+                    "{order}"
+                );
+                for (w, a) in with_nodes
+                    .as_array()
+                    .expect("nodes")
+                    .iter()
+                    .zip(&apart_nodes)
+                {
+                    assert_eq!(w["ragHistory"], a["ragHistory"], "{order} {}", w["code"]);
                 }
+                let info = &plain["plan"]["actions"]["pageInfo"];
+                if info["hasNextPage"] != true {
+                    break;
+                }
+                after = info["endCursor"].clone();
             }
         }
     }
-);
+}

@@ -9,7 +9,7 @@ use plan_api::auth::Role;
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection, Statement};
 use serde_json::{json, Value};
 
-use crate::helpers::{token, Binary, Engine, TestDb};
+use crate::helpers::{apply, both_engines, token, Binary, Engine, TestDb};
 
 const RECORD: &str = "mutation($in: RecordRagUpdateInput!) { recordRagUpdate(input: $in) {
     ragUpdate { id status note } } }";
@@ -91,120 +91,119 @@ async fn current_equals_latest(db: &DatabaseConnection) {
     }
 }
 
-both_engines!(
-    acknowledged_writes_survive_kill_9_and_nothing_is_half_written,
-    |engine| async move {
-        let database = TestDb::new(engine).await;
-        let mut server = Binary::start(&database.url, &[]);
-        let admin = token(Role::Admin, &[], &[]);
-        let client = reqwest::Client::new();
-        let url = server.url("/graphql");
-        let d = post(
-            &client,
-            &url,
-            &admin,
-            "{ plan(slug: \"herefordshire-2012\") { actions(first: 40) { nodes { id state } } } }",
-            json!({}),
-        )
-        .await;
-        let ids: Vec<String> = d["data"]["plan"]["actions"]["nodes"]
-            .as_array()
-            .expect("nodes")
-            .iter()
-            .filter(|n| n["state"] == "ACTIVE")
-            .map(|n| n["id"].as_str().expect("id").to_string())
-            .take(12)
-            .collect();
-        assert_eq!(ids.len(), 12);
+#[apply(both_engines)]
+async fn acknowledged_writes_survive_kill_9_and_nothing_is_half_written(on: Engine) {
+    let Some(engine) = on.available() else { return };
+    let database = TestDb::new(engine).await;
+    let mut server = Binary::start(&database.url, &[]);
+    let admin = token(Role::Admin, &[], &[]);
+    let client = reqwest::Client::new();
+    let url = server.url("/graphql");
+    let d = post(
+        &client,
+        &url,
+        &admin,
+        "{ plan(slug: \"herefordshire-2012\") { actions(first: 40) { nodes { id state } } } }",
+        json!({}),
+    )
+    .await;
+    let ids: Vec<String> = d["data"]["plan"]["actions"]["nodes"]
+        .as_array()
+        .expect("nodes")
+        .iter()
+        .filter(|n| n["state"] == "ACTIVE")
+        .map(|n| n["id"].as_str().expect("id").to_string())
+        .take(12)
+        .collect();
+    assert_eq!(ids.len(), 12);
 
-        // Four writers, each on actions of its own, write until the server dies under them.
-        let sent: Arc<Mutex<Vec<(String, Value)>>> = Arc::default();
-        let acked: Arc<Mutex<BTreeSet<String>>> = Arc::default();
-        let mut writers = Vec::new();
-        for w in 0..4 {
-            let (client, url, admin) = (client.clone(), url.clone(), admin.clone());
-            let (sent, acked) = (sent.clone(), acked.clone());
-            let mine: Vec<String> = ids.iter().skip(w).step_by(4).cloned().collect();
-            writers.push(tokio::spawn(async move {
-                for i in 0.. {
-                    let key = format!("crash-{w}-{i}");
-                    let status = ["AMBER", "GREEN", "RED"][i % 3];
-                    let input = json!({ "in": {
+    // Four writers, each on actions of its own, write until the server dies under them.
+    let sent: Arc<Mutex<Vec<(String, Value)>>> = Arc::default();
+    let acked: Arc<Mutex<BTreeSet<String>>> = Arc::default();
+    let mut writers = Vec::new();
+    for w in 0..4 {
+        let (client, url, admin) = (client.clone(), url.clone(), admin.clone());
+        let (sent, acked) = (sent.clone(), acked.clone());
+        let mine: Vec<String> = ids.iter().skip(w).step_by(4).cloned().collect();
+        writers.push(tokio::spawn(async move {
+            for i in 0.. {
+                let key = format!("crash-{w}-{i}");
+                let status = ["AMBER", "GREEN", "RED"][i % 3];
+                let input = json!({ "in": {
                         "actionId": mine[i % mine.len()], "status": status,
                         "note": format!("crash-test {key}"), "idempotencyKey": key } });
-                    sent.lock()
-                        .expect("sent")
-                        .push((key.clone(), input.clone()));
-                    let res = client
-                        .post(&url)
-                        .bearer_auth(&admin)
-                        .json(&json!({ "query": RECORD, "variables": input }))
-                        .send()
-                        .await;
-                    let Ok(res) = res else { return };
-                    let Ok(body) = res.json::<Value>().await else {
-                        return;
-                    };
-                    assert!(body.get("errors").is_none(), "{body:#}");
-                    assert_eq!(
-                        body["data"]["recordRagUpdate"]["ragUpdate"]["status"],
-                        status
-                    );
-                    acked.lock().expect("acked").insert(key);
-                }
-            }));
-        }
-        let until = std::time::Instant::now() + Duration::from_secs(120);
-        while acked.lock().expect("acked").len() < 60 {
-            assert!(std::time::Instant::now() < until, "writes too slow");
-            tokio::time::sleep(Duration::from_millis(5)).await;
-        }
-        server.kill9();
-        for w in writers {
-            w.await.expect("writer");
-        }
-        let acked = acked.lock().expect("acked").clone();
-        let sent = sent.lock().expect("sent").clone();
-        assert!(sent.len() > acked.len(), "the kill interrupted nothing");
-
-        // After a restart: every acknowledged write is there, with its audit event; no write
-        // is there without its audit event or the reverse; statuses match the history.
-        let server = Binary::start(&database.url, &[]);
-        let db = Database::connect(&database.url).await.expect("connect");
-        let (history, audit) = written(&db).await;
-        for key in &acked {
-            assert_eq!(history.get(key), Some(&1), "acknowledged {key} lost");
-        }
-        assert_eq!(
-            history.keys().collect::<Vec<_>>(),
-            audit.keys().collect::<Vec<_>>(),
-            "history rows and audit events disagree"
-        );
-        assert!(audit.values().all(|n| *n == 1), "{audit:?}");
-        current_equals_latest(&db).await;
-
-        // Every unacknowledged write, sent again with its key, lands exactly once.
-        let url = server.url("/graphql");
-        for (key, input) in sent.iter().filter(|(k, _)| !acked.contains(k)) {
-            let body = post(&client, &url, &admin, RECORD, input.clone()).await;
-            assert!(body.get("errors").is_none(), "{key}: {body:#}");
-        }
-        let (history, audit) = written(&db).await;
-        assert_eq!(history.len(), sent.len());
-        assert!(history.values().chain(audit.values()).all(|n| *n == 1));
-        assert_eq!(
-            history.keys().collect::<Vec<_>>(),
-            audit.keys().collect::<Vec<_>>()
-        );
-        current_equals_latest(&db).await;
-        db.close().await.ok();
-        println!(
-            "{engine:?}: {} acknowledged, {} in flight at the kill",
-            acked.len(),
-            sent.len() - acked.len()
-        );
+                sent.lock()
+                    .expect("sent")
+                    .push((key.clone(), input.clone()));
+                let res = client
+                    .post(&url)
+                    .bearer_auth(&admin)
+                    .json(&json!({ "query": RECORD, "variables": input }))
+                    .send()
+                    .await;
+                let Ok(res) = res else { return };
+                let Ok(body) = res.json::<Value>().await else {
+                    return;
+                };
+                assert!(body.get("errors").is_none(), "{body:#}");
+                assert_eq!(
+                    body["data"]["recordRagUpdate"]["ragUpdate"]["status"],
+                    status
+                );
+                acked.lock().expect("acked").insert(key);
+            }
+        }));
     }
-);
+    let until = std::time::Instant::now() + Duration::from_secs(120);
+    while acked.lock().expect("acked").len() < 60 {
+        assert!(std::time::Instant::now() < until, "writes too slow");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    server.kill9();
+    for w in writers {
+        w.await.expect("writer");
+    }
+    let acked = acked.lock().expect("acked").clone();
+    let sent = sent.lock().expect("sent").clone();
+    assert!(sent.len() > acked.len(), "the kill interrupted nothing");
+
+    // After a restart: every acknowledged write is there, with its audit event; no write
+    // is there without its audit event or the reverse; statuses match the history.
+    let server = Binary::start(&database.url, &[]);
+    let db = Database::connect(&database.url).await.expect("connect");
+    let (history, audit) = written(&db).await;
+    for key in &acked {
+        assert_eq!(history.get(key), Some(&1), "acknowledged {key} lost");
+    }
+    assert_eq!(
+        history.keys().collect::<Vec<_>>(),
+        audit.keys().collect::<Vec<_>>(),
+        "history rows and audit events disagree"
+    );
+    assert!(audit.values().all(|n| *n == 1), "{audit:?}");
+    current_equals_latest(&db).await;
+
+    // Every unacknowledged write, sent again with its key, lands exactly once.
+    let url = server.url("/graphql");
+    for (key, input) in sent.iter().filter(|(k, _)| !acked.contains(k)) {
+        let body = post(&client, &url, &admin, RECORD, input.clone()).await;
+        assert!(body.get("errors").is_none(), "{key}: {body:#}");
+    }
+    let (history, audit) = written(&db).await;
+    assert_eq!(history.len(), sent.len());
+    assert!(history.values().chain(audit.values()).all(|n| *n == 1));
+    assert_eq!(
+        history.keys().collect::<Vec<_>>(),
+        audit.keys().collect::<Vec<_>>()
+    );
+    current_equals_latest(&db).await;
+    db.close().await.ok();
+    println!(
+        "{engine:?}: {} acknowledged, {} in flight at the kill",
+        acked.len(),
+        sent.len() - acked.len()
+    );
+}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigterm_fails_readiness_finishes_in_flight_requests_and_exits_0() {
@@ -259,41 +258,40 @@ async fn sigterm_fails_readiness_finishes_in_flight_requests_and_exits_0() {
     assert!(log.contains("shutting down"), "{log}");
 }
 
-both_engines!(
-    concurrent_migrators_take_turns_beside_a_serving_replica,
-    |engine| async move {
-        let database = TestDb::new(engine).await;
-        // A replica serving...
-        let server = Binary::start(&database.url, &[]);
-        // ...while three `plan-api migrate` run at once.
-        let runs: Vec<_> = (0..3)
-            .map(|_| {
-                std::process::Command::new(env!("CARGO_BIN_EXE_plan-api"))
-                    .arg("migrate")
-                    .env("PLAN_API_DATABASE_URL", &database.url)
-                    .stdout(std::process::Stdio::null())
-                    .stderr(std::process::Stdio::piped())
-                    .spawn()
-                    .expect("migrate")
-            })
-            .collect();
-        for run in runs {
-            let out = run.wait_with_output().expect("migrate");
-            assert!(
-                out.status.success(),
-                "{}",
-                String::from_utf8_lossy(&out.stderr)
-            );
-        }
-        let client = reqwest::Client::new();
-        let res = client
-            .get(server.url("/readyz"))
-            .send()
-            .await
-            .expect("readyz");
-        assert_eq!(res.status(), 200);
+#[apply(both_engines)]
+async fn concurrent_migrators_take_turns_beside_a_serving_replica(on: Engine) {
+    let Some(engine) = on.available() else { return };
+    let database = TestDb::new(engine).await;
+    // A replica serving...
+    let server = Binary::start(&database.url, &[]);
+    // ...while three `plan-api migrate` run at once.
+    let runs: Vec<_> = (0..3)
+        .map(|_| {
+            std::process::Command::new(env!("CARGO_BIN_EXE_plan-api"))
+                .arg("migrate")
+                .env("PLAN_API_DATABASE_URL", &database.url)
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .expect("migrate")
+        })
+        .collect();
+    for run in runs {
+        let out = run.wait_with_output().expect("migrate");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
-);
+    let client = reqwest::Client::new();
+    let res = client
+        .get(server.url("/readyz"))
+        .send()
+        .await
+        .expect("readyz");
+    assert_eq!(res.status(), 200);
+}
 
 #[tokio::test]
 async fn two_replicas_starting_together_load_the_plan_once() {

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use plan_api::auth::Role;
 use serde_json::{json, Value};
 
-use crate::helpers::{action, paged_actions, token, TestApp};
+use crate::helpers::{action, apply, both_engines, paged_actions, token, Engine, TestApp};
 
 const STATUSES: [&str; 5] = ["RED", "AMBER", "GREEN", "GREY", "BLUE"];
 
@@ -76,82 +76,81 @@ fn merged(base: &Value, extra: Value) -> Value {
     f
 }
 
-both_engines!(
-    summaries_match_counting_the_action_list,
-    |engine| async move {
-        let app = TestApp::spawn(engine).await;
-        let admin = app.admin_token.clone();
-        for filter in [
-            Value::Null,
-            json!({ "workstreams": ["Practice", "HSCB"], "dueBefore": "2013-06-01" }),
-        ] {
-            let s = summary(&app, json!("THEME"), Value::Null, filter.clone()).await;
-            assert_eq!(
-                s["total"].as_u64(),
-                Some(action_count(&app, &admin, filter.clone()).await)
-            );
-            for (status, n) in counts(&s["counts"]) {
-                let f = merged(&filter, json!({ "rag": [status] }));
-                assert_eq!(n, action_count(&app, &admin, f).await, "{filter} {status}");
-            }
-            for g in s["groups"].as_array().expect("groups") {
-                let theme: i64 = g["key"].as_str().expect("key").parse().expect("number");
-                for (status, n) in counts(&g["counts"]) {
-                    let f = merged(&filter, json!({ "themes": [theme], "rag": [status] }));
-                    assert_eq!(
-                        n,
-                        action_count(&app, &admin, f).await,
-                        "theme {theme} {status}"
-                    );
-                }
-            }
-            // Every other grouping's group totals equal the list filtered by that group.
-            for (group, field) in [
-                ("WORKSTREAM", "workstreams"),
-                ("LEAD", "leads"),
-                ("REFERENCE", "references"),
-                ("OFSTED_AREA", "descriptors"),
-            ] {
-                let s = summary(&app, json!(group), Value::Null, filter.clone()).await;
-                for g in s["groups"].as_array().expect("groups") {
-                    let f = merged(&filter, json!({ field: [g["key"]] }));
-                    assert_eq!(
-                        g["total"].as_u64(),
-                        Some(action_count(&app, &admin, f).await),
-                        "{group} {}",
-                        g["key"]
-                    );
-                    assert_eq!(
-                        g["counts"].as_array().map(Vec::len),
-                        Some(5),
-                        "every status listed"
-                    );
-                }
+#[apply(both_engines)]
+async fn summaries_match_counting_the_action_list(on: Engine) {
+    let Some(engine) = on.available() else { return };
+    let app = TestApp::spawn(engine).await;
+    let admin = app.admin_token.clone();
+    for filter in [
+        Value::Null,
+        json!({ "workstreams": ["Practice", "HSCB"], "dueBefore": "2013-06-01" }),
+    ] {
+        let s = summary(&app, json!("THEME"), Value::Null, filter.clone()).await;
+        assert_eq!(
+            s["total"].as_u64(),
+            Some(action_count(&app, &admin, filter.clone()).await)
+        );
+        for (status, n) in counts(&s["counts"]) {
+            let f = merged(&filter, json!({ "rag": [status] }));
+            assert_eq!(n, action_count(&app, &admin, f).await, "{filter} {status}");
+        }
+        for g in s["groups"].as_array().expect("groups") {
+            let theme: i64 = g["key"].as_str().expect("key").parse().expect("number");
+            for (status, n) in counts(&g["counts"]) {
+                let f = merged(&filter, json!({ "themes": [theme], "rag": [status] }));
+                assert_eq!(
+                    n,
+                    action_count(&app, &admin, f).await,
+                    "theme {theme} {status}"
+                );
             }
         }
-        let s = summary(&app, json!("THEME"), Value::Null, Value::Null).await;
-        let by_theme: Vec<String> = s["groups"]
-            .as_array()
-            .expect("groups")
-            .iter()
-            .map(|g| {
-                let c = counts(&g["counts"]);
-                format!(
-                    "{}: {} ({})",
-                    g["key"].as_str().unwrap_or(""),
-                    g["total"],
-                    STATUSES.map(|s| format!("{s} {}", c[s])).join(", ")
-                )
-            })
-            .collect();
-        eprintln!(
-            "{engine:?}: Herefordshire by theme: {}; total {} {:?}",
-            by_theme.join("; "),
-            s["total"],
-            counts(&s["counts"])
-        );
+        // Every other grouping's group totals equal the list filtered by that group.
+        for (group, field) in [
+            ("WORKSTREAM", "workstreams"),
+            ("LEAD", "leads"),
+            ("REFERENCE", "references"),
+            ("OFSTED_AREA", "descriptors"),
+        ] {
+            let s = summary(&app, json!(group), Value::Null, filter.clone()).await;
+            for g in s["groups"].as_array().expect("groups") {
+                let f = merged(&filter, json!({ field: [g["key"]] }));
+                assert_eq!(
+                    g["total"].as_u64(),
+                    Some(action_count(&app, &admin, f).await),
+                    "{group} {}",
+                    g["key"]
+                );
+                assert_eq!(
+                    g["counts"].as_array().map(Vec::len),
+                    Some(5),
+                    "every status listed"
+                );
+            }
+        }
     }
-);
+    let s = summary(&app, json!("THEME"), Value::Null, Value::Null).await;
+    let by_theme: Vec<String> = s["groups"]
+        .as_array()
+        .expect("groups")
+        .iter()
+        .map(|g| {
+            let c = counts(&g["counts"]);
+            format!(
+                "{}: {} ({})",
+                g["key"].as_str().unwrap_or(""),
+                g["total"],
+                STATUSES.map(|s| format!("{s} {}", c[s])).join(", ")
+            )
+        })
+        .collect();
+    eprintln!(
+        "{engine:?}: Herefordshire by theme: {}; total {} {:?}",
+        by_theme.join("; "),
+        s["total"],
+        counts(&s["counts"])
+    );
+}
 
 const RECORD: &str =
     "mutation($in: RecordRagUpdateInput!) { recordRagUpdate(input: $in) { action { version } } }";
@@ -202,7 +201,9 @@ async fn arrange_history(app: &TestApp) -> BTreeMap<&'static str, String> {
     base.into_iter().map(|(k, v)| (k, v.1)).collect()
 }
 
-both_engines!(as_of_counts_follow_the_history, |engine| async move {
+#[apply(both_engines)]
+async fn as_of_counts_follow_the_history(on: Engine) {
+    let Some(engine) = on.available() else { return };
     let app = TestApp::spawn(engine).await;
     let imported = summary(&app, Value::Null, Value::Null, Value::Null).await;
     let start = counts(&imported["counts"]);
@@ -311,336 +312,330 @@ both_engines!(as_of_counts_follow_the_history, |engine| async move {
         ]
     );
     assert_eq!(d["plan"]["ragChanges"]["totalCount"], 3);
-});
+}
 
-both_engines!(
-    a_trend_equals_separate_summaries_and_costs_one_statement,
-    |engine| async move {
-        let app = TestApp::spawn(engine).await;
-        arrange_history(&app).await;
-        let trend = "query($g: RagGroupBy) { plan(slug: \"herefordshire-2012\") { ragTrend(from: \"2013-01-15\", to: \"2013-04-23\", interval: FORTNIGHT, groupBy: $g) {
+#[apply(both_engines)]
+async fn a_trend_equals_separate_summaries_and_costs_one_statement(on: Engine) {
+    let Some(engine) = on.available() else { return };
+    let app = TestApp::spawn(engine).await;
+    arrange_history(&app).await;
+    let trend = "query($g: RagGroupBy) { plan(slug: \"herefordshire-2012\") { ragTrend(from: \"2013-01-15\", to: \"2013-04-23\", interval: FORTNIGHT, groupBy: $g) {
         asOf total counts { status count } groups { key label total counts { status count } } } } }";
-        for group in [json!("THEME"), json!("LEAD"), Value::Null] {
-            let points = app.data(trend, json!({ "g": group })).await["plan"]["ragTrend"].clone();
-            let points = points.as_array().expect("points");
-            assert_eq!(points.len(), 8, "8 fortnights");
-            for p in points {
-                let s = summary(&app, group.clone(), p["asOf"].clone(), Value::Null).await;
-                assert_eq!(&s, p, "trend point {} equals its own summary", p["asOf"]);
-            }
-        }
-        // Statement cost: one statement (the counts, with the plan's catalogue version), for a
-        // summary and for a trend.
-        for (what, q, vars) in [
-            ("summary", SUMMARY, json!({ "g": "THEME" })),
-            (
-                "summary as of",
-                SUMMARY,
-                json!({ "g": "LEAD", "d": "2013-03-01" }),
-            ),
-            ("trend", trend, json!({ "g": "THEME" })),
-        ] {
-            app.reset_statements();
-            app.data(q, vars).await;
-            let n = app.statement_count();
-            eprintln!("{engine:?}: {what}: {n} statements");
-            assert_eq!(n, 1, "{what}");
+    for group in [json!("THEME"), json!("LEAD"), Value::Null] {
+        let points = app.data(trend, json!({ "g": group })).await["plan"]["ragTrend"].clone();
+        let points = points.as_array().expect("points");
+        assert_eq!(points.len(), 8, "8 fortnights");
+        for p in points {
+            let s = summary(&app, group.clone(), p["asOf"].clone(), Value::Null).await;
+            assert_eq!(&s, p, "trend point {} equals its own summary", p["asOf"]);
         }
     }
-);
+    // Statement cost: one statement (the counts, with the plan's catalogue version), for a
+    // summary and for a trend.
+    for (what, q, vars) in [
+        ("summary", SUMMARY, json!({ "g": "THEME" })),
+        (
+            "summary as of",
+            SUMMARY,
+            json!({ "g": "LEAD", "d": "2013-03-01" }),
+        ),
+        ("trend", trend, json!({ "g": "THEME" })),
+    ] {
+        app.reset_statements();
+        app.data(q, vars).await;
+        let n = app.statement_count();
+        eprintln!("{engine:?}: {what}: {n} statements");
+        assert_eq!(n, 1, "{what}");
+    }
+}
 
-both_engines!(
-    quarterly_and_yearly_trends_add_calendar_months,
-    |engine| async move {
-        let app = TestApp::spawn(engine).await;
-        arrange_history(&app).await;
-        let q = "query($from: Date!, $to: Date!, $i: TrendInterval!) { plan(slug: \"herefordshire-2012\") {
+#[apply(both_engines)]
+async fn quarterly_and_yearly_trends_add_calendar_months(on: Engine) {
+    let Some(engine) = on.available() else { return };
+    let app = TestApp::spawn(engine).await;
+    arrange_history(&app).await;
+    let q = "query($from: Date!, $to: Date!, $i: TrendInterval!) { plan(slug: \"herefordshire-2012\") {
         ragTrend(from: $from, to: $to, interval: $i, groupBy: THEME) {
         asOf total counts { status count } groups { key label total counts { status count } } } } }";
-        let cases = [
-            // From a quarter's last day, every point is a quarter's last day.
-            (
-                "QUARTER",
+    let cases = [
+        // From a quarter's last day, every point is a quarter's last day.
+        (
+            "QUARTER",
+            "2012-12-31",
+            "2014-03-31",
+            vec![
                 "2012-12-31",
+                "2013-03-31",
+                "2013-06-30",
+                "2013-09-30",
+                "2013-12-31",
                 "2014-03-31",
-                vec![
-                    "2012-12-31",
-                    "2013-03-31",
-                    "2013-06-30",
-                    "2013-09-30",
-                    "2013-12-31",
-                    "2014-03-31",
-                ],
-            ),
-            // Otherwise the same day of every third month, up to `to` and not past it.
-            (
-                "QUARTER",
-                "2013-01-15",
-                "2014-01-14",
-                vec!["2013-01-15", "2013-04-15", "2013-07-15", "2013-10-15"],
-            ),
-            // Years keep the day where February has it.
-            (
-                "YEAR",
+            ],
+        ),
+        // Otherwise the same day of every third month, up to `to` and not past it.
+        (
+            "QUARTER",
+            "2013-01-15",
+            "2014-01-14",
+            vec!["2013-01-15", "2013-04-15", "2013-07-15", "2013-10-15"],
+        ),
+        // Years keep the day where February has it.
+        (
+            "YEAR",
+            "2012-02-29",
+            "2016-03-01",
+            vec![
                 "2012-02-29",
-                "2016-03-01",
-                vec![
-                    "2012-02-29",
-                    "2013-02-28",
-                    "2014-02-28",
-                    "2015-02-28",
-                    "2016-02-29",
-                ],
-            ),
-        ];
-        for (interval, from, to, want) in cases {
-            let d = app
-                .data(q, json!({ "from": from, "to": to, "i": interval }))
-                .await;
-            let points = d["plan"]["ragTrend"].as_array().expect("points");
-            let days: Vec<&str> = points
-                .iter()
-                .map(|p| p["asOf"].as_str().expect("asOf"))
-                .collect();
-            assert_eq!(days, want, "{interval} from {from} to {to}");
-            for p in points {
-                let s = summary(&app, json!("THEME"), p["asOf"].clone(), Value::Null).await;
-                assert_eq!(
-                    &s, p,
-                    "{interval} point {} equals its own summary",
-                    p["asOf"]
-                );
-            }
-        }
-        // The 200-point cap counts points whatever the interval: 200 quarters, not 201.
-        let longest = "{ plan(slug: \"herefordshire-2012\") { ragTrend(from: \"2000-01-01\", to: \"2049-10-01\", interval: QUARTER) { asOf } } }";
-        let d = app.data(longest, json!({})).await;
-        let points = d["plan"]["ragTrend"].as_array().expect("points");
-        assert_eq!(points.len(), 200);
-        assert_eq!(points[199]["asOf"], "2049-10-01");
-        let too_long = longest.replace("2049-10-01", "2050-01-01");
-        let body = app.graphql(&too_long, json!({})).await;
-        assert_eq!(
-            body["errors"][0]["extensions"]["code"], "BAD_USER_INPUT",
-            "{body:#}"
-        );
-    }
-);
-
-both_engines!(
-    overdue_due_soon_and_stale_on_a_fixed_date,
-    |engine| async move {
-        let app = TestApp::spawn(engine).await;
-        arrange_history(&app).await;
-        let day = "2013-03-05";
-        let sel = "code state dueDate ragAsOf(date: \"2013-03-05\") { status effectiveDate }";
-        let (all, _) = paged_actions(&app, &Value::Null, sel).await;
-        // Hand-computed from each action's own due date and status as of the day. Retired 4.4 and
-        // the new 1.11 were active and absent respectively on that day.
-        let status = |a: &Value| a["ragAsOf"]["status"].as_str().map(str::to_string);
-        let due = |a: &Value| a["dueDate"].as_str().map(str::to_string);
-        // Most overdue first; the plan's order among equals.
-        let mut overdue: Vec<(String, usize, String)> = all
-            .iter()
-            .enumerate()
-            .filter(|(_, a)| {
-                due(a).is_some_and(|d| d.as_str() < day)
-                    && status(a).is_some_and(|s| s != "BLUE" && s != "GREEN")
-            })
-            .map(|(i, a)| {
-                (
-                    due(a).expect("due"),
-                    i,
-                    a["code"].as_str().expect("code").to_string(),
-                )
-            })
-            .collect();
-        overdue.sort();
-        let q = "query($d: Date!) { plan(slug: \"herefordshire-2012\") { overdue(asOf: $d, first: 100) { totalCount nodes { code dueDate daysOverdue(asOf: $d) } } } }";
-        let d = app.data(q, json!({ "d": day })).await;
-        let listed: Vec<String> = d["plan"]["overdue"]["nodes"]
-            .as_array()
-            .expect("nodes")
-            .iter()
-            .map(|n| n["code"].as_str().expect("c").to_string())
-            .collect();
-        assert!(!overdue.is_empty());
-        assert_eq!(
-            listed,
-            overdue
-                .iter()
-                .map(|(_, _, c)| c.clone())
-                .collect::<Vec<_>>(),
-            "most overdue first"
-        );
-        assert_eq!(
-            d["plan"]["overdue"]["totalCount"].as_u64(),
-            Some(overdue.len() as u64)
-        );
-        assert!(listed.contains(&"4.4".to_string()) || !overdue.iter().any(|(_, _, c)| c == "4.4"));
-        for n in d["plan"]["overdue"]["nodes"].as_array().expect("nodes") {
-            let due: chrono::NaiveDate = n["dueDate"].as_str().expect("due").parse().expect("date");
-            let expected =
-                (chrono::NaiveDate::from_ymd_opt(2013, 3, 5).expect("d") - due).num_days();
-            // Null only for actions done (or removed) now, though overdue on the day.
-            if !n["daysOverdue"].is_null() {
-                assert_eq!(n["daysOverdue"].as_i64(), Some(expected), "{}", n["code"]);
-            }
-        }
-
-        // Due within 30 days of the day, not done.
-        let soon: Vec<String> = all
-            .iter()
-            .filter(|a| {
-                due(a).is_some_and(|d| d.as_str() >= day && d.as_str() <= "2013-04-04")
-                    && status(a).is_some_and(|s| s != "BLUE" && s != "GREEN")
-            })
-            .map(|a| a["code"].as_str().expect("code").to_string())
-            .collect();
+                "2013-02-28",
+                "2014-02-28",
+                "2015-02-28",
+                "2016-02-29",
+            ],
+        ),
+    ];
+    for (interval, from, to, want) in cases {
         let d = app
-        .data("{ plan(slug: \"herefordshire-2012\") { dueSoon(within: 30, asOf: \"2013-03-05\", first: 100) { totalCount nodes { code } } } }", json!({}))
-        .await;
-        let mut got: Vec<String> = d["plan"]["dueSoon"]["nodes"]
-            .as_array()
-            .expect("nodes")
+            .data(q, json!({ "from": from, "to": to, "i": interval }))
+            .await;
+        let points = d["plan"]["ragTrend"].as_array().expect("points");
+        let days: Vec<&str> = points
             .iter()
-            .map(|n| n["code"].as_str().expect("c").to_string())
+            .map(|p| p["asOf"].as_str().expect("asOf"))
             .collect();
-        got.sort();
-        let mut want = soon.clone();
-        want.sort();
-        assert_eq!(got, want);
-
-        // Stale: no update taking effect in the 20 days up to the day (so before 13 Feb), not BLUE.
-        let stale: Vec<String> = all
-            .iter()
-            .filter(|a| {
-                status(a).is_some_and(|s| s != "BLUE")
-                    && a["ragAsOf"]["effectiveDate"]
-                        .as_str()
-                        .is_some_and(|d| d <= "2013-02-13")
-            })
-            .map(|a| a["code"].as_str().expect("code").to_string())
-            .collect();
-        let (mut got, total) = list_codes(&app, "stale", "days: 20, asOf: \"2013-03-05\",").await;
-        assert_eq!(total, got.len() as u64);
-        got.sort();
-        let mut want = stale.clone();
-        want.sort();
-        assert_eq!(got, want);
-        assert!(!got.contains(&"1.2".to_string()), "updated on 15 Feb");
-        assert!(!got.contains(&"2.2".to_string()), "BLUE");
-        // Today, without a date: the plan's 2013 statuses are all stale, except those updated today.
-        let (now, _) = list_codes(&app, "stale", "days: 30,").await;
-        for code in ["3.3", "1.11", "4.4", "2.2"] {
-            assert!(
-                !now.contains(&code.to_string()),
-                "{code} is not stale today: {now:?}"
+        assert_eq!(days, want, "{interval} from {from} to {to}");
+        for p in points {
+            let s = summary(&app, json!("THEME"), p["asOf"].clone(), Value::Null).await;
+            assert_eq!(
+                &s, p,
+                "{interval} point {} equals its own summary",
+                p["asOf"]
             );
         }
-        assert!(now.contains(&"5.1".to_string()));
-
-        // daysInStatus: an AMBER re-confirmed stays AMBER since its first day.
-        let id = action(&app, "3.3", "id").await["id"].clone();
-        app.data(
-            RECORD,
-            json!({ "in": { "actionId": id, "status": "AMBER", "note": "still" } }),
-        )
-        .await;
-        let a = action(
-            &app,
-            "3.3",
-            "daysInStatus(asOf: \"2099-01-01\") rag { effectiveDate }",
-        )
-        .await;
-        let since: chrono::NaiveDate = a["rag"]["effectiveDate"]
-            .as_str()
-            .expect("d")
-            .parse()
-            .expect("date");
-        let expected = (chrono::NaiveDate::from_ymd_opt(2099, 1, 1).expect("d") - since).num_days();
-        assert_eq!(a["daysInStatus"].as_i64(), Some(expected));
-        let b = action(
-            &app,
-            "5.1",
-            "daysInStatus(asOf: \"2013-03-02\") rag { status }",
-        )
-        .await;
-        assert_eq!(b["daysInStatus"], 30, "since the plan's 31 January");
-
-        let bad = app
-            .graphql(
-                "{ plan(slug: \"herefordshire-2012\") { stale(days: 0) { totalCount } } }",
-                json!({}),
-            )
-            .await;
-        assert_eq!(bad["errors"][0]["extensions"]["code"], "BAD_USER_INPUT");
-        let bad = app.graphql("{ plan(slug: \"herefordshire-2012\") { ragTrend(from: \"2000-01-01\", to: \"2013-01-01\", interval: WEEK) { total } } }", json!({})).await;
-        assert_eq!(bad["errors"][0]["extensions"]["code"], "BAD_USER_INPUT");
     }
-);
+    // The 200-point cap counts points whatever the interval: 200 quarters, not 201.
+    let longest = "{ plan(slug: \"herefordshire-2012\") { ragTrend(from: \"2000-01-01\", to: \"2049-10-01\", interval: QUARTER) { asOf } } }";
+    let d = app.data(longest, json!({})).await;
+    let points = d["plan"]["ragTrend"].as_array().expect("points");
+    assert_eq!(points.len(), 200);
+    assert_eq!(points[199]["asOf"], "2049-10-01");
+    let too_long = longest.replace("2049-10-01", "2050-01-01");
+    let body = app.graphql(&too_long, json!({})).await;
+    assert_eq!(
+        body["errors"][0]["extensions"]["code"], "BAD_USER_INPUT",
+        "{body:#}"
+    );
+}
 
-both_engines!(
-    a_partners_counts_cover_only_its_actions,
-    |engine| async move {
-        let app = TestApp::spawn(engine).await;
-        let partner = token(Role::Partner, &[], &["HSCB"]);
-        let q = "{ plan(slug: \"herefordshire-2012\") {
+#[apply(both_engines)]
+async fn overdue_due_soon_and_stale_on_a_fixed_date(on: Engine) {
+    let Some(engine) = on.available() else { return };
+    let app = TestApp::spawn(engine).await;
+    arrange_history(&app).await;
+    let day = "2013-03-05";
+    let sel = "code state dueDate ragAsOf(date: \"2013-03-05\") { status effectiveDate }";
+    let (all, _) = paged_actions(&app, &Value::Null, sel).await;
+    // Hand-computed from each action's own due date and status as of the day. Retired 4.4 and
+    // the new 1.11 were active and absent respectively on that day.
+    let status = |a: &Value| a["ragAsOf"]["status"].as_str().map(str::to_string);
+    let due = |a: &Value| a["dueDate"].as_str().map(str::to_string);
+    // Most overdue first; the plan's order among equals.
+    let mut overdue: Vec<(String, usize, String)> = all
+        .iter()
+        .enumerate()
+        .filter(|(_, a)| {
+            due(a).is_some_and(|d| d.as_str() < day)
+                && status(a).is_some_and(|s| s != "BLUE" && s != "GREEN")
+        })
+        .map(|(i, a)| {
+            (
+                due(a).expect("due"),
+                i,
+                a["code"].as_str().expect("code").to_string(),
+            )
+        })
+        .collect();
+    overdue.sort();
+    let q = "query($d: Date!) { plan(slug: \"herefordshire-2012\") { overdue(asOf: $d, first: 100) { totalCount nodes { code dueDate daysOverdue(asOf: $d) } } } }";
+    let d = app.data(q, json!({ "d": day })).await;
+    let listed: Vec<String> = d["plan"]["overdue"]["nodes"]
+        .as_array()
+        .expect("nodes")
+        .iter()
+        .map(|n| n["code"].as_str().expect("c").to_string())
+        .collect();
+    assert!(!overdue.is_empty());
+    assert_eq!(
+        listed,
+        overdue
+            .iter()
+            .map(|(_, _, c)| c.clone())
+            .collect::<Vec<_>>(),
+        "most overdue first"
+    );
+    assert_eq!(
+        d["plan"]["overdue"]["totalCount"].as_u64(),
+        Some(overdue.len() as u64)
+    );
+    assert!(listed.contains(&"4.4".to_string()) || !overdue.iter().any(|(_, _, c)| c == "4.4"));
+    for n in d["plan"]["overdue"]["nodes"].as_array().expect("nodes") {
+        let due: chrono::NaiveDate = n["dueDate"].as_str().expect("due").parse().expect("date");
+        let expected = (chrono::NaiveDate::from_ymd_opt(2013, 3, 5).expect("d") - due).num_days();
+        // Null only for actions done (or removed) now, though overdue on the day.
+        if !n["daysOverdue"].is_null() {
+            assert_eq!(n["daysOverdue"].as_i64(), Some(expected), "{}", n["code"]);
+        }
+    }
+
+    // Due within 30 days of the day, not done.
+    let soon: Vec<String> = all
+        .iter()
+        .filter(|a| {
+            due(a).is_some_and(|d| d.as_str() >= day && d.as_str() <= "2013-04-04")
+                && status(a).is_some_and(|s| s != "BLUE" && s != "GREEN")
+        })
+        .map(|a| a["code"].as_str().expect("code").to_string())
+        .collect();
+    let d = app
+        .data("{ plan(slug: \"herefordshire-2012\") { dueSoon(within: 30, asOf: \"2013-03-05\", first: 100) { totalCount nodes { code } } } }", json!({}))
+        .await;
+    let mut got: Vec<String> = d["plan"]["dueSoon"]["nodes"]
+        .as_array()
+        .expect("nodes")
+        .iter()
+        .map(|n| n["code"].as_str().expect("c").to_string())
+        .collect();
+    got.sort();
+    let mut want = soon.clone();
+    want.sort();
+    assert_eq!(got, want);
+
+    // Stale: no update taking effect in the 20 days up to the day (so before 13 Feb), not BLUE.
+    let stale: Vec<String> = all
+        .iter()
+        .filter(|a| {
+            status(a).is_some_and(|s| s != "BLUE")
+                && a["ragAsOf"]["effectiveDate"]
+                    .as_str()
+                    .is_some_and(|d| d <= "2013-02-13")
+        })
+        .map(|a| a["code"].as_str().expect("code").to_string())
+        .collect();
+    let (mut got, total) = list_codes(&app, "stale", "days: 20, asOf: \"2013-03-05\",").await;
+    assert_eq!(total, got.len() as u64);
+    got.sort();
+    let mut want = stale.clone();
+    want.sort();
+    assert_eq!(got, want);
+    assert!(!got.contains(&"1.2".to_string()), "updated on 15 Feb");
+    assert!(!got.contains(&"2.2".to_string()), "BLUE");
+    // Today, without a date: the plan's 2013 statuses are all stale, except those updated today.
+    let (now, _) = list_codes(&app, "stale", "days: 30,").await;
+    for code in ["3.3", "1.11", "4.4", "2.2"] {
+        assert!(
+            !now.contains(&code.to_string()),
+            "{code} is not stale today: {now:?}"
+        );
+    }
+    assert!(now.contains(&"5.1".to_string()));
+
+    // daysInStatus: an AMBER re-confirmed stays AMBER since its first day.
+    let id = action(&app, "3.3", "id").await["id"].clone();
+    app.data(
+        RECORD,
+        json!({ "in": { "actionId": id, "status": "AMBER", "note": "still" } }),
+    )
+    .await;
+    let a = action(
+        &app,
+        "3.3",
+        "daysInStatus(asOf: \"2099-01-01\") rag { effectiveDate }",
+    )
+    .await;
+    let since: chrono::NaiveDate = a["rag"]["effectiveDate"]
+        .as_str()
+        .expect("d")
+        .parse()
+        .expect("date");
+    let expected = (chrono::NaiveDate::from_ymd_opt(2099, 1, 1).expect("d") - since).num_days();
+    assert_eq!(a["daysInStatus"].as_i64(), Some(expected));
+    let b = action(
+        &app,
+        "5.1",
+        "daysInStatus(asOf: \"2013-03-02\") rag { status }",
+    )
+    .await;
+    assert_eq!(b["daysInStatus"], 30, "since the plan's 31 January");
+
+    let bad = app
+        .graphql(
+            "{ plan(slug: \"herefordshire-2012\") { stale(days: 0) { totalCount } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(bad["errors"][0]["extensions"]["code"], "BAD_USER_INPUT");
+    let bad = app.graphql("{ plan(slug: \"herefordshire-2012\") { ragTrend(from: \"2000-01-01\", to: \"2013-01-01\", interval: WEEK) { total } } }", json!({})).await;
+    assert_eq!(bad["errors"][0]["extensions"]["code"], "BAD_USER_INPUT");
+}
+
+#[apply(both_engines)]
+async fn a_partners_counts_cover_only_its_actions(on: Engine) {
+    let Some(engine) = on.available() else { return };
+    let app = TestApp::spawn(engine).await;
+    let partner = token(Role::Partner, &[], &["HSCB"]);
+    let q = "{ plan(slug: \"herefordshire-2012\") {
         now: ragSummary(groupBy: WORKSTREAM) { total groups { key total } }
         then: ragSummary(asOf: \"2013-02-01\", groupBy: THEME) { total groups { total } }
         trend: ragTrend(from: \"2013-01-01\", to: \"2013-03-01\", interval: MONTH) { total }
         overdue(asOf: \"2013-06-01\") { nodes { workstream { name } } }
         stale(days: 30) { nodes { workstream { name } } }
         ragChanges(from: \"2012-01-01\", to: \"2099-01-01\", first: 100) { totalCount edges { node { action { workstream { name } } } } } } }";
-        let d = app.data_as(&partner, q, json!({})).await;
-        let p = &d["plan"];
-        let own = action_count(&app, &partner, Value::Null).await;
-        assert_eq!(
-            own,
-            action_count(&app, &app.admin_token, json!({ "workstreams": ["HSCB"] })).await
-        );
-        assert_eq!(p["now"]["total"].as_u64(), Some(own));
-        assert_eq!(p["now"]["groups"], json!([{ "key": "HSCB", "total": own }]));
-        assert_eq!(p["then"]["total"].as_u64(), Some(own));
-        let theme_sum: u64 = p["then"]["groups"]
-            .as_array()
-            .expect("g")
-            .iter()
-            .map(|g| g["total"].as_u64().expect("n"))
-            .sum();
-        assert_eq!(theme_sum, own);
-        assert_eq!(p["trend"][2]["total"].as_u64(), Some(own));
-        assert_eq!(
-            p["ragChanges"]["totalCount"].as_u64(),
-            Some(own),
-            "one imported entry each"
-        );
-        for list in ["overdue", "stale"] {
-            for n in p[list]["nodes"].as_array().expect("nodes") {
-                assert_eq!(n["workstream"]["name"], "HSCB", "{list}");
-            }
-        }
-        for e in p["ragChanges"]["edges"].as_array().expect("edges") {
-            assert_eq!(e["node"]["action"]["workstream"]["name"], "HSCB");
+    let d = app.data_as(&partner, q, json!({})).await;
+    let p = &d["plan"];
+    let own = action_count(&app, &partner, Value::Null).await;
+    assert_eq!(
+        own,
+        action_count(&app, &app.admin_token, json!({ "workstreams": ["HSCB"] })).await
+    );
+    assert_eq!(p["now"]["total"].as_u64(), Some(own));
+    assert_eq!(p["now"]["groups"], json!([{ "key": "HSCB", "total": own }]));
+    assert_eq!(p["then"]["total"].as_u64(), Some(own));
+    let theme_sum: u64 = p["then"]["groups"]
+        .as_array()
+        .expect("g")
+        .iter()
+        .map(|g| g["total"].as_u64().expect("n"))
+        .sum();
+    assert_eq!(theme_sum, own);
+    assert_eq!(p["trend"][2]["total"].as_u64(), Some(own));
+    assert_eq!(
+        p["ragChanges"]["totalCount"].as_u64(),
+        Some(own),
+        "one imported entry each"
+    );
+    for list in ["overdue", "stale"] {
+        for n in p[list]["nodes"].as_array().expect("nodes") {
+            assert_eq!(n["workstream"]["name"], "HSCB", "{list}");
         }
     }
-);
+    for e in p["ragChanges"]["edges"].as_array().expect("edges") {
+        assert_eq!(e["node"]["action"]["workstream"]["name"], "HSCB");
+    }
+}
 
-both_engines!(
-    the_longest_trend_runs_in_one_statement,
-    |engine| async move {
-        let app = TestApp::spawn(engine).await;
-        // 200 weekly points, the most a trend may have.
-        let q = "{ plan(slug: \"herefordshire-2012\") { ragTrend(from: \"2013-01-01\", to: \"2016-10-25\", interval: WEEK, groupBy: OFSTED_AREA) { asOf total } } }";
-        // The first request loads the plan's catalogue into the server's memory; steady state
-        // is what is counted.
-        app.data(q, json!({})).await;
-        app.reset_statements();
-        let d = app.data(q, json!({})).await;
-        assert_eq!(app.statement_count(), 1);
-        let points = d["plan"]["ragTrend"].as_array().expect("points");
-        assert_eq!(points.len(), 200);
-        assert_eq!(points[199]["asOf"], "2016-10-25");
-        assert_eq!(points[199]["total"], 125);
-    }
-);
+#[apply(both_engines)]
+async fn the_longest_trend_runs_in_one_statement(on: Engine) {
+    let Some(engine) = on.available() else { return };
+    let app = TestApp::spawn(engine).await;
+    // 200 weekly points, the most a trend may have.
+    let q = "{ plan(slug: \"herefordshire-2012\") { ragTrend(from: \"2013-01-01\", to: \"2016-10-25\", interval: WEEK, groupBy: OFSTED_AREA) { asOf total } } }";
+    // The first request loads the plan's catalogue into the server's memory; steady state
+    // is what is counted.
+    app.data(q, json!({})).await;
+    app.reset_statements();
+    let d = app.data(q, json!({})).await;
+    assert_eq!(app.statement_count(), 1);
+    let points = d["plan"]["ragTrend"].as_array().expect("points");
+    assert_eq!(points.len(), 200);
+    assert_eq!(points[199]["asOf"], "2016-10-25");
+    assert_eq!(points[199]["total"], 125);
+}

@@ -16,30 +16,29 @@ pub enum Engine {
     Postgres,
 }
 
-/// Runs an async test body once per engine: `both_engines!(name, |engine| async move { .. })`.
-/// The PostgreSQL half is skipped (with a note) only when `TEST_DATABASE_URL` is unset.
-macro_rules! both_engines {
-    ($name:ident, $body:expr) => {
-        mod $name {
-            #[allow(unused_imports)]
-            use super::*;
-
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn sqlite() {
-                ($body)($crate::helpers::Engine::Sqlite).await;
-            }
-
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn postgres() {
-                if std::env::var("TEST_DATABASE_URL").is_err() {
-                    eprintln!("TEST_DATABASE_URL unset: skipping the PostgreSQL half");
-                    return;
-                }
-                ($body)($crate::helpers::Engine::Postgres).await;
-            }
+impl Engine {
+    /// The engine to run a test on, or `None` (with a note) for the PostgreSQL half when
+    /// `TEST_DATABASE_URL` is unset: `let Some(engine) = on.available() else { return };`.
+    pub fn available(self) -> Option<Self> {
+        if self == Engine::Postgres && std::env::var("TEST_DATABASE_URL").is_err() {
+            eprintln!("TEST_DATABASE_URL unset: skipping the PostgreSQL half");
+            return None;
         }
-    };
+        Some(self)
+    }
 }
+
+pub use rstest_reuse::apply;
+
+/// Runs an async test once per engine, as the tests `name::case_1_sqlite` and
+/// `name::case_2_postgres`: `#[apply(both_engines)] async fn name(on: Engine)`, whose body starts
+/// with `let Some(engine) = on.available() else { return };`.
+#[rstest_reuse::template]
+#[rstest::rstest]
+#[case::sqlite(Engine::Sqlite)]
+#[case::postgres(Engine::Postgres)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn both_engines(#[case] on: Engine) {}
 
 /// A database of its own for one test; removed when dropped.
 pub struct TestDb {

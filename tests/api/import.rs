@@ -3,7 +3,7 @@ use plan_api::plans::{import_plan_file, HEREFORDSHIRE_PLAN_JSON};
 use sea_orm::{ConnectionTrait, Statement};
 use serde_json::{json, Value};
 
-use crate::helpers::{action, TestApp};
+use crate::helpers::{action, apply, both_engines, Engine, TestApp};
 
 const TABLES: [&str; 20] = [
     "plan",
@@ -75,119 +75,116 @@ fn action_mut<'a>(plan: &'a mut Value, code: &str) -> &'a mut Value {
         .expect("action in shipped plan")
 }
 
-both_engines!(
-    reimporting_the_same_file_changes_nothing,
-    |engine| async move {
-        let app = TestApp::spawn(engine).await;
-        let before = fingerprint(&app).await;
-        let report = import_plan_file(&app.db, HEREFORDSHIRE_PLAN_JSON.as_bytes(), "again.json")
-            .await
-            .map_err(|e| e.detail())
-            .expect("import");
-        assert!(report.is_noop(), "{report:?}");
-        assert_eq!(
-            report.actions_unchanged,
-            before.iter().filter(|l| l.contains(':')).count()
-        );
-        assert_eq!(fingerprint(&app).await, before);
-    }
-);
+#[apply(both_engines)]
+async fn reimporting_the_same_file_changes_nothing(on: Engine) {
+    let Some(engine) = on.available() else { return };
+    let app = TestApp::spawn(engine).await;
+    let before = fingerprint(&app).await;
+    let report = import_plan_file(&app.db, HEREFORDSHIRE_PLAN_JSON.as_bytes(), "again.json")
+        .await
+        .map_err(|e| e.detail())
+        .expect("import");
+    assert!(report.is_noop(), "{report:?}");
+    assert_eq!(
+        report.actions_unchanged,
+        before.iter().filter(|l| l.contains(':')).count()
+    );
+    assert_eq!(fingerprint(&app).await, before);
+}
 
-both_engines!(
-    a_changed_file_updates_in_place_and_keeps_history,
-    |engine| async move {
-        let app = TestApp::spawn(engine).await;
-        let before = action(&app, "1.2", "id version rag { status }").await;
-        assert_eq!(before["rag"]["status"], "AMBER");
+#[apply(both_engines)]
+async fn a_changed_file_updates_in_place_and_keeps_history(on: Engine) {
+    let Some(engine) = on.available() else { return };
+    let app = TestApp::spawn(engine).await;
+    let before = action(&app, "1.2", "id version rag { status }").await;
+    assert_eq!(before["rag"]["status"], "AMBER");
 
-        // The next version of the plan, a month on.
-        let mut plan = shipped();
-        plan["plan"]["as_of"] = json!("2013-02-28");
-        let a = action_mut(&mut plan, "1.2");
-        a["rag"] = json!({ "status": "GREEN", "note": "Strategy complete", "effective_date": "2013-02-20", "raw": "Green 20.02.13 - Strategy complete" });
-        a["objective"] = json!("Aggregate learning for Service User Involvement (revised)");
-        let bytes = serde_json::to_vec(&plan).expect("json");
-        let report = import_plan_file(&app.db, &bytes, "v2.3.json")
-            .await
-            .map_err(|e| e.detail())
-            .expect("import");
-        assert_eq!(
-            (
-                report.actions_updated,
-                report.rag_updates,
-                report.actions_created
-            ),
-            (1, 1, 0),
-            "{report:?}"
-        );
+    // The next version of the plan, a month on.
+    let mut plan = shipped();
+    plan["plan"]["as_of"] = json!("2013-02-28");
+    let a = action_mut(&mut plan, "1.2");
+    a["rag"] = json!({ "status": "GREEN", "note": "Strategy complete", "effective_date": "2013-02-20", "raw": "Green 20.02.13 - Strategy complete" });
+    a["objective"] = json!("Aggregate learning for Service User Involvement (revised)");
+    let bytes = serde_json::to_vec(&plan).expect("json");
+    let report = import_plan_file(&app.db, &bytes, "v2.3.json")
+        .await
+        .map_err(|e| e.detail())
+        .expect("import");
+    assert_eq!(
+        (
+            report.actions_updated,
+            report.rag_updates,
+            report.actions_created
+        ),
+        (1, 1, 0),
+        "{report:?}"
+    );
 
-        let after = action(
+    let after = action(
         &app,
         "1.2",
         "id version objective rag { status note effectiveDate }
          ragHistory(first: 10) { totalCount edges { node { status previousStatus note effectiveDate author source } } }",
     )
     .await;
-        assert_eq!(after["id"], before["id"], "updated in place");
-        assert_eq!(
-            after["version"],
-            before["version"].as_i64().expect("version") + 1
-        );
-        assert_eq!(
-            after["objective"],
-            "Aggregate learning for Service User Involvement (revised)"
-        );
-        assert_eq!(
-            after["rag"],
-            json!({ "status": "GREEN", "note": "Strategy complete", "effectiveDate": "2013-02-20" })
-        );
-        let history = &after["ragHistory"];
-        assert_eq!(history["totalCount"], 2);
-        let newest = &history["edges"][0]["node"];
-        assert_eq!(newest["status"], "GREEN");
-        assert_eq!(newest["previousStatus"], "AMBER");
-        assert!(newest["source"]
-            .as_str()
-            .unwrap_or_default()
-            .contains("v2.3.json"));
-        assert_eq!(history["edges"][1]["node"]["status"], "AMBER");
+    assert_eq!(after["id"], before["id"], "updated in place");
+    assert_eq!(
+        after["version"],
+        before["version"].as_i64().expect("version") + 1
+    );
+    assert_eq!(
+        after["objective"],
+        "Aggregate learning for Service User Involvement (revised)"
+    );
+    assert_eq!(
+        after["rag"],
+        json!({ "status": "GREEN", "note": "Strategy complete", "effectiveDate": "2013-02-20" })
+    );
+    let history = &after["ragHistory"];
+    assert_eq!(history["totalCount"], 2);
+    let newest = &history["edges"][0]["node"];
+    assert_eq!(newest["status"], "GREEN");
+    assert_eq!(newest["previousStatus"], "AMBER");
+    assert!(newest["source"]
+        .as_str()
+        .unwrap_or_default()
+        .contains("v2.3.json"));
+    assert_eq!(history["edges"][1]["node"]["status"], "AMBER");
 
-        // And importing the changed file again is a no-op.
-        let again = import_plan_file(&app.db, &bytes, "v2.3.json")
-            .await
-            .map_err(|e| e.detail())
-            .expect("import");
-        assert!(again.is_noop(), "{again:?}");
-    }
-);
+    // And importing the changed file again is a no-op.
+    let again = import_plan_file(&app.db, &bytes, "v2.3.json")
+        .await
+        .map_err(|e| e.detail())
+        .expect("import");
+    assert!(again.is_noop(), "{again:?}");
+}
 
-both_engines!(
-    an_action_dropped_from_the_file_is_removed_not_deleted,
-    |engine| async move {
-        let app = TestApp::spawn(engine).await;
-        let mut plan = shipped();
-        let list = plan["actions"].as_array_mut().expect("actions");
-        list.retain(|a| a["code"] != "5.12");
-        let bytes = serde_json::to_vec(&plan).expect("json");
-        let report = import_plan_file(&app.db, &bytes, "smaller.json")
-            .await
-            .map_err(|e| e.detail())
-            .expect("import");
-        assert_eq!(report.actions_removed, 1, "{report:?}");
-        let a = action(
-            &app,
-            "5.12",
-            "state removedReason ragHistory { totalCount }",
-        )
-        .await;
-        assert_eq!(a["state"], "REMOVED");
-        assert!(a["removedReason"]
-            .as_str()
-            .unwrap_or_default()
-            .contains("smaller.json"));
-        assert_eq!(a["ragHistory"]["totalCount"], 1, "history kept");
-    }
-);
+#[apply(both_engines)]
+async fn an_action_dropped_from_the_file_is_removed_not_deleted(on: Engine) {
+    let Some(engine) = on.available() else { return };
+    let app = TestApp::spawn(engine).await;
+    let mut plan = shipped();
+    let list = plan["actions"].as_array_mut().expect("actions");
+    list.retain(|a| a["code"] != "5.12");
+    let bytes = serde_json::to_vec(&plan).expect("json");
+    let report = import_plan_file(&app.db, &bytes, "smaller.json")
+        .await
+        .map_err(|e| e.detail())
+        .expect("import");
+    assert_eq!(report.actions_removed, 1, "{report:?}");
+    let a = action(
+        &app,
+        "5.12",
+        "state removedReason ragHistory { totalCount }",
+    )
+    .await;
+    assert_eq!(a["state"], "REMOVED");
+    assert!(a["removedReason"]
+        .as_str()
+        .unwrap_or_default()
+        .contains("smaller.json"));
+    assert_eq!(a["ragHistory"]["totalCount"], 1, "history kept");
+}
 
 /// Each bad file: how to break the shipped plan, and what the error must mention.
 fn bad_files() -> Vec<(&'static str, Vec<u8>, &'static str)> {
@@ -235,82 +232,80 @@ fn bad_files() -> Vec<(&'static str, Vec<u8>, &'static str)> {
     cases
 }
 
-both_engines!(
-    malformed_files_are_refused_and_nothing_is_written,
-    |engine| async move {
-        let app = TestApp::spawn(engine).await;
-        let before = fingerprint(&app).await;
-        for (what, bytes, needle) in bad_files() {
-            let err = import_plan_file(&app.db, &bytes, "bad.json")
-                .await
-                .expect_err(what);
-            assert_eq!(err.code(), "BAD_USER_INPUT", "{what}");
-            let msg = err.detail();
-            assert!(
-                msg.contains(needle),
-                "{what}: {msg:?} should mention {needle:?}"
-            );
-            assert!(
-                msg.contains("bad.json"),
-                "{what}: {msg:?} should name the file"
-            );
-        }
-        assert_eq!(
-            fingerprint(&app).await,
-            before,
-            "a refused file changed the database"
+#[apply(both_engines)]
+async fn malformed_files_are_refused_and_nothing_is_written(on: Engine) {
+    let Some(engine) = on.available() else { return };
+    let app = TestApp::spawn(engine).await;
+    let before = fingerprint(&app).await;
+    for (what, bytes, needle) in bad_files() {
+        let err = import_plan_file(&app.db, &bytes, "bad.json")
+            .await
+            .expect_err(what);
+        assert_eq!(err.code(), "BAD_USER_INPUT", "{what}");
+        let msg = err.detail();
+        assert!(
+            msg.contains(needle),
+            "{what}: {msg:?} should mention {needle:?}"
         );
-        let d = app
-            .data(
-                r#"{ plan(slug: "herefordshire-2012") { title } }"#,
-                json!({}),
-            )
-            .await;
-        assert_ne!(d["plan"]["title"], "HALF WRITTEN");
+        assert!(
+            msg.contains("bad.json"),
+            "{what}: {msg:?} should name the file"
+        );
     }
-);
+    assert_eq!(
+        fingerprint(&app).await,
+        before,
+        "a refused file changed the database"
+    );
+    let d = app
+        .data(
+            r#"{ plan(slug: "herefordshire-2012") { title } }"#,
+            json!({}),
+        )
+        .await;
+    assert_ne!(d["plan"]["title"], "HALF WRITTEN");
+}
 
-both_engines!(
-    upgrading_dates_earlier_removals_by_their_day,
-    |engine| async move {
-        use migration::{Migrator, MigratorTrait};
-        let database = crate::helpers::TestDb::new(engine).await;
-        let db = plan_api::db::connect(&database.url).await.expect("connect");
-        // A database from before lifecycle history, holding an action removed on 5 March 2024:
-        // the plan imported by today's code, then the later migrations rolled back.
-        Migrator::up(&db, None).await.expect("migrate");
-        import_plan_file(&db, HEREFORDSHIRE_PLAN_JSON.as_bytes(), "x.json")
-            .await
-            .expect("import");
-        let later = Migrator::get_applied_migrations(&db)
-            .await
-            .expect("applied")
-            .len()
-            - 2;
-        Migrator::down(&db, Some(later as u32))
-            .await
-            .expect("roll back to 2");
-        let backend = db.get_database_backend();
-        db.execute_raw(Statement::from_string(
+#[apply(both_engines)]
+async fn upgrading_dates_earlier_removals_by_their_day(on: Engine) {
+    let Some(engine) = on.available() else { return };
+    use migration::{Migrator, MigratorTrait};
+    let database = crate::helpers::TestDb::new(engine).await;
+    let db = plan_api::db::connect(&database.url).await.expect("connect");
+    // A database from before lifecycle history, holding an action removed on 5 March 2024:
+    // the plan imported by today's code, then the later migrations rolled back.
+    Migrator::up(&db, None).await.expect("migrate");
+    import_plan_file(&db, HEREFORDSHIRE_PLAN_JSON.as_bytes(), "x.json")
+        .await
+        .expect("import");
+    let later = Migrator::get_applied_migrations(&db)
+        .await
+        .expect("applied")
+        .len()
+        - 2;
+    Migrator::down(&db, Some(later as u32))
+        .await
+        .expect("roll back to 2");
+    let backend = db.get_database_backend();
+    db.execute_raw(Statement::from_string(
         backend,
         "UPDATE action SET state = 'removed', updated_at = '2024-03-05T22:30:00+00:00' WHERE code = '1.1'",
     ))
     .await
     .expect("remove");
-        Migrator::up(&db, None).await.expect("migrate");
-        let row = db
-            .query_one_raw(Statement::from_string(
-                backend,
-                "SELECT CAST(effective_date AS TEXT) AS d, state FROM action_state_change",
-            ))
-            .await
-            .expect("query")
-            .expect("one row");
-        assert_eq!(row.try_get::<String>("", "d").expect("d"), "2024-03-05");
-        assert_eq!(
-            row.try_get::<String>("", "state").expect("state"),
-            "removed"
-        );
-        db.close().await.ok();
-    }
-);
+    Migrator::up(&db, None).await.expect("migrate");
+    let row = db
+        .query_one_raw(Statement::from_string(
+            backend,
+            "SELECT CAST(effective_date AS TEXT) AS d, state FROM action_state_change",
+        ))
+        .await
+        .expect("query")
+        .expect("one row");
+    assert_eq!(row.try_get::<String>("", "d").expect("d"), "2024-03-05");
+    assert_eq!(
+        row.try_get::<String>("", "state").expect("state"),
+        "removed"
+    );
+    db.close().await.ok();
+}

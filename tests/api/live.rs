@@ -167,135 +167,133 @@ fn short_token(role: Role, ttl: Duration) -> String {
         .expect("token")
 }
 
-both_engines!(
-    subscribers_hear_changes_within_a_second_and_partners_only_their_own,
-    |engine| async move {
-        let app = TestApp::spawn(engine).await;
-        let url = app.url("/graphql");
-        let all = actions(&url, &app.admin_token).await;
-        let inside = all
-            .iter()
-            .find(|a| a.2 == "Practice")
-            .expect("a Practice action")
-            .clone();
-        let outside = all
-            .iter()
-            .find(|a| a.2 != "Practice")
-            .expect("another action")
-            .clone();
-        let partner = token(Role::Partner, &[], &["Practice"]);
-        let vars = json!({"plan": PLAN});
-        let mut admin_sub = Sub::start(app.addr, &app.admin_token, SUB_RAG, vars.clone()).await;
-        let mut partner_sub = Sub::start(app.addr, &partner, SUB_RAG, vars.clone()).await;
+#[apply(both_engines)]
+async fn subscribers_hear_changes_within_a_second_and_partners_only_their_own(on: Engine) {
+    let Some(engine) = on.available() else { return };
+    let app = TestApp::spawn(engine).await;
+    let url = app.url("/graphql");
+    let all = actions(&url, &app.admin_token).await;
+    let inside = all
+        .iter()
+        .find(|a| a.2 == "Practice")
+        .expect("a Practice action")
+        .clone();
+    let outside = all
+        .iter()
+        .find(|a| a.2 != "Practice")
+        .expect("another action")
+        .clone();
+    let partner = token(Role::Partner, &[], &["Practice"]);
+    let vars = json!({"plan": PLAN});
+    let mut admin_sub = Sub::start(app.addr, &app.admin_token, SUB_RAG, vars.clone()).await;
+    let mut partner_sub = Sub::start(app.addr, &partner, SUB_RAG, vars.clone()).await;
 
-        let t = Instant::now();
-        record(&url, &app.admin_token, &outside.0, "GREEN").await;
-        record(&url, &app.admin_token, &inside.0, "RED").await;
-        let a1 = admin_sub
-            .event(Duration::from_secs(1))
+    let t = Instant::now();
+    record(&url, &app.admin_token, &outside.0, "GREEN").await;
+    record(&url, &app.admin_token, &inside.0, "RED").await;
+    let a1 = admin_sub
+        .event(Duration::from_secs(1))
+        .await
+        .expect("admin: first event");
+    let a2 = admin_sub
+        .event(Duration::from_secs(1))
+        .await
+        .expect("admin: second event");
+    assert!(t.elapsed() < Duration::from_secs(2));
+    assert_eq!(a1["ragUpdated"]["action"]["code"], outside.1.as_str());
+    assert_eq!(a1["ragUpdated"]["ragUpdate"]["status"], "GREEN");
+    assert_eq!(a2["ragUpdated"]["action"]["code"], inside.1.as_str());
+    assert!(a2["ragUpdated"]["eventId"].as_i64() > a1["ragUpdated"]["eventId"].as_i64());
+    let p1 = partner_sub
+        .event(Duration::from_secs(1))
+        .await
+        .expect("partner: its event");
+    assert_eq!(p1["ragUpdated"]["action"]["code"], inside.1.as_str());
+    assert_eq!(p1["ragUpdated"]["ragUpdate"]["status"], "RED");
+    assert!(
+        partner_sub
+            .event(Duration::from_millis(500))
             .await
-            .expect("admin: first event");
-        let a2 = admin_sub
-            .event(Duration::from_secs(1))
-            .await
-            .expect("admin: second event");
-        assert!(t.elapsed() < Duration::from_secs(2));
-        assert_eq!(a1["ragUpdated"]["action"]["code"], outside.1.as_str());
-        assert_eq!(a1["ragUpdated"]["ragUpdate"]["status"], "GREEN");
-        assert_eq!(a2["ragUpdated"]["action"]["code"], inside.1.as_str());
-        assert!(a2["ragUpdated"]["eventId"].as_i64() > a1["ragUpdated"]["eventId"].as_i64());
-        let p1 = partner_sub
-            .event(Duration::from_secs(1))
-            .await
-            .expect("partner: its event");
-        assert_eq!(p1["ragUpdated"]["action"]["code"], inside.1.as_str());
-        assert_eq!(p1["ragUpdated"]["ragUpdate"]["status"], "RED");
-        assert!(
-            partner_sub
-                .event(Duration::from_millis(500))
-                .await
-                .is_none(),
-            "the partner heard of an action outside its scope"
-        );
+            .is_none(),
+        "the partner heard of an action outside its scope"
+    );
 
-        // Moved out of the partner's scope: its events end there.
-        let mut partner_changes = Sub::start(app.addr, &partner, SUB_CHANGED, vars.clone()).await;
-        let other_ws = if outside.2 == "Practice" {
-            "HSCB"
-        } else {
-            outside.2.as_str()
-        };
-        let moved = post(
+    // Moved out of the partner's scope: its events end there.
+    let mut partner_changes = Sub::start(app.addr, &partner, SUB_CHANGED, vars.clone()).await;
+    let other_ws = if outside.2 == "Practice" {
+        "HSCB"
+    } else {
+        outside.2.as_str()
+    };
+    let moved = post(
             &url,
             &app.admin_token,
             "mutation($id: ID!, $w: String!) { moveAction(input: { actionId: $id, workstream: $w, reason: \"test\" }) { action { code } } }",
             json!({"id": inside.0, "w": other_ws}),
         )
         .await;
-        assert!(moved.get("errors").is_none(), "{moved}");
-        record(&url, &app.admin_token, &inside.0, "AMBER").await;
-        let a3 = admin_sub
-            .event(Duration::from_secs(1))
-            .await
-            .expect("admin hears it");
-        assert_eq!(a3["ragUpdated"]["action"]["code"], inside.1.as_str());
-        assert!(partner_sub
-            .event(Duration::from_millis(500))
-            .await
-            .is_none());
-        assert!(partner_changes
-            .event(Duration::from_millis(300))
-            .await
-            .is_none());
-    }
-);
-
-both_engines!(
-    a_bad_token_and_an_expired_one_close_the_socket_with_4403,
-    |engine| async move {
-        let app = TestApp::spawn(engine).await;
-        let mut ws = Sub::open(app.addr, "not-a-token").await;
-        let closed = next_json(&mut ws, Duration::from_secs(3))
-            .await
-            .expect("close");
-        assert_eq!(closed["code"], 4403, "{closed}");
-
-        // Valid for 2 s (the verifier allows 30 s of clock skew on connect, not after).
-        let short = short_token(Role::Viewer, Duration::from_secs(2));
-        let mut sub = Sub::start(app.addr, &short, SUB_RAG, json!({"plan": PLAN})).await;
-        let t = Instant::now();
-        let closed = next_json(&mut sub.ws, Duration::from_secs(5))
-            .await
-            .expect("close");
-        assert_eq!(closed["code"], 4403, "{closed}");
-        assert!(t.elapsed() < Duration::from_secs(4));
-
-        // A subscription over its cost limit is refused before it runs.
-        let heavy = "subscription { ragUpdated(plan: \"herefordshire-2012\") { action { actions: links { links { links { links { links { links { links { links { links { links { code } } } } } } } } } } } } }";
-        let token = token(Role::Viewer, &[], &[]);
-        let mut ws = Sub::open(app.addr, &token).await;
-        next_json(&mut ws, Duration::from_secs(3))
-            .await
-            .expect("ack");
-        ws.send(Message::text(
-            json!({"id": "9", "type": "subscribe", "payload": {"query": heavy}}).to_string(),
-        ))
+    assert!(moved.get("errors").is_none(), "{moved}");
+    record(&url, &app.admin_token, &inside.0, "AMBER").await;
+    let a3 = admin_sub
+        .event(Duration::from_secs(1))
         .await
-        .expect("send");
-        let refused = next_json(&mut ws, Duration::from_secs(3))
-            .await
-            .expect("refusal");
-        let code = refused["payload"][0]["extensions"]["code"]
-            .as_str()
-            .or(refused["payload"]["errors"][0]["extensions"]["code"].as_str())
-            .unwrap_or_default()
-            .to_string();
-        assert!(
-            ["DEPTH_LIMIT", "QUERY_TOO_COMPLEX", "TOO_MANY_NODES"].contains(&code.as_str()),
-            "{refused}"
-        );
-    }
-);
+        .expect("admin hears it");
+    assert_eq!(a3["ragUpdated"]["action"]["code"], inside.1.as_str());
+    assert!(partner_sub
+        .event(Duration::from_millis(500))
+        .await
+        .is_none());
+    assert!(partner_changes
+        .event(Duration::from_millis(300))
+        .await
+        .is_none());
+}
+
+#[apply(both_engines)]
+async fn a_bad_token_and_an_expired_one_close_the_socket_with_4403(on: Engine) {
+    let Some(engine) = on.available() else { return };
+    let app = TestApp::spawn(engine).await;
+    let mut ws = Sub::open(app.addr, "not-a-token").await;
+    let closed = next_json(&mut ws, Duration::from_secs(3))
+        .await
+        .expect("close");
+    assert_eq!(closed["code"], 4403, "{closed}");
+
+    // Valid for 2 s (the verifier allows 30 s of clock skew on connect, not after).
+    let short = short_token(Role::Viewer, Duration::from_secs(2));
+    let mut sub = Sub::start(app.addr, &short, SUB_RAG, json!({"plan": PLAN})).await;
+    let t = Instant::now();
+    let closed = next_json(&mut sub.ws, Duration::from_secs(5))
+        .await
+        .expect("close");
+    assert_eq!(closed["code"], 4403, "{closed}");
+    assert!(t.elapsed() < Duration::from_secs(4));
+
+    // A subscription over its cost limit is refused before it runs.
+    let heavy = "subscription { ragUpdated(plan: \"herefordshire-2012\") { action { actions: links { links { links { links { links { links { links { links { links { links { code } } } } } } } } } } } } }";
+    let token = token(Role::Viewer, &[], &[]);
+    let mut ws = Sub::open(app.addr, &token).await;
+    next_json(&mut ws, Duration::from_secs(3))
+        .await
+        .expect("ack");
+    ws.send(Message::text(
+        json!({"id": "9", "type": "subscribe", "payload": {"query": heavy}}).to_string(),
+    ))
+    .await
+    .expect("send");
+    let refused = next_json(&mut ws, Duration::from_secs(3))
+        .await
+        .expect("refusal");
+    let code = refused["payload"][0]["extensions"]["code"]
+        .as_str()
+        .or(refused["payload"]["errors"][0]["extensions"]["code"].as_str())
+        .unwrap_or_default()
+        .to_string();
+    assert!(
+        ["DEPTH_LIMIT", "QUERY_TOO_COMPLEX", "TOO_MANY_NODES"].contains(&code.as_str()),
+        "{refused}"
+    );
+}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_change_through_one_replica_reaches_a_subscriber_of_the_other_and_a_rollback_nothing() {
@@ -456,253 +454,250 @@ fn quick_retries(s: &mut plan_api::config::Serving) {
     s.webhooks.allowed_hosts = vec!["127.0.0.1".into()];
 }
 
-both_engines!(
-    a_receiver_that_was_down_gets_every_event_in_order_signed,
-    |engine| async move {
-        let app = TestApp::spawn_adjusted(engine, quick_retries).await;
-        let url = app.url("/graphql");
-        // A port with nobody listening: the receiver is down.
-        let port = {
-            let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-            l.local_addr().expect("addr").port()
-        };
-        create_webhook(
-            &url,
-            &app.admin_token,
-            json!({"plan": PLAN, "url": format!("http://127.0.0.1:{port}/hook"),
+#[apply(both_engines)]
+async fn a_receiver_that_was_down_gets_every_event_in_order_signed(on: Engine) {
+    let Some(engine) = on.available() else { return };
+    let app = TestApp::spawn_adjusted(engine, quick_retries).await;
+    let url = app.url("/graphql");
+    // A port with nobody listening: the receiver is down.
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        l.local_addr().expect("addr").port()
+    };
+    create_webhook(
+        &url,
+        &app.admin_token,
+        json!({"plan": PLAN, "url": format!("http://127.0.0.1:{port}/hook"),
                    "events": ["RAG_UPDATED"], "secret": SECRET}),
+    )
+    .await;
+    let targets = actions(&url, &app.admin_token).await;
+    let statuses = ["GREEN", "AMBER", "GREEN"];
+    for s in statuses {
+        record(&url, &app.admin_token, &targets[0].0, s).await;
+        record(&url, &app.admin_token, &targets[1].0, s).await;
+    }
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+
+    let receiver = Receiver::default();
+    receiver.status.store(200, Ordering::SeqCst);
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
+        .await
+        .expect("the port again");
+    let _server = receiver.serve(listener).await;
+    let got = receiver.wait_for(6, Duration::from_secs(10)).await;
+    assert_eq!(got.len(), 6, "{got:#?}");
+    receiver.check_signatures(SECRET);
+    for (id, code) in [
+        (&targets[0].0, &targets[0].1),
+        (&targets[1].0, &targets[1].1),
+    ] {
+        let mine: Vec<&Value> = got
+            .iter()
+            .filter(|b| b["action"]["id"] == id.as_str())
+            .collect();
+        assert_eq!(mine.len(), 3, "{code}");
+        let seen: Vec<&str> = mine
+            .iter()
+            .map(|b| b["ragUpdate"]["status"].as_str().expect("s"))
+            .collect();
+        assert_eq!(seen, statuses, "{code}: out of order");
+        assert!(mine
+            .windows(2)
+            .all(|w| w[0]["eventId"].as_i64() < w[1]["eventId"].as_i64()));
+    }
+    // The failed attempts are on record, with what went wrong.
+    let d = app
+        .data(
+            "{ webhooks { id consecutiveFailures pendingDeliveries } }",
+            json!({}),
         )
         .await;
-        let targets = actions(&url, &app.admin_token).await;
-        let statuses = ["GREEN", "AMBER", "GREEN"];
-        for s in statuses {
-            record(&url, &app.admin_token, &targets[0].0, s).await;
-            record(&url, &app.admin_token, &targets[1].0, s).await;
-        }
-        tokio::time::sleep(Duration::from_millis(1500)).await;
-
-        let receiver = Receiver::default();
-        receiver.status.store(200, Ordering::SeqCst);
-        let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
-            .await
-            .expect("the port again");
-        let _server = receiver.serve(listener).await;
-        let got = receiver.wait_for(6, Duration::from_secs(10)).await;
-        assert_eq!(got.len(), 6, "{got:#?}");
-        receiver.check_signatures(SECRET);
-        for (id, code) in [
-            (&targets[0].0, &targets[0].1),
-            (&targets[1].0, &targets[1].1),
-        ] {
-            let mine: Vec<&Value> = got
-                .iter()
-                .filter(|b| b["action"]["id"] == id.as_str())
-                .collect();
-            assert_eq!(mine.len(), 3, "{code}");
-            let seen: Vec<&str> = mine
-                .iter()
-                .map(|b| b["ragUpdate"]["status"].as_str().expect("s"))
-                .collect();
-            assert_eq!(seen, statuses, "{code}: out of order");
-            assert!(mine
-                .windows(2)
-                .all(|w| w[0]["eventId"].as_i64() < w[1]["eventId"].as_i64()));
-        }
-        // The failed attempts are on record, with what went wrong.
-        let d = app
-            .data(
-                "{ webhooks { id consecutiveFailures pendingDeliveries } }",
-                json!({}),
-            )
-            .await;
-        let id = d["webhooks"][0]["id"].as_str().expect("id").to_string();
-        assert_eq!(d["webhooks"][0]["pendingDeliveries"], 0, "{d}");
-        let d = app
+    let id = d["webhooks"][0]["id"].as_str().expect("id").to_string();
+    assert_eq!(d["webhooks"][0]["pendingDeliveries"], 0, "{d}");
+    let d = app
             .data(
                 "query($id: ID!) { webhookDeliveries(webhookId: $id, first: 100) { nodes { eventId delivered statusCode error } } }",
                 json!({"id": id}),
             )
             .await;
-        let attempts = d["webhookDeliveries"]["nodes"].as_array().expect("nodes");
-        assert_eq!(
-            attempts.iter().filter(|a| a["delivered"] == true).count(),
-            6
-        );
-        assert!(attempts
-            .iter()
-            .any(|a| a["delivered"] == false && a["error"].is_string()));
-    }
-);
+    let attempts = d["webhookDeliveries"]["nodes"].as_array().expect("nodes");
+    assert_eq!(
+        attempts.iter().filter(|a| a["delivered"] == true).count(),
+        6
+    );
+    assert!(attempts
+        .iter()
+        .any(|a| a["delivered"] == false && a["error"].is_string()));
+}
 
-both_engines!(
-    a_partner_webhook_gets_only_its_work_stream,
-    |engine| async move {
-        let app = TestApp::spawn_adjusted(engine, quick_retries).await;
-        let url = app.url("/graphql");
-        let receiver = Receiver::default();
-        receiver.status.store(204, Ordering::SeqCst);
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind");
-        let port = listener.local_addr().expect("addr").port();
-        let _server = receiver.serve(listener).await;
-        create_webhook(
-            &url,
-            &app.admin_token,
-            json!({"plan": PLAN, "url": format!("http://127.0.0.1:{port}/hook"),
+#[apply(both_engines)]
+async fn a_partner_webhook_gets_only_its_work_stream(on: Engine) {
+    let Some(engine) = on.available() else { return };
+    let app = TestApp::spawn_adjusted(engine, quick_retries).await;
+    let url = app.url("/graphql");
+    let receiver = Receiver::default();
+    receiver.status.store(204, Ordering::SeqCst);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    let _server = receiver.serve(listener).await;
+    create_webhook(
+        &url,
+        &app.admin_token,
+        json!({"plan": PLAN, "url": format!("http://127.0.0.1:{port}/hook"),
                    "events": ["ACTION_CHANGED"], "secret": SECRET,
                    "role": "PARTNER", "workstreams": ["Practice"]}),
+    )
+    .await;
+    let all = actions(&url, &app.admin_token).await;
+    let inside: Vec<_> = all.iter().filter(|a| a.2 == "Practice").take(3).collect();
+    let outside: Vec<_> = all.iter().filter(|a| a.2 != "Practice").take(3).collect();
+    for (i, o) in inside.iter().zip(&outside) {
+        record(&url, &app.admin_token, &o.0, "GREEN").await;
+        record(&url, &app.admin_token, &i.0, "GREEN").await;
+    }
+    let got = receiver.wait_for(3, Duration::from_secs(5)).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let got_now = receiver.bodies();
+    assert_eq!(got.len(), 3);
+    assert_eq!(got_now.len(), 3, "more than the partner's actions arrived");
+    for b in &got_now {
+        assert!(
+            inside.iter().any(|i| b["action"]["id"] == i.0.as_str()),
+            "{b}"
+        );
+        assert_eq!(b["type"], "RAG_UPDATED");
+    }
+    receiver.check_signatures(SECRET);
+
+    // Refused targets: this server, and cloud metadata.
+    for bad in [
+        format!("http://{}/graphql", app.addr).replace("127.0.0.1", "localhost"),
+        "http://169.254.169.254/latest/meta-data/".to_string(),
+    ] {
+        let d = post(
+            &url,
+            &app.admin_token,
+            CREATE,
+            json!({"i": {"plan": PLAN, "url": bad, "events": ["RAG_UPDATED"], "secret": SECRET}}),
         )
         .await;
-        let all = actions(&url, &app.admin_token).await;
-        let inside: Vec<_> = all.iter().filter(|a| a.2 == "Practice").take(3).collect();
-        let outside: Vec<_> = all.iter().filter(|a| a.2 != "Practice").take(3).collect();
-        for (i, o) in inside.iter().zip(&outside) {
-            record(&url, &app.admin_token, &o.0, "GREEN").await;
-            record(&url, &app.admin_token, &i.0, "GREEN").await;
-        }
-        let got = receiver.wait_for(3, Duration::from_secs(5)).await;
-        tokio::time::sleep(Duration::from_millis(500)).await;
-        let got_now = receiver.bodies();
-        assert_eq!(got.len(), 3);
-        assert_eq!(got_now.len(), 3, "more than the partner's actions arrived");
-        for b in &got_now {
-            assert!(
-                inside.iter().any(|i| b["action"]["id"] == i.0.as_str()),
-                "{b}"
-            );
-            assert_eq!(b["type"], "RAG_UPDATED");
-        }
-        receiver.check_signatures(SECRET);
-
-        // Refused targets: this server, and cloud metadata.
-        for bad in [
-            format!("http://{}/graphql", app.addr).replace("127.0.0.1", "localhost"),
-            "http://169.254.169.254/latest/meta-data/".to_string(),
-        ] {
-            let d = post(
-                &url,
-                &app.admin_token,
-                CREATE,
-                json!({"i": {"plan": PLAN, "url": bad, "events": ["RAG_UPDATED"], "secret": SECRET}}),
-            )
-            .await;
-            assert_eq!(error_code(&d).as_deref(), Some("BAD_USER_INPUT"), "{d}");
-        }
-        // Only admins manage webhooks: every other role is refused, whatever the input.
-        let id = receiver_webhook_id(&app).await;
-        for role in [Role::Viewer, Role::Lead, Role::Integration, Role::Partner] {
-            let t = token(role, &["KOM"], &["Practice"]);
-            let d = post(&url, &t, "{ webhooks { id } }", json!({})).await;
-            assert_eq!(error_code(&d).as_deref(), Some("FORBIDDEN"), "{d}");
-            let d = post(
-                &url,
-                &t,
-                CREATE,
-                json!({"i": {"plan": PLAN, "url": format!("http://127.0.0.1:{port}/hook"),
+        assert_eq!(error_code(&d).as_deref(), Some("BAD_USER_INPUT"), "{d}");
+    }
+    // Only admins manage webhooks: every other role is refused, whatever the input.
+    let id = receiver_webhook_id(&app).await;
+    for role in [Role::Viewer, Role::Lead, Role::Integration, Role::Partner] {
+        let t = token(role, &["KOM"], &["Practice"]);
+        let d = post(&url, &t, "{ webhooks { id } }", json!({})).await;
+        assert_eq!(error_code(&d).as_deref(), Some("FORBIDDEN"), "{d}");
+        let d = post(
+            &url,
+            &t,
+            CREATE,
+            json!({"i": {"plan": PLAN, "url": format!("http://127.0.0.1:{port}/hook"),
                              "events": ["RAG_UPDATED"], "secret": SECRET}}),
-            )
-            .await;
-            assert_eq!(error_code(&d).as_deref(), Some("FORBIDDEN"), "{d}");
-            let d = post(
+        )
+        .await;
+        assert_eq!(error_code(&d).as_deref(), Some("FORBIDDEN"), "{d}");
+        let d = post(
                 &url,
                 &t,
                 "mutation($id: ID!) { updateWebhook(input: { id: $id, active: false }) { webhook { id } } }",
                 json!({"id": id}),
             )
             .await;
-            assert_eq!(error_code(&d).as_deref(), Some("FORBIDDEN"), "{d}");
-            let d = post(
-                &url,
-                &t,
-                "mutation($id: ID!) { deleteWebhook(id: $id) { webhook { id } } }",
-                json!({"id": id}),
-            )
-            .await;
-            assert_eq!(error_code(&d).as_deref(), Some("FORBIDDEN"), "{d}");
-        }
-        // An admin pauses it, then deletes it; the audit trail has all three changes.
-        let d = app
+        assert_eq!(error_code(&d).as_deref(), Some("FORBIDDEN"), "{d}");
+        let d = post(
+            &url,
+            &t,
+            "mutation($id: ID!) { deleteWebhook(id: $id) { webhook { id } } }",
+            json!({"id": id}),
+        )
+        .await;
+        assert_eq!(error_code(&d).as_deref(), Some("FORBIDDEN"), "{d}");
+    }
+    // An admin pauses it, then deletes it; the audit trail has all three changes.
+    let d = app
             .data(
                 "mutation($id: ID!) { updateWebhook(input: { id: $id, active: false }) { webhook { active } } }",
                 json!({"id": id}),
             )
             .await;
-        assert_eq!(d["updateWebhook"]["webhook"]["active"], false);
-        app.data(
-            "mutation($id: ID!) { deleteWebhook(id: $id) { webhook { id } } }",
-            json!({"id": id}),
+    assert_eq!(d["updateWebhook"]["webhook"]["active"], false);
+    app.data(
+        "mutation($id: ID!) { deleteWebhook(id: $id) { webhook { id } } }",
+        json!({"id": id}),
+    )
+    .await;
+    let d = app.data("{ webhooks { id } }", json!({})).await;
+    assert_eq!(d["webhooks"], json!([]));
+    let d = app
+        .data(
+            "{ auditLog(first: 10) { edges { node { operation } } } }",
+            json!({}),
         )
         .await;
-        let d = app.data("{ webhooks { id } }", json!({})).await;
-        assert_eq!(d["webhooks"], json!([]));
-        let d = app
-            .data(
-                "{ auditLog(first: 10) { edges { node { operation } } } }",
-                json!({}),
-            )
-            .await;
-        let ops: Vec<&str> = d["auditLog"]["edges"]
-            .as_array()
-            .expect("edges")
-            .iter()
-            .filter_map(|n| n["node"]["operation"].as_str())
-            .filter(|o| o.ends_with("Webhook"))
-            .collect();
-        assert_eq!(
-            ops,
-            ["deleteWebhook", "updateWebhook", "createWebhook"],
-            "{d}"
-        );
-    }
-);
+    let ops: Vec<&str> = d["auditLog"]["edges"]
+        .as_array()
+        .expect("edges")
+        .iter()
+        .filter_map(|n| n["node"]["operation"].as_str())
+        .filter(|o| o.ends_with("Webhook"))
+        .collect();
+    assert_eq!(
+        ops,
+        ["deleteWebhook", "updateWebhook", "createWebhook"],
+        "{d}"
+    );
+}
 
-both_engines!(
-    a_delivery_cut_by_sigkill_is_sent_again_with_the_same_event_id,
-    |engine| async move {
-        let database = TestDb::new(engine).await;
-        let env = [
-            ("PLAN_API_WEBHOOK_ALLOWED_HOSTS", "127.0.0.1"),
-            ("PLAN_API_WEBHOOK_RETRY_BASE", "100ms"),
-            ("PLAN_API_WEBHOOK_RETRY_MAX", "500ms"),
-            ("PLAN_API_WEBHOOK_TIMEOUT", "60s"),
-        ];
-        let mut server = Binary::start(&database.url, &env);
-        let admin = token(Role::Admin, &[], &[]);
-        let url = server.url("/graphql");
-        let receiver = Receiver::default(); // status 0: takes the request and never answers
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind");
-        let port = listener.local_addr().expect("addr").port();
-        let _rx = receiver.serve(listener).await;
-        create_webhook(
-            &url,
-            &admin,
-            json!({"plan": PLAN, "url": format!("http://127.0.0.1:{port}/hook"),
+#[apply(both_engines)]
+async fn a_delivery_cut_by_sigkill_is_sent_again_with_the_same_event_id(on: Engine) {
+    let Some(engine) = on.available() else { return };
+    let database = TestDb::new(engine).await;
+    let env = [
+        ("PLAN_API_WEBHOOK_ALLOWED_HOSTS", "127.0.0.1"),
+        ("PLAN_API_WEBHOOK_RETRY_BASE", "100ms"),
+        ("PLAN_API_WEBHOOK_RETRY_MAX", "500ms"),
+        ("PLAN_API_WEBHOOK_TIMEOUT", "60s"),
+    ];
+    let mut server = Binary::start(&database.url, &env);
+    let admin = token(Role::Admin, &[], &[]);
+    let url = server.url("/graphql");
+    let receiver = Receiver::default(); // status 0: takes the request and never answers
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    let _rx = receiver.serve(listener).await;
+    create_webhook(
+        &url,
+        &admin,
+        json!({"plan": PLAN, "url": format!("http://127.0.0.1:{port}/hook"),
                    "events": ["RAG_UPDATED"], "secret": SECRET}),
-        )
-        .await;
-        let targets = actions(&url, &admin).await;
-        record(&url, &admin, &targets[0].0, "GREEN").await;
-        let first = receiver.wait_for(1, Duration::from_secs(5)).await;
-        assert_eq!(first.len(), 1, "the delivery did not start");
-        let event_id = first[0]["eventId"].clone();
+    )
+    .await;
+    let targets = actions(&url, &admin).await;
+    record(&url, &admin, &targets[0].0, "GREEN").await;
+    let first = receiver.wait_for(1, Duration::from_secs(5)).await;
+    assert_eq!(first.len(), 1, "the delivery did not start");
+    let event_id = first[0]["eventId"].clone();
 
-        server.kill9();
-        receiver.status.store(200, Ordering::SeqCst);
-        let server = Binary::start(&database.url, &env);
-        let got = receiver.wait_for(2, Duration::from_secs(10)).await;
-        assert_eq!(got.len(), 2, "not delivered again after the restart");
-        assert_eq!(
-            got[1]["eventId"], event_id,
-            "a different event id the second time"
-        );
-        assert_eq!(got[1]["action"]["id"], targets[0].0.as_str());
-        receiver.check_signatures(SECRET);
-        // Delivered now: nothing more comes.
-        tokio::time::sleep(Duration::from_millis(700)).await;
-        assert_eq!(receiver.bodies().len(), 2);
-        drop(server);
-    }
-);
+    server.kill9();
+    receiver.status.store(200, Ordering::SeqCst);
+    let server = Binary::start(&database.url, &env);
+    let got = receiver.wait_for(2, Duration::from_secs(10)).await;
+    assert_eq!(got.len(), 2, "not delivered again after the restart");
+    assert_eq!(
+        got[1]["eventId"], event_id,
+        "a different event id the second time"
+    );
+    assert_eq!(got[1]["action"]["id"], targets[0].0.as_str());
+    receiver.check_signatures(SECRET);
+    // Delivered now: nothing more comes.
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    assert_eq!(receiver.bodies().len(), 2);
+    drop(server);
+}

@@ -1,7 +1,6 @@
 //! One integration-test binary: every test starts the real server on a random port over its own
 //! database and talks HTTP to it. Database tests run on SQLite and, when `TEST_DATABASE_URL` is
-//! set, on PostgreSQL too (see `helpers::both_engines!`).
-#[macro_use]
+//! set, on PostgreSQL too (see `helpers::both_engines`).
 mod helpers;
 
 mod auth;

@@ -5,93 +5,92 @@ use plan_api::auth::Role;
 use plan_api::limits::RatePolicy;
 use serde_json::{json, Value};
 
-use crate::helpers::{error_code, token, Engine, TestApp};
+use crate::helpers::{apply, both_engines, error_code, token, Engine, TestApp};
 
 const QUERY: &str = "{ plan(slug: \"herefordshire-2012\") { slug } }";
 
-both_engines!(
-    the_rate_limit_answers_429_with_retry_after_and_recovers,
-    |engine| async move {
-        let app = TestApp::spawn_adjusted(engine, |s| {
-            s.rate = RatePolicy::parse("partner=1/s:3").expect("policy");
-        })
-        .await;
-        let partner = token(Role::Partner, &[], &["HSCB"]);
-        let send = |t: String| {
-            let req = app
-                .client
-                .post(app.url("/graphql"))
-                .bearer_auth(t)
-                .json(&json!({ "query": QUERY }));
-            async move { req.send().await.expect("request") }
-        };
-        // Three at once (the burst), then 429. Time passes between requests and refills the
-        // bucket a little (1 a second), so a slow machine may get one more in.
-        let mut remaining = Vec::new();
-        let res = loop {
-            let res = send(partner.clone()).await;
-            assert_eq!(res.headers()["ratelimit-limit"], "3");
-            if res.status() == 429 || remaining.len() == 6 {
-                break res;
-            }
-            assert_eq!(res.status(), 200);
-            remaining.push(
-                res.headers()["ratelimit-remaining"]
-                    .to_str()
-                    .expect("text")
-                    .parse::<u64>()
-                    .expect("number"),
-            );
-        };
-        assert_eq!(res.status(), 429, "never limited: {remaining:?}");
-        assert!(
-            remaining.len() >= 3 && remaining[..3] == [2, 1, 0],
-            "{remaining:?}"
-        );
-        let retry: u64 = res.headers()["retry-after"]
-            .to_str()
-            .expect("text")
-            .parse()
-            .expect("seconds");
-        assert_eq!(retry, 1, "Retry-After");
-        assert_eq!(res.headers()["ratelimit-remaining"], "0");
-        let body: Value = res.json().await.expect("json");
-        assert_eq!(error_code(&body).as_deref(), Some("RATE_LIMITED"));
-        assert_eq!(body["errors"][0]["extensions"]["retryAfter"], retry);
-
-        // Another subject, and another role, have buckets of their own.
-        let other = plan_api::auth::AuthSettings {
-            ..crate::helpers::test_auth()
-        }
-        .issuer()
-        .expect("issuer")
-        .issue(&plan_api::auth::TokenRequest {
-            sub: "another-partner".into(),
-            role: Role::Partner,
-            name: None,
-            leads: vec![],
-            workstreams: vec!["HSCB".into()],
-            plans: vec![],
-            ttl: Duration::from_secs(600),
-        })
-        .expect("token");
-        assert_eq!(send(other).await.status(), 200);
-        assert_eq!(send(app.admin_token.clone()).await.status(), 200);
-        // CSV exports draw on the same bucket.
-        let res = app
+#[apply(both_engines)]
+async fn the_rate_limit_answers_429_with_retry_after_and_recovers(on: Engine) {
+    let Some(engine) = on.available() else { return };
+    let app = TestApp::spawn_adjusted(engine, |s| {
+        s.rate = RatePolicy::parse("partner=1/s:3").expect("policy");
+    })
+    .await;
+    let partner = token(Role::Partner, &[], &["HSCB"]);
+    let send = |t: String| {
+        let req = app
             .client
-            .get(app.url("/export/actions.csv?plan=herefordshire-2012"))
-            .bearer_auth(&partner)
-            .send()
-            .await
-            .expect("export");
-        assert_eq!(res.status(), 429);
-
-        tokio::time::sleep(Duration::from_millis(1100)).await;
+            .post(app.url("/graphql"))
+            .bearer_auth(t)
+            .json(&json!({ "query": QUERY }));
+        async move { req.send().await.expect("request") }
+    };
+    // Three at once (the burst), then 429. Time passes between requests and refills the
+    // bucket a little (1 a second), so a slow machine may get one more in.
+    let mut remaining = Vec::new();
+    let res = loop {
         let res = send(partner.clone()).await;
-        assert_eq!(res.status(), 200, "the bucket refilled");
+        assert_eq!(res.headers()["ratelimit-limit"], "3");
+        if res.status() == 429 || remaining.len() == 6 {
+            break res;
+        }
+        assert_eq!(res.status(), 200);
+        remaining.push(
+            res.headers()["ratelimit-remaining"]
+                .to_str()
+                .expect("text")
+                .parse::<u64>()
+                .expect("number"),
+        );
+    };
+    assert_eq!(res.status(), 429, "never limited: {remaining:?}");
+    assert!(
+        remaining.len() >= 3 && remaining[..3] == [2, 1, 0],
+        "{remaining:?}"
+    );
+    let retry: u64 = res.headers()["retry-after"]
+        .to_str()
+        .expect("text")
+        .parse()
+        .expect("seconds");
+    assert_eq!(retry, 1, "Retry-After");
+    assert_eq!(res.headers()["ratelimit-remaining"], "0");
+    let body: Value = res.json().await.expect("json");
+    assert_eq!(error_code(&body).as_deref(), Some("RATE_LIMITED"));
+    assert_eq!(body["errors"][0]["extensions"]["retryAfter"], retry);
+
+    // Another subject, and another role, have buckets of their own.
+    let other = plan_api::auth::AuthSettings {
+        ..crate::helpers::test_auth()
     }
-);
+    .issuer()
+    .expect("issuer")
+    .issue(&plan_api::auth::TokenRequest {
+        sub: "another-partner".into(),
+        role: Role::Partner,
+        name: None,
+        leads: vec![],
+        workstreams: vec!["HSCB".into()],
+        plans: vec![],
+        ttl: Duration::from_secs(600),
+    })
+    .expect("token");
+    assert_eq!(send(other).await.status(), 200);
+    assert_eq!(send(app.admin_token.clone()).await.status(), 200);
+    // CSV exports draw on the same bucket.
+    let res = app
+        .client
+        .get(app.url("/export/actions.csv?plan=herefordshire-2012"))
+        .bearer_auth(&partner)
+        .send()
+        .await
+        .expect("export");
+    assert_eq!(res.status(), 429);
+
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    let res = send(partner.clone()).await;
+    assert_eq!(res.status(), 200, "the bucket refilled");
+}
 
 #[tokio::test]
 async fn requests_without_a_token_are_limited_by_address() {
@@ -211,77 +210,76 @@ async fn without_configured_origins_there_are_no_cors_headers() {
     assert!(res.headers().get("access-control-allow-origin").is_none());
 }
 
-both_engines!(
-    readiness_and_metrics_answer_and_count_requests,
-    |engine| async move {
-        let app = TestApp::spawn(engine).await;
-        let res = app
-            .client
-            .get(app.url("/readyz"))
+#[apply(both_engines)]
+async fn readiness_and_metrics_answer_and_count_requests(on: Engine) {
+    let Some(engine) = on.available() else { return };
+    let app = TestApp::spawn(engine).await;
+    let res = app
+        .client
+        .get(app.url("/readyz"))
+        .send()
+        .await
+        .expect("readyz");
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.text().await.expect("text"), "ready");
+    assert_eq!(
+        app.client
+            .get(app.url("/healthz"))
             .send()
             .await
-            .expect("readyz");
-        assert_eq!(res.status(), 200);
-        assert_eq!(res.text().await.expect("text"), "ready");
-        assert_eq!(
-            app.client
-                .get(app.url("/healthz"))
-                .send()
-                .await
-                .expect("healthz")
-                .status(),
-            200
-        );
+            .expect("healthz")
+            .status(),
+        200
+    );
 
-        // An operation name of this test's own, so that other tests' requests (the recorder is
-        // shared by the whole test process) cannot be what is counted.
-        let op = format!("MetricsProbe{}", uuid::Uuid::new_v4().simple());
-        let counted = |text: &str| -> u64 {
-            text.lines()
-                .filter(|l| {
-                    l.starts_with("plan_api_graphql_requests_total{")
-                        && l.contains(&format!("operation=\"{op}\""))
-                        && l.contains("status=\"200\"")
-                })
-                .filter_map(|l| l.rsplit(' ').next()?.parse::<u64>().ok())
-                .sum()
-        };
-        for _ in 0..2 {
-            let d = app
-                .data(
-                    &format!("query {op} {{ plan(slug: \"herefordshire-2012\") {{ slug }} }}"),
-                    json!({}),
-                )
-                .await;
-            assert_eq!(d["plan"]["slug"], "herefordshire-2012");
-        }
-        let body = app.graphql("{ x", json!({})).await;
-        assert_eq!(error_code(&body).as_deref(), Some("BAD_USER_INPUT"));
-
-        let res = app
-            .client
-            .get(app.url("/metrics"))
-            .send()
-            .await
-            .expect("metrics");
-        assert_eq!(res.status(), 200);
-        assert!(res.headers()["content-type"]
-            .to_str()
-            .expect("text")
-            .starts_with("text/plain"));
-        let text = res.text().await.expect("text");
-        assert_eq!(counted(&text), 2, "{text}");
-        for needle in [
-            "plan_api_graphql_request_duration_seconds_bucket{",
-            "plan_api_graphql_errors_total{code=\"BAD_USER_INPUT\"}",
-            "plan_api_db_pool_connections{state=\"idle\"}",
-            "plan_api_db_pool_max_connections",
-            "plan_api_http_requests_total{status=\"200\"}",
-        ] {
-            assert!(text.contains(needle), "no {needle} in\n{text}");
-        }
+    // An operation name of this test's own, so that other tests' requests (the recorder is
+    // shared by the whole test process) cannot be what is counted.
+    let op = format!("MetricsProbe{}", uuid::Uuid::new_v4().simple());
+    let counted = |text: &str| -> u64 {
+        text.lines()
+            .filter(|l| {
+                l.starts_with("plan_api_graphql_requests_total{")
+                    && l.contains(&format!("operation=\"{op}\""))
+                    && l.contains("status=\"200\"")
+            })
+            .filter_map(|l| l.rsplit(' ').next()?.parse::<u64>().ok())
+            .sum()
+    };
+    for _ in 0..2 {
+        let d = app
+            .data(
+                &format!("query {op} {{ plan(slug: \"herefordshire-2012\") {{ slug }} }}"),
+                json!({}),
+            )
+            .await;
+        assert_eq!(d["plan"]["slug"], "herefordshire-2012");
     }
-);
+    let body = app.graphql("{ x", json!({})).await;
+    assert_eq!(error_code(&body).as_deref(), Some("BAD_USER_INPUT"));
+
+    let res = app
+        .client
+        .get(app.url("/metrics"))
+        .send()
+        .await
+        .expect("metrics");
+    assert_eq!(res.status(), 200);
+    assert!(res.headers()["content-type"]
+        .to_str()
+        .expect("text")
+        .starts_with("text/plain"));
+    let text = res.text().await.expect("text");
+    assert_eq!(counted(&text), 2, "{text}");
+    for needle in [
+        "plan_api_graphql_request_duration_seconds_bucket{",
+        "plan_api_graphql_errors_total{code=\"BAD_USER_INPUT\"}",
+        "plan_api_db_pool_connections{state=\"idle\"}",
+        "plan_api_db_pool_max_connections",
+        "plan_api_http_requests_total{status=\"200\"}",
+    ] {
+        assert!(text.contains(needle), "no {needle} in\n{text}");
+    }
+}
 
 #[tokio::test]
 async fn refusals_are_counted_by_code() {

@@ -6,7 +6,7 @@
 //! items joined, a repeated Ofsted code kept once) the normalised value is expected.
 use serde_json::{json, Value};
 
-use crate::helpers::{action, paged_codes, TestApp};
+use crate::helpers::{action, apply, both_engines, paged_codes, Engine, TestApp};
 
 const PLAN: &str = r#"plan(slug: "herefordshire-2012")"#;
 /// The plan speaks as of the end of January 2013; undated statuses take effect then.
@@ -58,125 +58,126 @@ fn document_codes(theme: u32) -> Vec<String> {
     }
 }
 
-both_engines!(
-    the_plan_has_every_action_by_theme_and_status,
-    |engine| async move {
-        // Arrange: counted by hand from the document's action rows (continuation rows and repeated
-        // page headings excluded; a work stream is the lead cell's group after any recorded move).
-        let app = TestApp::spawn(engine).await;
-        let themes: [(u32, u64); 5] = [(1, 10), (2, 21), (3, 48), (4, 34), (5, 12)];
-        let statuses: [(&str, u64); 5] = [
-            ("RED", 17),
-            ("AMBER", 81),
-            ("GREEN", 18),
-            ("GREY", 0),
-            ("BLUE", 9),
-        ];
-        let workstreams: [(&str, u64); 8] = [
-            ("Practice", 55),
-            ("HSCB", 22),
-            ("QA", 19),
-            ("Workforce", 11),
-            ("Commissioning", 8),
-            ("MASH", 4),
-            ("Strengthening Governance", 4),
-            ("LAC", 2),
-        ];
+#[apply(both_engines)]
+async fn the_plan_has_every_action_by_theme_and_status(on: Engine) {
+    let Some(engine) = on.available() else { return };
+    // Arrange: counted by hand from the document's action rows (continuation rows and repeated
+    // page headings excluded; a work stream is the lead cell's group after any recorded move).
+    let app = TestApp::spawn(engine).await;
+    let themes: [(u32, u64); 5] = [(1, 10), (2, 21), (3, 48), (4, 34), (5, 12)];
+    let statuses: [(&str, u64); 5] = [
+        ("RED", 17),
+        ("AMBER", 81),
+        ("GREEN", 18),
+        ("GREY", 0),
+        ("BLUE", 9),
+    ];
+    let workstreams: [(&str, u64); 8] = [
+        ("Practice", 55),
+        ("HSCB", 22),
+        ("QA", 19),
+        ("Workforce", 11),
+        ("Commissioning", 8),
+        ("MASH", 4),
+        ("Strengthening Governance", 4),
+        ("LAC", 2),
+    ];
 
-        // Act
-        let (every, total) = paged_codes(&app, &Value::Null).await;
-        let mut q = format!("{{ {PLAN} {{ all: actions {{ totalCount }} active: actions(filter: {{ state: ACTIVE }}) {{ totalCount }}");
-        for (n, _) in themes {
-            q.push_str(&format!(
-                " t{n}: actions(filter: {{ themes: [{n}] }}) {{ totalCount }}"
-            ));
-        }
-        for (s, _) in statuses {
-            q.push_str(&format!(
-                " {s}: actions(filter: {{ rag: [{s}] }}) {{ totalCount }}"
-            ));
-        }
-        for (i, (w, _)) in workstreams.iter().enumerate() {
-            q.push_str(&format!(
-                " w{i}: actions(filter: {{ workstreams: [\"{w}\"] }}) {{ totalCount }}"
-            ));
-        }
-        q.push_str(" } }");
-        let d = app.data(&q, json!({})).await;
-        let p = &d["plan"];
-
-        // Assert
-        let expected_all: Vec<String> = (1..=5).flat_map(document_codes).collect();
-        assert_eq!(expected_all.len(), 125, "the document numbers 125 actions");
-        assert_eq!(
-            every, expected_all,
-            "every action of the document, in document order"
-        );
-        assert_eq!(total, 125, "totalCount of all actions");
-        assert_eq!(p["all"]["totalCount"], 125, "totalCount without a filter");
-        assert_eq!(
-            p["active"]["totalCount"], 125,
-            "every action is ACTIVE (2.3 is only proposed for removal)"
-        );
-        for (n, count) in themes {
-            assert_eq!(
-                p[format!("t{n}")]["totalCount"],
-                count,
-                "actions of theme {n}"
-            );
-            let (codes, _) = paged_codes(&app, &json!({ "themes": [n] })).await;
-            assert_eq!(
-                codes,
-                document_codes(n),
-                "the actions under the theme {n} headings"
-            );
-        }
-        for (s, count) in statuses {
-            assert_eq!(p[s]["totalCount"], count, "actions rated {s}");
-        }
-        for (i, (w, count)) in workstreams.iter().enumerate() {
-            assert_eq!(
-                p[format!("w{i}")]["totalCount"],
-                *count,
-                "actions of work stream {w}"
-            );
-        }
-        // The small groups and the extreme statuses, action by action.
-        for (filter, codes) in [
-            (
-                json!({ "workstreams": ["MASH"] }),
-                vec!["2.13", "3.1 (a)", "3.27", "3.36"],
-            ),
-            (json!({ "workstreams": ["LAC"] }), vec!["2.1 (d)", "3.17"]),
-            (
-                json!({ "workstreams": ["Strengthening Governance"] }),
-                vec!["3.42", "3.43", "3.44", "3.45"],
-            ),
-            (
-                json!({ "workstreams": ["Commissioning"] }),
-                vec!["2.2", "2.4", "2.6", "2.7", "5.8", "5.9", "5.10", "5.12"],
-            ),
-            (
-                json!({ "rag": ["RED"] }),
-                vec![
-                    "1.7", "3.2", "3.3", "3.30", "3.33", "3.36", "3.37", "4.7", "4.10", "4.11",
-                    "4.24", "4.25", "5.7", "5.8", "5.9", "5.10", "5.11",
-                ],
-            ),
-            (
-                json!({ "rag": ["BLUE"] }),
-                vec![
-                    "2.1 (d)", "3.1 (a)", "3.5", "3.6", "3.21", "4.2", "4.4", "4.5", "4.6",
-                ],
-            ),
-        ] {
-            let (got, _) = paged_codes(&app, &filter).await;
-            assert_eq!(got, owned(&codes), "actions with {filter}");
-        }
+    // Act
+    let (every, total) = paged_codes(&app, &Value::Null).await;
+    let mut q = format!("{{ {PLAN} {{ all: actions {{ totalCount }} active: actions(filter: {{ state: ACTIVE }}) {{ totalCount }}");
+    for (n, _) in themes {
+        q.push_str(&format!(
+            " t{n}: actions(filter: {{ themes: [{n}] }}) {{ totalCount }}"
+        ));
     }
-);
+    for (s, _) in statuses {
+        q.push_str(&format!(
+            " {s}: actions(filter: {{ rag: [{s}] }}) {{ totalCount }}"
+        ));
+    }
+    for (i, (w, _)) in workstreams.iter().enumerate() {
+        q.push_str(&format!(
+            " w{i}: actions(filter: {{ workstreams: [\"{w}\"] }}) {{ totalCount }}"
+        ));
+    }
+    q.push_str(" } }");
+    let d = app.data(&q, json!({})).await;
+    let p = &d["plan"];
 
-both_engines!(plan_level_lists_match_the_document, |engine| async move {
+    // Assert
+    let expected_all: Vec<String> = (1..=5).flat_map(document_codes).collect();
+    assert_eq!(expected_all.len(), 125, "the document numbers 125 actions");
+    assert_eq!(
+        every, expected_all,
+        "every action of the document, in document order"
+    );
+    assert_eq!(total, 125, "totalCount of all actions");
+    assert_eq!(p["all"]["totalCount"], 125, "totalCount without a filter");
+    assert_eq!(
+        p["active"]["totalCount"], 125,
+        "every action is ACTIVE (2.3 is only proposed for removal)"
+    );
+    for (n, count) in themes {
+        assert_eq!(
+            p[format!("t{n}")]["totalCount"],
+            count,
+            "actions of theme {n}"
+        );
+        let (codes, _) = paged_codes(&app, &json!({ "themes": [n] })).await;
+        assert_eq!(
+            codes,
+            document_codes(n),
+            "the actions under the theme {n} headings"
+        );
+    }
+    for (s, count) in statuses {
+        assert_eq!(p[s]["totalCount"], count, "actions rated {s}");
+    }
+    for (i, (w, count)) in workstreams.iter().enumerate() {
+        assert_eq!(
+            p[format!("w{i}")]["totalCount"],
+            *count,
+            "actions of work stream {w}"
+        );
+    }
+    // The small groups and the extreme statuses, action by action.
+    for (filter, codes) in [
+        (
+            json!({ "workstreams": ["MASH"] }),
+            vec!["2.13", "3.1 (a)", "3.27", "3.36"],
+        ),
+        (json!({ "workstreams": ["LAC"] }), vec!["2.1 (d)", "3.17"]),
+        (
+            json!({ "workstreams": ["Strengthening Governance"] }),
+            vec!["3.42", "3.43", "3.44", "3.45"],
+        ),
+        (
+            json!({ "workstreams": ["Commissioning"] }),
+            vec!["2.2", "2.4", "2.6", "2.7", "5.8", "5.9", "5.10", "5.12"],
+        ),
+        (
+            json!({ "rag": ["RED"] }),
+            vec![
+                "1.7", "3.2", "3.3", "3.30", "3.33", "3.36", "3.37", "4.7", "4.10", "4.11", "4.24",
+                "4.25", "5.7", "5.8", "5.9", "5.10", "5.11",
+            ],
+        ),
+        (
+            json!({ "rag": ["BLUE"] }),
+            vec![
+                "2.1 (d)", "3.1 (a)", "3.5", "3.6", "3.21", "4.2", "4.4", "4.5", "4.6",
+            ],
+        ),
+    ] {
+        let (got, _) = paged_codes(&app, &filter).await;
+        assert_eq!(got, owned(&codes), "actions with {filter}");
+    }
+}
+
+#[apply(both_engines)]
+async fn plan_level_lists_match_the_document(on: Engine) {
+    let Some(engine) = on.available() else { return };
     // Arrange
     let app = TestApp::spawn(engine).await;
 
@@ -382,7 +383,7 @@ both_engines!(plan_level_lists_match_the_document, |engine| async move {
         14,
         "nine coded people and five named only in full: {people:?}"
     );
-});
+}
 
 /// One action as the document gives it.
 #[derive(Clone, Copy)]
@@ -1113,71 +1114,69 @@ fn differences(e: &Expect, a: &Value) -> Vec<String> {
     out
 }
 
-both_engines!(
-    the_awkward_actions_match_the_document_field_by_field,
-    |engine| async move {
-        // Arrange
-        let app = TestApp::spawn(engine).await;
-        let expected = awkward_actions();
-        assert!(expected.len() >= 16, "cover at least 16 actions");
+#[apply(both_engines)]
+async fn the_awkward_actions_match_the_document_field_by_field(on: Engine) {
+    let Some(engine) = on.available() else { return };
+    // Arrange
+    let app = TestApp::spawn(engine).await;
+    let expected = awkward_actions();
+    assert!(expected.len() >= 16, "cover at least 16 actions");
 
-        // Act
-        let mut problems = Vec::new();
-        for e in &expected {
-            let a = action(&app, e.code, ACTION_FIELDS).await;
-            // Links have no documented order (the server lists them in plan order); compare them
-            // as sets by putting the served ones in the document's order.
-            let mut a = a;
-            for (field, wanted) in [("links", e.links), ("linkedFrom", e.linked_from)] {
-                if let Some(list) = a[field].as_array_mut() {
-                    list.sort_by_key(|x| {
-                        let c = x["code"].as_str().unwrap_or_default();
-                        wanted.iter().position(|w| *w == c).unwrap_or(usize::MAX)
-                    });
-                }
+    // Act
+    let mut problems = Vec::new();
+    for e in &expected {
+        let a = action(&app, e.code, ACTION_FIELDS).await;
+        // Links have no documented order (the server lists them in plan order); compare them
+        // as sets by putting the served ones in the document's order.
+        let mut a = a;
+        for (field, wanted) in [("links", e.links), ("linkedFrom", e.linked_from)] {
+            if let Some(list) = a[field].as_array_mut() {
+                list.sort_by_key(|x| {
+                    let c = x["code"].as_str().unwrap_or_default();
+                    wanted.iter().position(|w| *w == c).unwrap_or(usize::MAX)
+                });
             }
-            problems.extend(differences(e, &a));
         }
+        problems.extend(differences(e, &a));
+    }
+
+    // Assert
+    assert!(
+        problems.is_empty(),
+        "served data disagrees with the document:\n{}",
+        problems.join("\n")
+    );
+}
+
+#[apply(both_engines)]
+async fn search_finds_actions_by_words_in_objective_and_outcome(on: Engine) {
+    let Some(engine) = on.available() else { return };
+    // Arrange: which actions' objective or outcome cells contain the words, read off the document
+    // (evidence, lead and other cells do not count).
+    let app = TestApp::spawn(engine).await;
+    let cases: [(&str, &[&str]); 6] = [
+        // 3.38 objective + outcome ("Chronologies"), 4.10 and 4.11 objective + outcome.
+        ("chronologies", &["3.38", "4.10", "4.11"]),
+        // "Domestic Abuse" (2.1 (a)), "domestic abuse" (5.2, 5.8, 5.9, 5.10); 5.3 writes only "DA".
+        ("domestic abuse", &["2.1 (a)", "5.2", "5.8", "5.9", "5.10"]),
+        ("private fostering", &["3.17"]),
+        ("MARAC", &["5.7"]),
+        // 1.10 "Improve use of advocacy at conferences".
+        ("ADVOCACY", &["1.10"]),
+        // 1.7 writes "Understanding Herefordshire" in italics (`<i>`); the tags are not words.
+        ("Understanding Herefordshire", &["1.7"]),
+    ];
+
+    for (words, codes) in cases {
+        // Act
+        let (got, total) = paged_codes(&app, &json!({ "search": words })).await;
 
         // Assert
-        assert!(
-            problems.is_empty(),
-            "served data disagrees with the document:\n{}",
-            problems.join("\n")
+        assert_eq!(got, owned(codes), "search {words:?}");
+        assert_eq!(
+            total as usize,
+            codes.len(),
+            "totalCount for search {words:?}"
         );
     }
-);
-
-both_engines!(
-    search_finds_actions_by_words_in_objective_and_outcome,
-    |engine| async move {
-        // Arrange: which actions' objective or outcome cells contain the words, read off the document
-        // (evidence, lead and other cells do not count).
-        let app = TestApp::spawn(engine).await;
-        let cases: [(&str, &[&str]); 6] = [
-            // 3.38 objective + outcome ("Chronologies"), 4.10 and 4.11 objective + outcome.
-            ("chronologies", &["3.38", "4.10", "4.11"]),
-            // "Domestic Abuse" (2.1 (a)), "domestic abuse" (5.2, 5.8, 5.9, 5.10); 5.3 writes only "DA".
-            ("domestic abuse", &["2.1 (a)", "5.2", "5.8", "5.9", "5.10"]),
-            ("private fostering", &["3.17"]),
-            ("MARAC", &["5.7"]),
-            // 1.10 "Improve use of advocacy at conferences".
-            ("ADVOCACY", &["1.10"]),
-            // 1.7 writes "Understanding Herefordshire" in italics (`<i>`); the tags are not words.
-            ("Understanding Herefordshire", &["1.7"]),
-        ];
-
-        for (words, codes) in cases {
-            // Act
-            let (got, total) = paged_codes(&app, &json!({ "search": words })).await;
-
-            // Assert
-            assert_eq!(got, owned(codes), "search {words:?}");
-            assert_eq!(
-                total as usize,
-                codes.len(),
-                "totalCount for search {words:?}"
-            );
-        }
-    }
-);
+}

@@ -6,7 +6,7 @@ use plan_api::auth::Role;
 use sea_orm::{ConnectionTrait, Statement};
 use serde_json::{json, Value};
 
-use crate::helpers::{action, token, token_with, TestApp};
+use crate::helpers::{action, apply, both_engines, token, token_with, Engine, TestApp};
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Outcome {
@@ -216,7 +216,9 @@ async fn count(app: &TestApp, table: &str) -> i64 {
     row.try_get::<i64>("", "n").expect("n")
 }
 
-both_engines!(role_operation_matrix, |engine| async move {
+#[apply(both_engines)]
+async fn role_operation_matrix(on: Engine) {
+    let Some(engine) = on.available() else { return };
     let app = TestApp::spawn(engine).await;
     let mut ids = std::collections::HashMap::new();
     for code in ["1.1", "1.2", "1.7", "1.8"] {
@@ -306,57 +308,55 @@ both_engines!(role_operation_matrix, |engine| async move {
     );
     assert_eq!(cells, 14 * 6 * 2);
     eprintln!("{engine:?}: {cells} matrix cells, {writes_ok} permitted writes");
-});
+}
 
-both_engines!(
-    integration_tokens_must_send_idempotency_keys,
-    |engine| async move {
-        let app = TestApp::spawn(engine).await;
-        let id = action(&app, "1.1", "id").await["id"].clone();
-        let t = token(Role::Integration, &[], &["Practice"]);
-        let q = "mutation($id: ID!, $key: String) { recordRagUpdate(input: {actionId: $id, status: AMBER, note: \"n\", idempotencyKey: $key}) { action { version } } }";
-        let events = count(&app, "audit_event").await;
-        let body = app.graphql_as(&t, q, json!({ "id": id })).await;
-        assert_eq!(
-            body["errors"][0]["extensions"]["code"], "BAD_USER_INPUT",
-            "{body:#}"
-        );
-        assert!(body["errors"][0]["message"]
-            .as_str()
-            .unwrap_or("")
-            .contains("idempotencyKey"));
-        assert_eq!(count(&app, "audit_event").await, events, "nothing audited");
-        let body = app
-            .graphql_as(&t, q, json!({ "id": id, "key": "sync-1" }))
-            .await;
-        assert_eq!(
-            body["data"]["recordRagUpdate"]["action"]["version"], 2,
-            "{body:#}"
-        );
-    }
-);
+#[apply(both_engines)]
+async fn integration_tokens_must_send_idempotency_keys(on: Engine) {
+    let Some(engine) = on.available() else { return };
+    let app = TestApp::spawn(engine).await;
+    let id = action(&app, "1.1", "id").await["id"].clone();
+    let t = token(Role::Integration, &[], &["Practice"]);
+    let q = "mutation($id: ID!, $key: String) { recordRagUpdate(input: {actionId: $id, status: AMBER, note: \"n\", idempotencyKey: $key}) { action { version } } }";
+    let events = count(&app, "audit_event").await;
+    let body = app.graphql_as(&t, q, json!({ "id": id })).await;
+    assert_eq!(
+        body["errors"][0]["extensions"]["code"], "BAD_USER_INPUT",
+        "{body:#}"
+    );
+    assert!(body["errors"][0]["message"]
+        .as_str()
+        .unwrap_or("")
+        .contains("idempotencyKey"));
+    assert_eq!(count(&app, "audit_event").await, events, "nothing audited");
+    let body = app
+        .graphql_as(&t, q, json!({ "id": id, "key": "sync-1" }))
+        .await;
+    assert_eq!(
+        body["data"]["recordRagUpdate"]["action"]["version"], 2,
+        "{body:#}"
+    );
+}
 
-both_engines!(
-    a_retry_is_refused_once_the_token_lost_the_action,
-    |engine| async move {
-        let app = TestApp::spawn(engine).await;
-        let partner = token(Role::Partner, &[], &["HSCB"]);
-        let id = action(&app, "1.7", "id").await["id"].clone();
-        let q = "mutation($id: ID!) { addEvidence(input: {actionId: $id, what: \"Minutes\", idempotencyKey: \"p-1\"}) { action { objective rag { note } } } }";
-        let first = app.graphql_as(&partner, q, json!({ "id": id })).await;
-        assert!(first.get("errors").is_none(), "{first:#}");
-        // The action leaves the partner's work stream; a retry of the same request must not
-        // hand it back.
-        app.data(
+#[apply(both_engines)]
+async fn a_retry_is_refused_once_the_token_lost_the_action(on: Engine) {
+    let Some(engine) = on.available() else { return };
+    let app = TestApp::spawn(engine).await;
+    let partner = token(Role::Partner, &[], &["HSCB"]);
+    let id = action(&app, "1.7", "id").await["id"].clone();
+    let q = "mutation($id: ID!) { addEvidence(input: {actionId: $id, what: \"Minutes\", idempotencyKey: \"p-1\"}) { action { objective rag { note } } } }";
+    let first = app.graphql_as(&partner, q, json!({ "id": id })).await;
+    assert!(first.get("errors").is_none(), "{first:#}");
+    // The action leaves the partner's work stream; a retry of the same request must not
+    // hand it back.
+    app.data(
         "mutation($id: ID!) { moveAction(input: {actionId: $id, workstream: \"Practice\"}) { action { id } } }",
         json!({ "id": id }),
     )
     .await;
-        let retry = app.graphql_as(&partner, q, json!({ "id": id })).await;
-        assert_eq!(
-            retry["errors"][0]["extensions"]["code"], "NOT_FOUND",
-            "{retry:#}"
-        );
-        assert!(retry["data"].is_null());
-    }
-);
+    let retry = app.graphql_as(&partner, q, json!({ "id": id })).await;
+    assert_eq!(
+        retry["errors"][0]["extensions"]["code"], "NOT_FOUND",
+        "{retry:#}"
+    );
+    assert!(retry["data"].is_null());
+}
