@@ -240,7 +240,7 @@ async fn as_of_counts_follow_the_history(on: Engine) {
         assert_eq!(s["asOf"], json!(day));
     }
     // Today: A GREEN, B BLUE, C AMBER, D removed (left out), E new and GREY.
-    let today = plan_api::clock::today().to_string();
+    let today = app.today().to_string();
     let want_now = moved(&[(a, "GREEN"), (b, "BLUE"), (c, "AMBER")], &["GREY"], &[d]);
     let s = summary(&app, Value::Null, json!(today), Value::Null).await;
     assert_eq!(counts(&s["counts"]), want_now, "as of today");

@@ -180,6 +180,8 @@ pub struct TestApp {
     pub db: DatabaseConnection,
     /// What `graphql` and `data` send: an admin token.
     pub admin_token: String,
+    /// The server's clock (the system clock unless the test set another).
+    pub clock: plan_api::clock::Clock,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     // Last: dropped after the server and connections are gone.
     _database: TestDb,
@@ -195,12 +197,29 @@ impl TestApp {
     }
 
     pub async fn spawn_full(engine: Engine, limits: Limits, auth: AuthSettings) -> Self {
+        Self::spawn_serving(engine, limits, auth, Self::test_serving(limits)).await
+    }
+
+    /// A server whose clock reads `now` at start (and runs on from there).
+    pub async fn spawn_at(engine: Engine, now: chrono::DateTime<chrono::Utc>) -> Self {
+        let limits = Limits::new(100);
+        let mut serving = Self::test_serving(limits);
+        serving.clock = plan_api::clock::Clock::starting_at(now);
+        Self::spawn_serving(engine, limits, test_auth(), serving).await
+    }
+
+    fn test_serving(limits: Limits) -> Serving {
         let mut serving = Serving::defaults(limits);
         serving.rate = plan_api::limits::RatePolicy::unlimited();
         // No webhook worker: its occasional poll would land in statement counts. Tests of
         // webhooks start one with `spawn_adjusted`.
         serving.webhooks.deliver = false;
-        Self::spawn_serving(engine, limits, auth, serving).await
+        serving
+    }
+
+    /// Today in England by the server's clock.
+    pub fn today(&self) -> chrono::NaiveDate {
+        self.clock.today()
     }
 
     /// With serving settings of the test's own (the defaults of the configuration table, as
@@ -243,6 +262,7 @@ impl TestApp {
         });
         let db = plan_api::db::connect(&database.url).await.expect("connect");
         let verifier = Arc::new(auth.verifier().expect("verifier"));
+        let clock = serving.clock;
         let app = App::with_serving(
             server_db,
             "127.0.0.1:0".parse().expect("addr"),
@@ -264,6 +284,7 @@ impl TestApp {
             executed,
             db,
             admin_token: token(Role::Admin, &[], &[]),
+            clock,
             shutdown: Some(tx),
             _database: database,
         }

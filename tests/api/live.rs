@@ -506,18 +506,27 @@ async fn a_receiver_that_was_down_gets_every_event_in_order_signed(on: Engine) {
             .windows(2)
             .all(|w| w[0]["eventId"].as_i64() < w[1]["eventId"].as_i64()));
     }
-    // The failed attempts are on record, with what went wrong.
-    let d = app
-        .data(
-            "{ webhooks { id consecutiveFailures pendingDeliveries } }",
-            json!({}),
-        )
-        .await;
+    // The failed attempts are on record, with what went wrong. The receiver has the last
+    // event as soon as it is posted, a moment before the worker commits that it was
+    // delivered: wait (briefly) for that commit.
+    let mut d = Value::Null;
+    for _ in 0..50 {
+        d = app
+            .data(
+                "{ webhooks { id consecutiveFailures pendingDeliveries } }",
+                json!({}),
+            )
+            .await;
+        if d["webhooks"][0]["pendingDeliveries"] == 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
     let id = d["webhooks"][0]["id"].as_str().expect("id").to_string();
     assert_eq!(d["webhooks"][0]["pendingDeliveries"], 0, "{d}");
     let d = app
             .data(
-                "query($id: ID!) { webhookDeliveries(webhookId: $id, first: 100) { nodes { eventId delivered statusCode error } } }",
+                "query($id: ID!) { webhookDeliveries(webhookId: $id, first: 100) { nodes { eventId delivered statusCode error } edges { cursor node { eventId } } totalCount } }",
                 json!({"id": id}),
             )
             .await;
@@ -529,6 +538,14 @@ async fn a_receiver_that_was_down_gets_every_event_in_order_signed(on: Engine) {
     assert!(attempts
         .iter()
         .any(|a| a["delivered"] == false && a["error"].is_string()));
+    // Every connection has edges (the same attempts, with cursors) and a total.
+    let edges = d["webhookDeliveries"]["edges"].as_array().expect("edges");
+    assert_eq!(edges.len(), attempts.len());
+    assert!(edges
+        .iter()
+        .zip(attempts)
+        .all(|(e, a)| e["node"]["eventId"] == a["eventId"] && e["cursor"].is_string()));
+    assert_eq!(d["webhookDeliveries"]["totalCount"], json!(attempts.len()));
 }
 
 #[apply(both_engines)]

@@ -35,9 +35,19 @@ async fn rows(app: &TestApp, table: &str) -> Vec<String> {
         .collect()
 }
 
-/// Today as the server counts it: the date in England, not in UTC.
-fn today() -> String {
-    plan_api::clock::today().to_string()
+/// Every test here runs with the server's clock at 23:30 UTC on a summer day, when England
+/// (on BST) is already on the next date: a rule that used the UTC date would be a day behind.
+fn late_summer_evening() -> chrono::DateTime<chrono::Utc> {
+    "2026-07-15T23:30:00Z".parse().expect("instant")
+}
+
+/// The date in England at `late_summer_evening`.
+const ENGLAND_TODAY: &str = "2026-07-16";
+
+async fn spawn(engine: Engine) -> TestApp {
+    let app = TestApp::spawn_at(engine, late_summer_evening()).await;
+    assert_eq!(app.today().to_string(), ENGLAND_TODAY);
+    app
 }
 
 /// Asserts a BAD_USER_INPUT whose message mentions `words`, with nothing internal in it.
@@ -60,12 +70,13 @@ fn assert_bad(body: &Value, words: &str) {
 #[apply(both_engines)]
 async fn rag_rules_refuse_bad_changes_and_change_nothing(on: Engine) {
     let Some(engine) = on.available() else { return };
-    let app = TestApp::spawn(engine).await;
+    let app = spawn(engine).await;
     let a = action(&app, "1.2", "id version rag { status effectiveDate }").await;
     let id = a["id"].clone();
     assert_ne!(a["rag"]["status"], "RED");
     let history = rows(&app, "rag_update").await;
-    let tomorrow = (plan_api::clock::today() + chrono::Duration::days(2)).to_string();
+    // The day after the date in England is in the future, whatever the UTC date says.
+    let tomorrow = (app.today() + chrono::Duration::days(1)).to_string();
     let cases = [
         (
             json!({ "actionId": id, "status": "RED" }),
@@ -161,7 +172,7 @@ async fn rag_rules_refuse_bad_changes_and_change_nothing(on: Engine) {
     assert_eq!(d["recordRagUpdate"]["ragUpdate"]["previousStatus"], "BLUE");
     assert_eq!(
         d["recordRagUpdate"]["action"]["rag"]["effectiveDate"],
-        today()
+        ENGLAND_TODAY
     );
 
     // The earlier history is exactly as it was: appended to, never edited.
@@ -173,7 +184,7 @@ async fn rag_rules_refuse_bad_changes_and_change_nothing(on: Engine) {
 #[apply(both_engines)]
 async fn removed_actions_take_no_rag_updates(on: Engine) {
     let Some(engine) = on.available() else { return };
-    let app = TestApp::spawn(engine).await;
+    let app = spawn(engine).await;
     let id = action(&app, "1.3", "id").await["id"].clone();
     let retire = "mutation($id: ID!, $r: String!) { retireAction(input: {actionId: $id, reason: $r}) { action { state removedReason version } } }";
     let body = app.graphql(retire, json!({ "id": id, "r": " " })).await;
@@ -209,7 +220,7 @@ async fn removed_actions_take_no_rag_updates(on: Engine) {
 #[apply(both_engines)]
 async fn batch_updates_report_each_item(on: Engine) {
     let Some(engine) = on.available() else { return };
-    let app = TestApp::spawn(engine).await;
+    let app = spawn(engine).await;
     let ids: Vec<Value> = [
         action(&app, "1.4", "id").await["id"].clone(),
         action(&app, "1.5", "id").await["id"].clone(),
@@ -255,7 +266,7 @@ async fn batch_updates_report_each_item(on: Engine) {
 #[apply(both_engines)]
 async fn audit_events_say_who_did_what(on: Engine) {
     let Some(engine) = on.available() else { return };
-    let app = TestApp::spawn(engine).await;
+    let app = spawn(engine).await;
     let lead = token(Role::Lead, &["KOM"], &[]);
     let id = action(&app, "1.1", "id").await["id"].clone();
     app.data_as(
@@ -305,7 +316,7 @@ async fn audit_events_say_who_did_what(on: Engine) {
 #[apply(both_engines)]
 async fn admin_edits_create_move_extend_and_link(on: Engine) {
     let Some(engine) = on.available() else { return };
-    let app = TestApp::spawn(engine).await;
+    let app = spawn(engine).await;
     let plan = app
         .data(r#"{ plan(slug: "herefordshire-2012") { id } }"#, json!({}))
         .await["plan"]["id"]
@@ -528,7 +539,7 @@ async fn admin_edits_create_move_extend_and_link(on: Engine) {
 #[apply(both_engines)]
 async fn admins_import_plans_through_the_api(on: Engine) {
     let Some(engine) = on.available() else { return };
-    let app = TestApp::spawn(engine).await;
+    let app = spawn(engine).await;
     let q = "mutation($json: String!) { importPlan(input: {planJson: $json, fileName: \"hfd-2013.json\"}) {
         plan { slug title } planCreated planUpdated actionsCreated actionsUpdated actionsUnchanged ragUpdates } }";
     // A broken file: a clear error naming the place, nothing changed.
