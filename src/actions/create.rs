@@ -12,11 +12,10 @@ use super::children::{lead_codes, replace_children};
 use super::filter::{person_ids, reference_ids, theme_ids, workstream_ids};
 use super::input::{checked_milestones, descriptor_rows, optional_text, text, texts, MAX_CODE_LEN};
 use super::snapshot::snapshot;
-use super::{LifecycleState, NewMilestone};
+use super::{due_date, search_text, LifecycleState, NewMilestone};
 use crate::audit::{Begun, Subject, Writer};
 use crate::auth::{Operation, Principal};
 use crate::error::{AppError, AppResult};
-use crate::plans::import::search_text;
 use crate::rag::{self, RagStatus, API_SOURCE};
 
 /// A new action as clients send it.
@@ -147,7 +146,8 @@ pub async fn create(
         outcomes: Set(TextList(outcomes)),
         by_when: Set(by_when),
         lead_text: Set(lead_codes(db, plan.id, &leads).await?.join(", ")),
-        due_date: Set(milestones.iter().filter_map(|m| m.due).max()),
+        // A new action has no extensions yet.
+        due_date: Set(due_date(milestones.iter().map(|m| m.due), [])),
         rag_status: Set(status),
         rag_note: Set(note.clone()),
         rag_effective_date: Set(today),

@@ -8,6 +8,7 @@ mod change;
 mod children;
 mod create;
 pub mod deadlines;
+mod derived;
 mod evidence;
 mod extend;
 mod filter;
@@ -24,6 +25,7 @@ mod workstream;
 pub use access::{check_version, for_change};
 pub use change::{change_action, change_actions, unchanged, Appended, Changed, Effect};
 pub use create::{create, NewAction};
+pub use derived::{due_date, search_text};
 /// Lifecycle and Ofsted area are stored vocabularies, typed in `entity::values`.
 pub use entity::{LifecycleState, OfstedArea};
 pub use evidence::{add_evidence, evidence_records_for, NewEvidence};

@@ -10,11 +10,10 @@ use super::children::{lead_codes, replace_children};
 use super::filter::{person_ids, reference_ids, theme_ids};
 use super::input::{checked_milestones, descriptor_rows, text, texts};
 use super::snapshot::{preview, snapshot};
-use super::NewMilestone;
+use super::{due_date, search_text, NewMilestone};
 use crate::audit::Writer;
 use crate::auth::{Operation, Principal};
 use crate::error::{AppError, AppResult};
-use crate::plans::import::search_text;
 
 /// Fields of an action to change; `None` leaves a field as it is.
 #[derive(Debug, Clone, Default, Serialize)]
@@ -56,8 +55,8 @@ impl ActionEdit {
     }
 }
 
-/// The latest milestone or agreed extension date: what `dueDate` filters and overdue use.
-async fn due_date<C: ConnectionTrait>(
+/// The due date once `milestones` replace an action's, with the extensions agreed for it.
+async fn due_with_extensions<C: ConnectionTrait>(
     db: &C,
     action_id: i32,
     milestones: &[NewMilestone],
@@ -69,11 +68,7 @@ async fn due_date<C: ConnectionTrait>(
         .into_tuple()
         .all(db)
         .await?;
-    Ok(milestones
-        .iter()
-        .filter_map(|m| m.due)
-        .chain(extended.into_iter().flatten())
-        .max())
+    Ok(due_date(milestones.iter().map(|m| m.due), extended))
 }
 
 /// `updateAction`: changes the given fields. Leads may change milestones only.
@@ -174,7 +169,7 @@ pub async fn update(
                             .collect::<Vec<_>>())
                         .unwrap_or_default());
                     after_extra.insert("milestones".into(), json!(ms));
-                    next.due_date = Set(due_date(db, current.id, &ms).await?);
+                    next.due_date = Set(due_with_extensions(db, current.id, &ms).await?);
                     Some(ms)
                 }
                 None => None,

@@ -25,7 +25,7 @@ use sea_orm::{
 
 use super::format::{self, PlanFile};
 use super::validate;
-use crate::actions::LifecycleState;
+use crate::actions::{due_date, search_text, LifecycleState};
 use crate::error::{AppError, AppResult};
 use crate::rag::RagStatus;
 use entity::TextList;
@@ -193,25 +193,6 @@ fn json_list<T: serde::Serialize>(items: &T) -> AppResult<String> {
 
 fn text_list(items: &[String]) -> TextList {
     TextList(items.to_vec())
-}
-
-/// Lower-cased text the `search` filter matches against; computed once per write.
-pub fn search_text(objective: &str, items: &[String], outcomes: &[String]) -> String {
-    let mut s = objective.to_lowercase();
-    for part in items.iter().chain(outcomes) {
-        s.push('\n');
-        s.push_str(&part.to_lowercase());
-    }
-    s
-}
-
-/// The due date filters and overdue checks use: the latest milestone or agreed new date.
-pub fn due_date(a: &format::Action) -> Option<chrono::NaiveDate> {
-    a.milestones
-        .iter()
-        .filter_map(|m| m.due)
-        .chain(a.extensions.iter().filter_map(|e| e.new_due))
-        .max()
 }
 
 struct Catalogue {
@@ -601,7 +582,10 @@ async fn sync_actions<C: ConnectionTrait>(
             outcomes: Set(text_list(&a.outcomes)),
             by_when: Set(a.by_when.clone()),
             lead_text: Set(a.lead_text.clone()),
-            due_date: Set(due_date(a)),
+            due_date: Set(due_date(
+                a.milestones.iter().map(|m| m.due),
+                a.extensions.iter().map(|e| e.new_due),
+            )),
             state: Set(a.state),
             removed_reason: Set(a.removed_reason.clone()),
             search_text: Set(search_text(&a.objective, &a.objective_items, &a.outcomes)),
