@@ -1,94 +1,139 @@
-//! Replacing an action's child rows (leads, references, Ofsted descriptors, milestones) and
-//! naming its leads.
-use entity::{action_descriptor, action_lead, action_reference, milestone};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
+//! Replacing an action's child rows (leads, references, evidence sources, Ofsted descriptors,
+//! milestones), for the API's writes and the importer alike, and naming its leads.
+use entity::{
+    action_descriptor, action_evidence, action_lead, action_reference, milestone, OfstedArea,
+};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
 
-use super::{NewMilestone, OfstedArea};
+use super::NewMilestone;
 use crate::error::AppResult;
 use crate::plans::query;
 
-/// Replaces an action's leads, references, descriptors and/or milestones.
-pub(super) async fn replace_children<C: ConnectionTrait>(
+/// An Ofsted descriptor as stored: the normalised code, its area, and the text as written.
+#[derive(Debug, Clone)]
+pub struct DescriptorRow {
+    pub code: String,
+    pub area: OfstedArea,
+    pub raw: String,
+}
+
+/// The child rows to write for an action, each list in order (a row's position is its index);
+/// `None` leaves that kind as it is.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Children<'a> {
+    /// Person ids.
+    pub leads: Option<&'a [i32]>,
+    /// Source reference ids.
+    pub references: Option<&'a [i32]>,
+    /// Evidence source ids.
+    pub evidence: Option<&'a [i32]>,
+    pub descriptors: Option<&'a [DescriptorRow]>,
+    pub milestones: Option<&'a [NewMilestone]>,
+}
+
+/// Replaces the kinds of an action's child rows that `children` gives: one delete per kind,
+/// and one insert per kind that has rows.
+pub async fn replace_children<C: ConnectionTrait>(
     db: &C,
     action_id: i32,
-    leads: Option<&[i32]>,
-    references: Option<&[i32]>,
-    descriptors: Option<&[(String, OfstedArea, String)]>,
-    milestones: Option<&[NewMilestone]>,
+    children: Children<'_>,
 ) -> AppResult<()> {
-    if let Some(ids) = leads {
-        action_lead::Entity::delete_many()
-            .filter(action_lead::Column::ActionId.eq(action_id))
-            .exec(db)
-            .await?;
-        if !ids.is_empty() {
-            action_lead::Entity::insert_many(ids.iter().enumerate().map(|(i, id)| {
-                action_lead::ActiveModel {
-                    action_id: Set(action_id),
-                    person_id: Set(*id),
-                    position: Set(i as i32),
-                }
-            }))
-            .exec(db)
-            .await?;
-        }
+    if let Some(ids) = children.leads {
+        let rows = ids
+            .iter()
+            .enumerate()
+            .map(|(i, id)| action_lead::ActiveModel {
+                action_id: Set(action_id),
+                person_id: Set(*id),
+                position: Set(i as i32),
+            });
+        replace(db, action_lead::Column::ActionId, action_id, rows.collect()).await?;
     }
-    if let Some(ids) = references {
-        action_reference::Entity::delete_many()
-            .filter(action_reference::Column::ActionId.eq(action_id))
-            .exec(db)
-            .await?;
-        if !ids.is_empty() {
-            action_reference::Entity::insert_many(ids.iter().enumerate().map(|(i, id)| {
-                action_reference::ActiveModel {
-                    action_id: Set(action_id),
-                    reference_id: Set(*id),
-                    position: Set(i as i32),
-                }
-            }))
-            .exec(db)
-            .await?;
-        }
+    if let Some(ids) = children.references {
+        let rows = ids
+            .iter()
+            .enumerate()
+            .map(|(i, id)| action_reference::ActiveModel {
+                action_id: Set(action_id),
+                reference_id: Set(*id),
+                position: Set(i as i32),
+            });
+        replace(
+            db,
+            action_reference::Column::ActionId,
+            action_id,
+            rows.collect(),
+        )
+        .await?;
     }
-    if let Some(rows) = descriptors {
-        action_descriptor::Entity::delete_many()
-            .filter(action_descriptor::Column::ActionId.eq(action_id))
-            .exec(db)
-            .await?;
-        if !rows.is_empty() {
-            action_descriptor::Entity::insert_many(rows.iter().enumerate().map(
-                |(i, (code, area, raw))| action_descriptor::ActiveModel {
-                    action_id: Set(action_id),
-                    position: Set(i as i32),
-                    code: Set(code.clone()),
-                    area: Set(*area),
-                    raw: Set(raw.clone()),
-                    ..Default::default()
-                },
-            ))
-            .exec(db)
-            .await?;
-        }
+    if let Some(ids) = children.evidence {
+        let rows = ids
+            .iter()
+            .enumerate()
+            .map(|(i, id)| action_evidence::ActiveModel {
+                action_id: Set(action_id),
+                evidence_source_id: Set(*id),
+                position: Set(i as i32),
+            });
+        replace(
+            db,
+            action_evidence::Column::ActionId,
+            action_id,
+            rows.collect(),
+        )
+        .await?;
     }
-    if let Some(ms) = milestones {
-        milestone::Entity::delete_many()
-            .filter(milestone::Column::ActionId.eq(action_id))
-            .exec(db)
-            .await?;
-        if !ms.is_empty() {
-            milestone::Entity::insert_many(ms.iter().enumerate().map(|(i, m)| {
-                milestone::ActiveModel {
-                    action_id: Set(action_id),
-                    position: Set(i as i32),
-                    label: Set(m.label.clone()),
-                    due: Set(m.due),
-                    ..Default::default()
-                }
-            }))
-            .exec(db)
-            .await?;
-        }
+    if let Some(ds) = children.descriptors {
+        let rows = ds
+            .iter()
+            .enumerate()
+            .map(|(i, d)| action_descriptor::ActiveModel {
+                action_id: Set(action_id),
+                position: Set(i as i32),
+                code: Set(d.code.clone()),
+                area: Set(d.area),
+                raw: Set(d.raw.clone()),
+                ..Default::default()
+            });
+        replace(
+            db,
+            action_descriptor::Column::ActionId,
+            action_id,
+            rows.collect(),
+        )
+        .await?;
     }
+    if let Some(ms) = children.milestones {
+        let rows = ms.iter().enumerate().map(|(i, m)| milestone::ActiveModel {
+            action_id: Set(action_id),
+            position: Set(i as i32),
+            label: Set(m.label.clone()),
+            due: Set(m.due),
+            ..Default::default()
+        });
+        replace(db, milestone::Column::ActionId, action_id, rows.collect()).await?;
+    }
+    Ok(())
+}
+
+/// Deletes an action's rows of one kind, then inserts `rows` (no statement when there are none).
+async fn replace<C, A>(
+    db: &C,
+    action_column: <A::Entity as EntityTrait>::Column,
+    action_id: i32,
+    rows: Vec<A>,
+) -> AppResult<()>
+where
+    C: ConnectionTrait,
+    A: ActiveModelTrait + Send,
+{
+    A::Entity::delete_many()
+        .filter(action_column.eq(action_id))
+        .exec(db)
+        .await?;
+    A::Entity::insert_many(rows)
+        .exec_without_returning(db)
+        .await?;
     Ok(())
 }
 

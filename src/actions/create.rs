@@ -8,7 +8,7 @@ use serde::Serialize;
 use serde_json::json;
 
 use super::change::{reload, Changed, ChangedIds};
-use super::children::{lead_codes, replace_children};
+use super::children::{lead_codes, replace_children, Children};
 use super::filter::{person_ids, reference_ids, theme_ids, workstream_ids};
 use super::input::{checked_milestones, descriptor_rows, optional_text, text, texts, MAX_CODE_LEN};
 use super::snapshot::snapshot;
@@ -164,15 +164,14 @@ pub async fn create(
     }
     .insert(db)
     .await?;
-    replace_children(
-        db,
-        created.id,
-        Some(&leads),
-        Some(&references),
-        Some(&descriptors),
-        Some(&milestones),
-    )
-    .await?;
+    let children = Children {
+        leads: Some(&leads),
+        references: Some(&references),
+        evidence: None,
+        descriptors: Some(&descriptors),
+        milestones: Some(&milestones),
+    };
+    replace_children(db, created.id, children).await?;
     let first = rag_update::ActiveModel {
         action_id: Set(created.id),
         status: Set(status),
@@ -189,7 +188,10 @@ pub async fn create(
     let mut after = snapshot(&created);
     after["leads"] = json!(lead_codes(db, plan.id, &leads).await?);
     after["references"] = json!(input.references);
-    after["descriptors"] = json!(descriptors.iter().map(|d| d.0.clone()).collect::<Vec<_>>());
+    after["descriptors"] = json!(descriptors
+        .iter()
+        .map(|d| d.code.clone())
+        .collect::<Vec<_>>());
     after["milestones"] = json!(milestones);
     after["ragUpdateId"] = json!(first.id);
     ch.record(action_subject(&created), None, Some(after))

@@ -3,6 +3,7 @@
 use chrono::NaiveDate;
 use serde::Serialize;
 
+use super::children::DescriptorRow;
 use super::filter::normalise_descriptor;
 use super::OfstedArea;
 use crate::error::{AppError, AppResult};
@@ -53,8 +54,8 @@ pub(super) fn not_future(field: &str, d: NaiveDate, today: NaiveDate) -> AppResu
     Ok(())
 }
 
-/// Normalised descriptor rows (code, area, raw) for an action.
-pub(super) fn descriptor_rows(raw: &[String]) -> AppResult<Vec<(String, OfstedArea, String)>> {
+/// Normalised descriptor rows for an action.
+pub(super) fn descriptor_rows(raw: &[String]) -> AppResult<Vec<DescriptorRow>> {
     raw.iter()
         .map(|r| match normalise_descriptor(r) {
             Some(Ok(code)) => {
@@ -62,9 +63,17 @@ pub(super) fn descriptor_rows(raw: &[String]) -> AppResult<Vec<(String, OfstedAr
                     code.trim_end_matches(|c: char| c.is_ascii_digit() || c == '.'),
                 )
                 .ok_or_else(|| AppError::Internal("BUG: normalised code without area".into()))?;
-                Ok((code, area, r.trim().to_string()))
+                Ok(DescriptorRow {
+                    code,
+                    area,
+                    raw: r.trim().to_string(),
+                })
             }
-            Some(Err(area)) => Ok((area.as_str().to_string(), area, r.trim().to_string())),
+            Some(Err(area)) => Ok(DescriptorRow {
+                code: area.as_str().to_string(),
+                area,
+                raw: r.trim().to_string(),
+            }),
             None => Err(AppError::bad_input(format!(
                 "{r:?} is not an Ofsted descriptor code (like QP3.7 or 3.7) or area (OE, EHP, QP, LG)"
             ))),

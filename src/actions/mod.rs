@@ -24,6 +24,7 @@ mod workstream;
 
 pub use access::{check_version, for_change};
 pub use change::{change_action, change_actions, unchanged, Appended, Changed, Effect};
+pub(crate) use children::{replace_children, Children, DescriptorRow};
 pub use create::{create, NewAction};
 pub use derived::{due_date, search_text};
 /// Lifecycle and Ofsted area are stored vocabularies, typed in `entity::values`.

@@ -6,7 +6,7 @@ use serde::Serialize;
 use serde_json::json;
 
 use super::change::{change_action, unchanged, Changed, Effect};
-use super::children::{lead_codes, replace_children};
+use super::children::{lead_codes, replace_children, Children};
 use super::filter::{person_ids, reference_ids, theme_ids};
 use super::input::{checked_milestones, descriptor_rows, text, texts};
 use super::snapshot::{preview, snapshot};
@@ -151,7 +151,7 @@ pub async fn update(
                         .unwrap_or_default());
                     after_extra.insert(
                         "descriptors".into(),
-                        json!(rows.iter().map(|r| r.0.clone()).collect::<Vec<_>>()),
+                        json!(rows.iter().map(|r| r.code.clone()).collect::<Vec<_>>()),
                     );
                     Some(rows)
                 }
@@ -174,15 +174,14 @@ pub async fn update(
                 }
                 None => None,
             };
-            replace_children(
-                db,
-                current.id,
-                leads.as_deref(),
-                references.as_deref(),
-                descriptors.as_deref(),
-                milestones.as_deref(),
-            )
-            .await?;
+            let children = Children {
+                leads: leads.as_deref(),
+                references: references.as_deref(),
+                evidence: None,
+                descriptors: descriptors.as_deref(),
+                milestones: milestones.as_deref(),
+            };
+            replace_children(db, current.id, children).await?;
             let objective = match &next.objective {
                 sea_orm::ActiveValue::Set(v) | sea_orm::ActiveValue::Unchanged(v) => v.clone(),
                 sea_orm::ActiveValue::NotSet => current.objective.clone(),

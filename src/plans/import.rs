@@ -13,8 +13,7 @@ use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 use entity::{
-    action, action_descriptor, action_evidence, action_lead, action_link, action_reference,
-    evidence_source, milestone, person, plan, rag_level, rag_update, removal_proposal,
+    action, action_link, evidence_source, person, plan, rag_level, rag_update, removal_proposal,
     source_reference, theme, timescale_extension, workstream, workstream_move,
 };
 use sea_orm::{
@@ -25,7 +24,9 @@ use sea_orm::{
 
 use super::format::{self, PlanFile};
 use super::validate;
-use crate::actions::{due_date, search_text, LifecycleState};
+use crate::actions::{
+    self, due_date, search_text, Children, DescriptorRow, LifecycleState, NewMilestone,
+};
 use crate::error::{AppError, AppResult};
 use crate::rag::RagStatus;
 use entity::TextList;
@@ -779,106 +780,37 @@ async fn replace_children<C: ConnectionTrait>(
     a: &format::Action,
     cat: &Catalogue,
 ) -> AppResult<()> {
-    action_lead::Entity::delete_many()
-        .filter(action_lead::Column::ActionId.eq(action_id))
-        .exec(db)
-        .await?;
-    action_reference::Entity::delete_many()
-        .filter(action_reference::Column::ActionId.eq(action_id))
-        .exec(db)
-        .await?;
-    action_evidence::Entity::delete_many()
-        .filter(action_evidence::Column::ActionId.eq(action_id))
-        .exec(db)
-        .await?;
-    action_descriptor::Entity::delete_many()
-        .filter(action_descriptor::Column::ActionId.eq(action_id))
-        .exec(db)
-        .await?;
-    milestone::Entity::delete_many()
-        .filter(milestone::Column::ActionId.eq(action_id))
-        .exec(db)
-        .await?;
-
-    let leads = a
-        .leads
-        .iter()
-        .enumerate()
-        .map(|(i, code)| {
-            Ok(action_lead::ActiveModel {
-                action_id: Set(action_id),
-                person_id: Set(id_of(&cat.people, code.as_str())?),
-                position: Set(i as i32),
-            })
-        })
-        .collect::<AppResult<Vec<_>>>()?;
-    action_lead::Entity::insert_many(leads)
-        .exec_without_returning(db)
-        .await?;
-
-    let refs = a
-        .references
-        .iter()
-        .enumerate()
-        .map(|(i, code)| {
-            Ok(action_reference::ActiveModel {
-                action_id: Set(action_id),
-                reference_id: Set(id_of(&cat.references, code.as_str())?),
-                position: Set(i as i32),
-            })
-        })
-        .collect::<AppResult<Vec<_>>>()?;
-    action_reference::Entity::insert_many(refs)
-        .exec_without_returning(db)
-        .await?;
-
-    let evidence = a
-        .evidence
-        .iter()
-        .enumerate()
-        .map(|(i, name)| {
-            Ok(action_evidence::ActiveModel {
-                action_id: Set(action_id),
-                evidence_source_id: Set(id_of(&cat.evidence, name.as_str())?),
-                position: Set(i as i32),
-            })
-        })
-        .collect::<AppResult<Vec<_>>>()?;
-    action_evidence::Entity::insert_many(evidence)
-        .exec_without_returning(db)
-        .await?;
-
-    let descriptors = a
+    let ids = |keys: &[String], of: &HashMap<String, i32>| -> AppResult<Vec<i32>> {
+        keys.iter().map(|k| id_of(of, k.as_str())).collect()
+    };
+    let leads = ids(&a.leads, &cat.people)?;
+    let references = ids(&a.references, &cat.references)?;
+    let evidence = ids(&a.evidence, &cat.evidence)?;
+    let descriptors: Vec<DescriptorRow> = a
         .ofsted
         .iter()
-        .enumerate()
-        .map(|(i, d)| action_descriptor::ActiveModel {
-            action_id: Set(action_id),
-            position: Set(i as i32),
-            code: Set(d.code.clone()),
-            area: Set(d.area),
-            raw: Set(d.raw.clone()),
-            ..Default::default()
-        });
-    action_descriptor::Entity::insert_many(descriptors)
-        .exec_without_returning(db)
-        .await?;
-
-    let milestones = a
+        .map(|d| DescriptorRow {
+            code: d.code.clone(),
+            area: d.area,
+            raw: d.raw.clone(),
+        })
+        .collect();
+    let milestones: Vec<NewMilestone> = a
         .milestones
         .iter()
-        .enumerate()
-        .map(|(i, m)| milestone::ActiveModel {
-            action_id: Set(action_id),
-            position: Set(i as i32),
-            label: Set(m.label.clone()),
-            due: Set(m.due),
-            ..Default::default()
-        });
-    milestone::Entity::insert_many(milestones)
-        .exec_without_returning(db)
-        .await?;
-    Ok(())
+        .map(|m| NewMilestone {
+            label: m.label.clone(),
+            due: m.due,
+        })
+        .collect();
+    let children = Children {
+        leads: Some(&leads),
+        references: Some(&references),
+        evidence: Some(&evidence),
+        descriptors: Some(&descriptors),
+        milestones: Some(&milestones),
+    };
+    actions::replace_children(db, action_id, children).await
 }
 
 /// Extensions, moves and removal proposals are events: appended when the file names one not yet
