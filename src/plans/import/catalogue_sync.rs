@@ -1,14 +1,17 @@
 //! The plan's catalogues (RAG scale, themes, work streams, people, references, evidence
 //! sources), kept in step with the file by natural key.
 use std::collections::HashMap;
+use std::hash::Hash;
 
 use entity::{evidence_source, person, rag_level, source_reference, theme, workstream};
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
+use sea_orm::{
+    ActiveModelBehavior, ActiveModelTrait, ActiveValue, ColumnTrait, ConnectionTrait, EntityTrait,
+    IntoActiveModel, Iterable, QueryFilter, Select, Set,
+};
 
 use super::format::PlanFile;
 use super::{text_list, ImportReport};
 use crate::error::AppResult;
-use crate::rag::RagStatus;
 
 /// Ids of the catalogue entries by the keys the file names them by.
 pub(super) struct Catalogue {
@@ -29,229 +32,137 @@ pub(super) async fn sync_catalogue<C: ConnectionTrait>(
 ) -> AppResult<Catalogue> {
     let mut changed = false;
 
-    let old: HashMap<RagStatus, rag_level::Model> = rag_level::Entity::find()
-        .filter(rag_level::Column::PlanId.eq(plan_id))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|m| (m.status, m))
-        .collect();
-    for (pos, level) in file.rag_scale.iter().enumerate() {
-        let pos = pos as i32;
-        match old.get(&level.status) {
-            Some(m) if m.descriptor == level.descriptor && m.position == pos => {}
-            Some(m) => {
-                changed = true;
-                let mut am: rag_level::ActiveModel = m.clone().into();
-                am.descriptor = Set(level.descriptor.clone());
-                am.position = Set(pos);
-                am.update(db).await?;
-            }
-            None => {
-                changed = true;
-                rag_level::ActiveModel {
+    sync_rows(
+        db,
+        &mut changed,
+        rag_level::Entity::find().filter(rag_level::Column::PlanId.eq(plan_id)),
+        |m| (m.status, m.id),
+        file.rag_scale
+            .iter()
+            .zip(0..)
+            .map(|(l, pos)| {
+                let row = rag_level::ActiveModel {
                     plan_id: Set(plan_id),
-                    status: Set(level.status),
-                    descriptor: Set(level.descriptor.clone()),
+                    status: Set(l.status),
+                    descriptor: Set(l.descriptor.clone()),
                     position: Set(pos),
                     ..Default::default()
-                }
-                .insert(db)
-                .await?;
-            }
-        }
-    }
+                };
+                (l.status, row)
+            })
+            .collect(),
+    )
+    .await?;
 
-    let mut themes = HashMap::new();
-    let old: HashMap<i32, theme::Model> = theme::Entity::find()
-        .filter(theme::Column::PlanId.eq(plan_id))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|m| (m.number, m))
-        .collect();
-    for t in &file.themes {
-        let id = match old.get(&t.number) {
-            Some(m) if m.title == t.title => m.id,
-            Some(m) => {
-                changed = true;
-                let mut am: theme::ActiveModel = m.clone().into();
-                am.title = Set(t.title.clone());
-                am.update(db).await?.id
-            }
-            None => {
-                changed = true;
-                theme::ActiveModel {
+    let themes = sync_rows(
+        db,
+        &mut changed,
+        theme::Entity::find().filter(theme::Column::PlanId.eq(plan_id)),
+        |m| (m.number, m.id),
+        file.themes
+            .iter()
+            .map(|t| {
+                let row = theme::ActiveModel {
                     plan_id: Set(plan_id),
                     number: Set(t.number),
                     title: Set(t.title.clone()),
                     ..Default::default()
-                }
-                .insert(db)
-                .await?
-                .id
-            }
-        };
-        themes.insert(t.number, id);
-    }
+                };
+                (t.number, row)
+            })
+            .collect(),
+    )
+    .await?;
 
-    let mut workstreams = HashMap::new();
-    let old: HashMap<String, workstream::Model> = workstream::Entity::find()
-        .filter(workstream::Column::PlanId.eq(plan_id))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|m| (m.name.clone(), m))
-        .collect();
-    for (pos, w) in file.workstreams.iter().enumerate() {
-        let pos = pos as i32;
-        let id = match old.get(&w.name) {
-            Some(m) if m.position == pos => m.id,
-            Some(m) => {
-                changed = true;
-                let mut am: workstream::ActiveModel = m.clone().into();
-                am.position = Set(pos);
-                am.update(db).await?.id
-            }
-            None => {
-                changed = true;
-                workstream::ActiveModel {
+    let workstreams = sync_rows(
+        db,
+        &mut changed,
+        workstream::Entity::find().filter(workstream::Column::PlanId.eq(plan_id)),
+        |m| (m.name.clone(), m.id),
+        file.workstreams
+            .iter()
+            .zip(0..)
+            .map(|(w, pos)| {
+                let row = workstream::ActiveModel {
                     plan_id: Set(plan_id),
                     name: Set(w.name.clone()),
                     position: Set(pos),
                     ..Default::default()
-                }
-                .insert(db)
-                .await?
-                .id
-            }
-        };
-        workstreams.insert(w.name.clone(), id);
-    }
+                };
+                (w.name.clone(), row)
+            })
+            .collect(),
+    )
+    .await?;
 
-    let mut people = HashMap::new();
-    let old: HashMap<String, person::Model> = person::Entity::find()
-        .filter(person::Column::PlanId.eq(plan_id))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|m| (m.code.clone(), m))
-        .collect();
-    for (pos, p) in file.people.iter().enumerate() {
-        let pos = pos as i32;
-        let aliases = text_list(&p.aliases);
-        let id = match old.get(&p.code) {
-            Some(m) if m.name == p.name && m.aliases == aliases && m.position == pos => m.id,
-            Some(m) => {
-                changed = true;
-                let mut am: person::ActiveModel = m.clone().into();
-                am.name = Set(p.name.clone());
-                am.aliases = Set(aliases);
-                am.position = Set(pos);
-                am.update(db).await?.id
-            }
-            None => {
-                changed = true;
-                person::ActiveModel {
+    let people = sync_rows(
+        db,
+        &mut changed,
+        person::Entity::find().filter(person::Column::PlanId.eq(plan_id)),
+        |m| (m.code.clone(), m.id),
+        file.people
+            .iter()
+            .zip(0..)
+            .map(|(p, pos)| {
+                let row = person::ActiveModel {
                     plan_id: Set(plan_id),
                     code: Set(p.code.clone()),
                     name: Set(p.name.clone()),
-                    aliases: Set(aliases),
+                    aliases: Set(text_list(&p.aliases)),
                     position: Set(pos),
                     ..Default::default()
-                }
-                .insert(db)
-                .await?
-                .id
-            }
-        };
-        people.insert(p.code.clone(), id);
-    }
+                };
+                (p.code.clone(), row)
+            })
+            .collect(),
+    )
+    .await?;
 
-    let mut references = HashMap::new();
-    let old: HashMap<String, source_reference::Model> = source_reference::Entity::find()
-        .filter(source_reference::Column::PlanId.eq(plan_id))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|m| (m.code.clone(), m))
-        .collect();
-    for (pos, r) in file.references.iter().enumerate() {
-        let pos = pos as i32;
-        let kind = r.kind;
-        let person_id = r.person.as_ref().and_then(|p| people.get(p).copied());
-        let id = match old.get(&r.code) {
-            Some(m)
-                if m.title == r.title
-                    && m.kind == kind
-                    && m.person_id == person_id
-                    && m.position == pos =>
-            {
-                m.id
-            }
-            Some(m) => {
-                changed = true;
-                let mut am: source_reference::ActiveModel = m.clone().into();
-                am.title = Set(r.title.clone());
-                am.kind = Set(kind);
-                am.person_id = Set(person_id);
-                am.position = Set(pos);
-                am.update(db).await?.id
-            }
-            None => {
-                changed = true;
-                source_reference::ActiveModel {
+    let references = sync_rows(
+        db,
+        &mut changed,
+        source_reference::Entity::find().filter(source_reference::Column::PlanId.eq(plan_id)),
+        |m| (m.code.clone(), m.id),
+        file.references
+            .iter()
+            .zip(0..)
+            .map(|(r, pos)| {
+                let row = source_reference::ActiveModel {
                     plan_id: Set(plan_id),
                     code: Set(r.code.clone()),
                     title: Set(r.title.clone()),
-                    kind: Set(kind),
-                    person_id: Set(person_id),
+                    kind: Set(r.kind),
+                    person_id: Set(r.person.as_ref().and_then(|p| people.get(p).copied())),
                     position: Set(pos),
                     ..Default::default()
-                }
-                .insert(db)
-                .await?
-                .id
-            }
-        };
-        references.insert(r.code.clone(), id);
-    }
+                };
+                (r.code.clone(), row)
+            })
+            .collect(),
+    )
+    .await?;
 
-    let mut evidence = HashMap::new();
-    let old: HashMap<String, evidence_source::Model> = evidence_source::Entity::find()
-        .filter(evidence_source::Column::PlanId.eq(plan_id))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|m| (m.name.clone(), m))
-        .collect();
-    for (pos, e) in file.evidence_sources.iter().enumerate() {
-        let pos = pos as i32;
-        let id = match old.get(&e.name) {
-            Some(m) if m.category == e.category && m.position == pos => m.id,
-            Some(m) => {
-                changed = true;
-                let mut am: evidence_source::ActiveModel = m.clone().into();
-                am.category = Set(e.category);
-                am.position = Set(pos);
-                am.update(db).await?.id
-            }
-            None => {
-                changed = true;
-                evidence_source::ActiveModel {
+    let evidence = sync_rows(
+        db,
+        &mut changed,
+        evidence_source::Entity::find().filter(evidence_source::Column::PlanId.eq(plan_id)),
+        |m| (m.name.clone(), m.id),
+        file.evidence_sources
+            .iter()
+            .zip(0..)
+            .map(|(e, pos)| {
+                let row = evidence_source::ActiveModel {
                     plan_id: Set(plan_id),
                     name: Set(e.name.clone()),
                     category: Set(e.category),
                     position: Set(pos),
                     ..Default::default()
-                }
-                .insert(db)
-                .await?
-                .id
-            }
-        };
-        evidence.insert(e.name.clone(), id);
-    }
+                };
+                (e.name.clone(), row)
+            })
+            .collect(),
+    )
+    .await?;
 
     if changed && !report.plan_created {
         report.plan_updated = true;
@@ -263,4 +174,56 @@ pub(super) async fn sync_catalogue<C: ConnectionTrait>(
         references,
         evidence,
     })
+}
+
+type ModelOf<A> = <<A as ActiveModelTrait>::Entity as EntityTrait>::Model;
+
+/// Keeps one catalogue table in step with the file. `stored` selects the plan's rows and
+/// `key_and_id` names each by its natural key; `wanted` gives each entry's key and its row with
+/// every field the file decides. A stored row with the key is left alone when those fields are
+/// equal, updated (only where they differ) when not, and a missing one is inserted. Returns the
+/// ids by key, and sets `changed` when anything was written.
+async fn sync_rows<C, A, K>(
+    db: &C,
+    changed: &mut bool,
+    stored: Select<A::Entity>,
+    key_and_id: impl Fn(&ModelOf<A>) -> (K, i32),
+    wanted: Vec<(K, A)>,
+) -> AppResult<HashMap<K, i32>>
+where
+    C: ConnectionTrait,
+    A: ActiveModelTrait + ActiveModelBehavior + Send,
+    ModelOf<A>: IntoActiveModel<A>,
+    K: Eq + Hash,
+{
+    let stored: HashMap<K, ModelOf<A>> = stored
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|m| (key_and_id(&m).0, m))
+        .collect();
+    let mut ids = HashMap::new();
+    for (key, row) in wanted {
+        let id = match stored.get(&key) {
+            Some(old) => {
+                let mut am: A = old.clone().into_active_model();
+                for column in <A::Entity as EntityTrait>::Column::iter() {
+                    if let ActiveValue::Set(v) = row.get(column) {
+                        am.set_if_not_equals(column, v);
+                    }
+                }
+                if am.is_changed() {
+                    *changed = true;
+                    am.update(db).await?;
+                }
+                key_and_id(old).1
+            }
+            None => {
+                *changed = true;
+                key_and_id(&row.insert(db).await?).1
+            }
+        };
+        ids.insert(key, id);
+    }
+    Ok(ids)
 }
