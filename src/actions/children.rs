@@ -38,95 +38,94 @@ pub async fn replace_children<C: ConnectionTrait>(
     action_id: i32,
     children: Children<'_>,
 ) -> AppResult<()> {
-    if let Some(ids) = children.leads {
-        let rows = ids
-            .iter()
-            .enumerate()
-            .map(|(i, id)| action_lead::ActiveModel {
-                action_id: Set(action_id),
-                person_id: Set(*id),
-                position: Set(i as i32),
-            });
-        replace(db, action_lead::Column::ActionId, action_id, rows.collect()).await?;
-    }
-    if let Some(ids) = children.references {
-        let rows = ids
-            .iter()
-            .enumerate()
-            .map(|(i, id)| action_reference::ActiveModel {
-                action_id: Set(action_id),
-                reference_id: Set(*id),
-                position: Set(i as i32),
-            });
-        replace(
-            db,
-            action_reference::Column::ActionId,
-            action_id,
-            rows.collect(),
-        )
-        .await?;
-    }
-    if let Some(ids) = children.evidence {
-        let rows = ids
-            .iter()
-            .enumerate()
-            .map(|(i, id)| action_evidence::ActiveModel {
-                action_id: Set(action_id),
-                evidence_source_id: Set(*id),
-                position: Set(i as i32),
-            });
-        replace(
-            db,
-            action_evidence::Column::ActionId,
-            action_id,
-            rows.collect(),
-        )
-        .await?;
-    }
-    if let Some(ds) = children.descriptors {
-        let rows = ds
-            .iter()
-            .enumerate()
-            .map(|(i, d)| action_descriptor::ActiveModel {
-                action_id: Set(action_id),
-                position: Set(i as i32),
-                code: Set(d.code.clone()),
-                area: Set(d.area),
-                raw: Set(d.raw.clone()),
-                ..Default::default()
-            });
-        replace(
-            db,
-            action_descriptor::Column::ActionId,
-            action_id,
-            rows.collect(),
-        )
-        .await?;
-    }
-    if let Some(ms) = children.milestones {
-        let rows = ms.iter().enumerate().map(|(i, m)| milestone::ActiveModel {
+    replace(
+        db,
+        action_lead::Column::ActionId,
+        action_id,
+        children.leads,
+        |position, id| action_lead::ActiveModel {
             action_id: Set(action_id),
-            position: Set(i as i32),
+            person_id: Set(*id),
+            position: Set(position),
+        },
+    )
+    .await?;
+    replace(
+        db,
+        action_reference::Column::ActionId,
+        action_id,
+        children.references,
+        |position, id| action_reference::ActiveModel {
+            action_id: Set(action_id),
+            reference_id: Set(*id),
+            position: Set(position),
+        },
+    )
+    .await?;
+    replace(
+        db,
+        action_evidence::Column::ActionId,
+        action_id,
+        children.evidence,
+        |position, id| action_evidence::ActiveModel {
+            action_id: Set(action_id),
+            evidence_source_id: Set(*id),
+            position: Set(position),
+        },
+    )
+    .await?;
+    replace(
+        db,
+        action_descriptor::Column::ActionId,
+        action_id,
+        children.descriptors,
+        |position, d| action_descriptor::ActiveModel {
+            action_id: Set(action_id),
+            position: Set(position),
+            code: Set(d.code.clone()),
+            area: Set(d.area),
+            raw: Set(d.raw.clone()),
+            ..Default::default()
+        },
+    )
+    .await?;
+    replace(
+        db,
+        milestone::Column::ActionId,
+        action_id,
+        children.milestones,
+        |position, m| milestone::ActiveModel {
+            action_id: Set(action_id),
+            position: Set(position),
             label: Set(m.label.clone()),
             due: Set(m.due),
             ..Default::default()
-        });
-        replace(db, milestone::Column::ActionId, action_id, rows.collect()).await?;
-    }
-    Ok(())
+        },
+    )
+    .await
 }
 
-/// Deletes an action's rows of one kind, then inserts `rows` (no statement when there are none).
-async fn replace<C, A>(
+/// Deletes an action's rows of one kind, then inserts one `row` per item, its position its index
+/// (no insert when there are none). Nothing happens when `items` is `None`.
+async fn replace<C, A, T>(
     db: &C,
     action_column: <A::Entity as EntityTrait>::Column,
     action_id: i32,
-    rows: Vec<A>,
+    items: Option<&[T]>,
+    row: impl Fn(i32, &T) -> A,
 ) -> AppResult<()>
 where
     C: ConnectionTrait,
     A: ActiveModelTrait + Send,
 {
+    let Some(items) = items else {
+        return Ok(());
+    };
+    let rows: Vec<A> = items
+        .iter()
+        .zip(0..)
+        .map(|(item, i)| row(i, item))
+        .collect();
     A::Entity::delete_many()
         .filter(action_column.eq(action_id))
         .exec(db)
