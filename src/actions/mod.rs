@@ -1,26 +1,49 @@
 //! Actions: filtered, ordered pages of a plan's actions, and their relations loaded in batches
-//! (one statement per relation per page, however many actions the page holds).
+//! (one statement per relation per page, however many actions the page holds); and changing
+//! them: editing, creating, moving between work streams, extending deadlines, retiring and
+//! reinstating, linking, and adding evidence, one file each. Who may do which is decided by
+//! `auth::policy`; the rules of each change live in its file.
 mod access;
 mod change;
+mod children;
+mod create;
 pub mod deadlines;
-mod edit;
+mod derived;
+mod evidence;
+mod extend;
 mod filter;
+mod input;
+mod lifecycle;
+mod links;
 mod page;
 mod relations;
 mod row;
+mod snapshot;
+mod update;
+mod workstream;
 
 pub use access::{check_version, for_change};
 pub use change::{change_action, change_actions, unchanged, Appended, Changed, Effect};
-pub use edit::*;
+pub(crate) use children::{replace_children, Children, DescriptorRow};
+pub use create::{create, NewAction};
+pub use derived::{due_date, search_text};
 /// Lifecycle and Ofsted area are stored vocabularies, typed in `entity::values`.
 pub use entity::{LifecycleState, OfstedArea};
+pub use evidence::{add_evidence, evidence_records_for, NewEvidence};
+pub use extend::{extend, Extension};
 pub use filter::{
     normalise_descriptor, person_ids, reference_ids, resolve_filter, theme_ids, workstream_ids,
     ActionFilter, ActionOrder, OrderDirection, OrderField, ResolvedFilter,
 };
+pub use input::{NewMilestone, MAX_CODE_LEN, MAX_TEXT_LEN};
+pub use lifecycle::{record_state, reinstate, retire, Lifecycle};
+pub use links::{link, unlink, Link};
 pub use page::{by_code_checked, page, page_checked, Checked, HistoryPages, LatestHistory};
 pub use relations::*;
 pub use row::ActionRow;
+pub use snapshot::snapshot;
+pub use update::{update, ActionEdit};
+pub use workstream::{move_to, Move};
 
 use entity::action;
 use sea_orm::{
