@@ -69,17 +69,6 @@ pub async fn connect(url: &str) -> AppResult<DatabaseConnection> {
     }
 }
 
-/// `n` bind placeholders numbered from `from`, as the backend writes them (`$3` or `?`), for
-/// the few statements written as SQL text (window functions the query builder lacks).
-pub fn placeholders(backend: DbBackend, from: usize, n: usize) -> Vec<String> {
-    (from..from + n)
-        .map(|i| match backend {
-            DbBackend::Postgres => format!("${i}"),
-            _ => "?".to_string(),
-        })
-        .collect()
-}
-
 fn sqlite_path(url: &str) -> Option<&str> {
     let rest = url.strip_prefix("sqlite:")?;
     let rest = rest.trim_start_matches("//");

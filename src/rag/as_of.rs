@@ -7,11 +7,14 @@ use chrono::NaiveDate;
 use entity::action;
 use entity::rag_update;
 use sea_orm::{
-    sea_query::{Alias, Expr, ExprTrait, Func, Order, Query, QueryStatementBuilder},
-    ConnectionTrait, EntityTrait, Statement,
+    sea_query::{
+        Alias, Asterisk, Expr, ExprTrait, Frame, FrameType, Func, JoinType, Order, Query,
+        QueryStatementBuilder, WindowStatement,
+    },
+    ConnectionTrait, EntityTrait, Iterable,
 };
 
-use crate::db::placeholders;
+use crate::actions::LifecycleState;
 use crate::error::AppResult;
 
 /// `(SELECT <what> FROM <table> t WHERE t.action_id = action.id AND t.effective_date <= day
@@ -51,8 +54,17 @@ pub fn status_date_on(day: NaiveDate) -> Expr {
 pub fn state_on(day: NaiveDate) -> Expr {
     Expr::expr(Func::coalesce([
         latest_on("action_state_change", t_col("state"), day),
-        Expr::val("active"),
+        Expr::val(LifecycleState::Active.as_str()),
     ]))
+}
+
+/// `PARTITION BY t.action_id ORDER BY t.effective_date DESC, t.id DESC`: each action's
+/// history newest first, the order every "latest" reading uses.
+fn newest_first_per_action(t: &Alias) -> WindowStatement {
+    let mut w = WindowStatement::partition_by((t.clone(), rag_update::Column::ActionId));
+    w.order_by((t.clone(), rag_update::Column::EffectiveDate), Order::Desc)
+        .order_by((t.clone(), rag_update::Column::Id), Order::Desc);
+    w
 }
 
 /// The history entry in effect at the end of `day`, for each of several actions: one statement.
@@ -64,21 +76,26 @@ pub async fn entries_on<C: ConnectionTrait>(
     if action_ids.is_empty() {
         return Ok(HashMap::new());
     }
-    let backend = db.get_database_backend();
-    let ids = placeholders(backend, 1, action_ids.len());
-    let day_param = placeholders(backend, action_ids.len() + 1, 1).join("");
-    let sql = format!(
-        "SELECT id, action_id, status, previous_status, note, effective_date, recorded_at, author, source \
-         FROM (SELECT r.*, ROW_NUMBER() OVER (PARTITION BY r.action_id \
-               ORDER BY r.effective_date DESC, r.id DESC) AS rn \
-               FROM rag_update r WHERE r.action_id IN ({}) AND r.effective_date <= {day_param}) t \
-         WHERE t.rn = 1",
-        ids.join(", ")
-    );
-    let mut values: Vec<sea_orm::Value> = action_ids.iter().map(|id| (*id).into()).collect();
-    values.push(day.into());
+    let (r, t) = (Alias::new("r"), Alias::new("t"));
+    // Rank each action's entries up to `day`, newest first; keep the first of each.
+    let ranked = Query::select()
+        .column((r.clone(), Asterisk))
+        .expr_window_as(
+            Func::cust("ROW_NUMBER"),
+            newest_first_per_action(&r),
+            Alias::new("rn"),
+        )
+        .from_as(rag_update::Entity, r.clone())
+        .and_where(Expr::col((r.clone(), rag_update::Column::ActionId)).is_in(action_ids.to_vec()))
+        .and_where(Expr::col((r, rag_update::Column::EffectiveDate)).lte(day))
+        .to_owned();
+    let latest = Query::select()
+        .columns(rag_update::Column::iter().map(|c| (t.clone(), c)))
+        .from_subquery(ranked, t.clone())
+        .and_where(Expr::col((t, Alias::new("rn"))).eq(1))
+        .to_owned();
     let rows = rag_update::Entity::find()
-        .from_raw_sql(Statement::from_sql_and_values(backend, sql, values))
+        .from_raw_sql(db.get_database_backend().build(&latest))
         .all(db)
         .await?;
     Ok(rows.into_iter().map(|r| (r.action_id, r)).collect())
@@ -93,31 +110,51 @@ pub async fn current_status_since<C: ConnectionTrait>(
     if action_ids.is_empty() {
         return Ok(HashMap::new());
     }
-    let backend = db.get_database_backend();
-    let ids = placeholders(backend, 1, action_ids.len());
+    let (r, a, t) = (Alias::new("r"), Alias::new("a"), Alias::new("t"));
     // Walking each action's entries newest first, `breaks` counts entries with another status
     // seen so far: the current run is where it is still 0. One sort per action, no self-join.
-    let sql = format!(
-        "SELECT t.action_id AS action_id, MIN(t.effective_date) AS since FROM ( \
-           SELECT r.action_id, r.effective_date, \
-             SUM(CASE WHEN r.status <> a.rag_status THEN 1 ELSE 0 END) OVER ( \
-               PARTITION BY r.action_id ORDER BY r.effective_date DESC, r.id DESC \
-               ROWS UNBOUNDED PRECEDING) AS breaks \
-           FROM rag_update r JOIN action a ON a.id = r.action_id \
-           WHERE r.action_id IN ({}) AND a.id IN ({})) t \
-         WHERE t.breaks = 0 GROUP BY t.action_id",
-        ids.join(", "),
+    let mut running = newest_first_per_action(&r);
+    running.frame_start(FrameType::Rows, Frame::UnboundedPreceding);
+    let other_status = Expr::case(
+        Expr::col((r.clone(), rag_update::Column::Status))
+            .ne(Expr::col((a.clone(), action::Column::RagStatus))),
+        1,
+    )
+    .finally(0);
+    let walked = Query::select()
+        .column((r.clone(), rag_update::Column::ActionId))
+        .column((r.clone(), rag_update::Column::EffectiveDate))
+        .expr_window_as(
+            Func::sum(Expr::Case(Box::new(other_status))),
+            running,
+            Alias::new("breaks"),
+        )
+        .from_as(rag_update::Entity, r.clone())
+        .join_as(
+            JoinType::InnerJoin,
+            action::Entity,
+            a.clone(),
+            Expr::col((a.clone(), action::Column::Id))
+                .equals((r.clone(), rag_update::Column::ActionId)),
+        )
+        .and_where(Expr::col((r, rag_update::Column::ActionId)).is_in(action_ids.to_vec()))
         // The same ids again, so the join probes `action` by key instead of scanning it.
-        placeholders(backend, action_ids.len() + 1, action_ids.len()).join(", ")
-    );
-    let values: Vec<sea_orm::Value> = action_ids
-        .iter()
-        .chain(action_ids)
-        .map(|id| (*id).into())
-        .collect();
-    let rows = db
-        .query_all_raw(Statement::from_sql_and_values(backend, sql, values))
-        .await?;
+        .and_where(Expr::col((a, action::Column::Id)).is_in(action_ids.to_vec()))
+        .to_owned();
+    let since = Query::select()
+        .expr_as(
+            Expr::col((t.clone(), rag_update::Column::ActionId)),
+            Alias::new("action_id"),
+        )
+        .expr_as(
+            Func::min(Expr::col((t.clone(), rag_update::Column::EffectiveDate))),
+            Alias::new("since"),
+        )
+        .from_subquery(walked, t.clone())
+        .and_where(Expr::col((t.clone(), Alias::new("breaks"))).eq(0))
+        .group_by_col((t, rag_update::Column::ActionId))
+        .to_owned();
+    let rows = db.query_all(&since).await?;
     let mut out = HashMap::new();
     for row in rows {
         let id: i32 = row.try_get("", "action_id")?;
