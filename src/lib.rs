@@ -1,15 +1,17 @@
 //! plan-api: a GraphQL API for public-sector improvement plans.
 //!
-//! Service modules (`plans`, `actions`, `rag`) hold the domain rules and import neither
-//! async-graphql nor axum; `graphql` and `http` are thin layers over them.
+//! Service modules (`plans`, `actions`, `rag`, `audit`, `auth`, `objects`, `live`, `export`)
+//! hold the domain rules and import neither async-graphql nor axum; `graphql` and `http` are
+//! thin layers over them, and `main.rs` (the CLI) calls them too. `docs/architecture.md`
+//! says where each rule lives and how a read and a write flow.
 
-/// Actions: filtered pages and batched relations.
+/// Actions: filtered pages and batched relations, and one file per kind of edit.
 pub mod actions;
 /// The audit trail and the one transactional write path (`Change`).
 pub mod audit;
 /// Who may do what: tokens, principals, the role policy.
 pub mod auth;
-/// The date in England.
+/// "Today": the date in England, and the server's clock (which tests may start elsewhere).
 pub mod clock;
 /// Runtime configuration from the environment and CLI.
 pub mod config;

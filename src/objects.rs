@@ -91,10 +91,7 @@ pub async fn visible_plan(
     who: &Principal,
     slug: &str,
 ) -> AppResult<Option<Arc<Catalogue>>> {
-    if !who.sees_plan(slug) {
-        return Ok(None);
-    }
-    cats.by_slug(slug).await
+    in_scope(who, slug, cats.by_slug(slug)).await
 }
 
 /// Like [`visible_plan`], for readers whose next statement confirms the catalogue's version
@@ -104,10 +101,19 @@ pub async fn visible_plan_unconfirmed(
     who: &Principal,
     slug: &str,
 ) -> AppResult<Option<Arc<Catalogue>>> {
+    in_scope(who, slug, cats.by_slug_unconfirmed(slug)).await
+}
+
+/// Runs `lookup` only for a plan `who` may see: out of scope costs no statement.
+async fn in_scope(
+    who: &Principal,
+    slug: &str,
+    lookup: impl std::future::Future<Output = AppResult<Option<Arc<Catalogue>>>>,
+) -> AppResult<Option<Arc<Catalogue>>> {
     if !who.sees_plan(slug) {
         return Ok(None);
     }
-    cats.by_slug_unconfirmed(slug).await
+    lookup.await
 }
 
 /// Plan `id` as `who` may see it.
