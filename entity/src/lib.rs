@@ -28,4 +28,4 @@ pub mod webhook_outbox;
 pub mod workstream;
 pub mod workstream_move;
 
-pub use values::{LifecycleState, OfstedArea, RagStatus, ReferenceKind, TextList};
+pub use values::{LifecycleState, OfstedArea, RagStatus, ReferenceKind, TextList, WebhookRole};

@@ -141,6 +141,31 @@ pub enum ReferenceKind {
     Person,
 }
 
+/// Whose view of its plan a webhook has: a token role's, limited to these two.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+#[serde(rename_all = "snake_case")]
+pub enum WebhookRole {
+    /// Every action of the plan.
+    #[sea_orm(string_value = "viewer")]
+    Viewer,
+    /// The actions its leads lead or in its work streams.
+    #[sea_orm(string_value = "partner")]
+    Partner,
+}
+
+impl WebhookRole {
+    /// The stored (and serialised) spelling, which is also the token role's.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Viewer => "viewer",
+            Self::Partner => "partner",
+        }
+    }
+}
+
 /// A list of strings kept in one text column as a JSON array (objective items, outcomes,
 /// aliases, the plan's paragraphs, a webhook's filters). Decoded here, once, for every reader.
 #[derive(Debug, Clone, Default, PartialEq, Eq, DeriveValueType, Serialize, Deserialize)]

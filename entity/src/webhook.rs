@@ -1,7 +1,7 @@
 //! A registered webhook: where to post which events of one plan, within which scope.
 use sea_orm::entity::prelude::*;
 
-use crate::values::TextList;
+use crate::values::{TextList, WebhookRole};
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "webhook")]
@@ -16,7 +16,7 @@ pub struct Model {
     /// The action filter as JSON; null for none.
     #[sea_orm(column_type = "Text", nullable)]
     pub filter: Option<String>,
-    pub role: String,
+    pub role: WebhookRole,
     /// JSON list of person codes.
     #[sea_orm(column_type = "Text")]
     pub leads: TextList,

@@ -19,6 +19,16 @@ pub enum Role {
     Partner,
 }
 
+/// A webhook reads with the role it was given (see `live::webhooks`).
+impl From<entity::WebhookRole> for Role {
+    fn from(r: entity::WebhookRole) -> Self {
+        match r {
+            entity::WebhookRole::Viewer => Role::Viewer,
+            entity::WebhookRole::Partner => Role::Partner,
+        }
+    }
+}
+
 impl Role {
     pub const ALL: [Role; 5] = [
         Role::Admin,

@@ -8,7 +8,6 @@ use super::action::ActionFilterInput;
 use super::plan::state;
 use super::principal;
 use super::relay::{cursor, offset_after, PageInfo};
-use crate::auth::Role;
 use crate::error::AppError;
 use crate::live::webhooks::registry::{self, events_of, Listed};
 use crate::live::webhooks::{NewWebhook, WebhookPatch};
@@ -43,20 +42,12 @@ impl From<EventKind> for WebhookEvent {
 
 /// The role a webhook reads with, as a token's role: it decides which actions' events it gets.
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
+#[graphql(remote = "entity::WebhookRole")]
 pub enum WebhookRole {
     /// Every action of the plan.
     Viewer,
     /// Actions one of `leads` leads or in one of `workstreams`.
     Partner,
-}
-
-impl From<WebhookRole> for Role {
-    fn from(r: WebhookRole) -> Self {
-        match r {
-            WebhookRole::Viewer => Role::Viewer,
-            WebhookRole::Partner => Role::Partner,
-        }
-    }
 }
 
 fn decode_id(id: &ID) -> Result<i32> {
@@ -151,7 +142,7 @@ impl Webhook {
     }
     /// `viewer` or `partner`.
     async fn role(&self) -> &str {
-        &self.row.role
+        self.row.role.as_str()
     }
     /// For `partner`: person codes whose actions it gets.
     async fn leads(&self) -> &[String] {

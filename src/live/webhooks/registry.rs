@@ -1,6 +1,6 @@
 //! Registering webhooks, and reading them and their delivery attempts back. Admins only;
 //! every change is audited like any other write. A webhook's secret is never read back.
-use entity::{plan, webhook, webhook_attempt, webhook_outbox, TextList};
+use entity::{plan, webhook, webhook_attempt, webhook_outbox, TextList, WebhookRole};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
     IntoActiveModel, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
@@ -10,7 +10,7 @@ use serde::Serialize;
 use super::target::TargetGuard;
 use crate::actions::{resolve_filter, ActionFilter};
 use crate::audit::{Begun, Subject, Writer};
-use crate::auth::{Operation, Principal, Role};
+use crate::auth::{Operation, Principal};
 use crate::error::{AppError, AppResult};
 use crate::live::EventKind;
 use crate::plans::catalogue::{CatalogueCache, Catalogues};
@@ -25,7 +25,7 @@ pub struct NewWebhook {
     pub events: Vec<EventKind>,
     pub filter: Option<ActionFilter>,
     pub secret: String,
-    pub role: Role,
+    pub role: WebhookRole,
     pub leads: Vec<String>,
     pub workstreams: Vec<String>,
     pub description: Option<String>,
@@ -39,7 +39,7 @@ pub struct WebhookPatch {
     /// `Some(None)` removes the filter.
     pub filter: Option<Option<ActionFilter>>,
     pub secret: Option<String>,
-    pub role: Option<Role>,
+    pub role: Option<WebhookRole>,
     pub leads: Option<Vec<String>>,
     pub workstreams: Option<Vec<String>>,
     pub description: Option<String>,
@@ -50,7 +50,7 @@ pub struct WebhookPatch {
 pub fn scope_of(w: &webhook::Model, plan_slug: &str) -> Principal {
     Principal::new(
         format!("webhook:{}", w.id),
-        Role::parse(&w.role).unwrap_or(Role::Partner),
+        w.role.into(),
         None,
         w.leads.0.clone(),
         w.workstreams.0.clone(),
@@ -86,7 +86,7 @@ fn snapshot(w: &webhook::Model) -> serde_json::Value {
         url: &'a str,
         events: Vec<&'static str>,
         filter: Option<serde_json::Value>,
-        role: &'a str,
+        role: WebhookRole,
         leads: &'a [String],
         workstreams: &'a [String],
         active: bool,
@@ -99,7 +99,7 @@ fn snapshot(w: &webhook::Model) -> serde_json::Value {
             .filter
             .as_deref()
             .and_then(|f| serde_json::from_str(f).ok()),
-        role: &w.role,
+        role: w.role,
         leads: &w.leads,
         workstreams: &w.workstreams,
         active: w.active,
@@ -124,8 +124,8 @@ fn check_events(events: &[EventKind]) -> AppResult<()> {
     Ok(())
 }
 
-fn check_scope(role: Role, leads: &[String], workstreams: &[String]) -> AppResult<()> {
-    if role == Role::Partner && leads.is_empty() && workstreams.is_empty() {
+fn check_scope(role: WebhookRole, leads: &[String], workstreams: &[String]) -> AppResult<()> {
+    if role == WebhookRole::Partner && leads.is_empty() && workstreams.is_empty() {
         return Err(AppError::bad_input(
             "a partner webhook needs `leads` or `workstreams`: it would see no action",
         ));
@@ -178,7 +178,7 @@ pub async fn create(
         on_rag_updated: Set(new.events.contains(&EventKind::RagUpdated)),
         on_action_changed: Set(new.events.contains(&EventKind::ActionChanged)),
         filter: Set(new.filter.as_ref().map(to_json).transpose()?),
-        role: Set(new.role.as_str().to_string()),
+        role: Set(new.role),
         leads: Set(TextList(new.leads.clone())),
         workstreams: Set(TextList(new.workstreams.clone())),
         secret: Set(new.secret),
@@ -269,9 +269,7 @@ pub async fn update(
         let cat = plan_catalogue(w.db(), cache, who, &slug).await?;
         resolve_filter(&cat, f)?;
     }
-    let role = patch
-        .role
-        .unwrap_or_else(|| Role::parse(&current.role).unwrap_or(Role::Partner));
+    let role = patch.role.unwrap_or(current.role);
     let leads = match &patch.leads {
         Some(l) => l.clone(),
         None => current.leads.0.clone(),
@@ -299,7 +297,7 @@ pub async fn update(
     if let Some(s) = patch.secret {
         row.secret = Set(s);
     }
-    row.role = Set(role.as_str().to_string());
+    row.role = Set(role);
     row.leads = Set(TextList(leads));
     row.workstreams = Set(TextList(workstreams));
     if let Some(d) = patch.description {
