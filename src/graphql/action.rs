@@ -8,9 +8,8 @@ use entity::{
 use std::sync::Arc;
 
 use super::batch::{ActionBatch, BatchEnv};
-use super::plan::{
-    batch_env, catalogues, state, EvidenceSource, Person, Plan, Reference, Theme, Workstream,
-};
+use super::context::{batch_env, catalogues, day_or_today, state};
+use super::plan::{EvidenceSource, Person, Plan, Reference, Theme, Workstream};
 use super::principal;
 use super::relay::{cursor, global_id, offset_after, Kind, PageInfo};
 use super::scalars::Date;
@@ -565,7 +564,7 @@ impl Action {
         ctx: &Context<'_>,
         #[graphql(desc = "The day to count to (default today, in England).")] as_of: Option<Date>,
     ) -> Result<Option<i64>> {
-        let day = super::plan::day_or_today(ctx, as_of)?;
+        let day = day_or_today(ctx, as_of)?;
         let since = self
             .batch
             .status_since(self.row().id)
@@ -580,7 +579,7 @@ impl Action {
         ctx: &Context<'_>,
         #[graphql(desc = "The day to count to (default today, in England).")] as_of: Option<Date>,
     ) -> Result<Option<i64>> {
-        let day = super::plan::day_or_today(ctx, as_of)?;
+        let day = day_or_today(ctx, as_of)?;
         Ok(actions::deadlines::days_overdue(self.row(), day))
     }
     /// Ofsted grade descriptors.

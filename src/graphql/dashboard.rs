@@ -4,7 +4,7 @@ use entity::rag_update;
 
 use super::action::{Action, ActionFilterInput, RagStatusGql, RagUpdate};
 use super::batch::ActionBatch;
-use super::plan::{batch_env, catalogues, state};
+use super::context::{batch_env, catalogues, state};
 use super::principal;
 use super::relay::{cursor, offset_after, PageInfo};
 use super::scalars::Date;

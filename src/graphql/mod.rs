@@ -3,6 +3,7 @@
 mod action;
 mod audit;
 mod batch;
+mod context;
 mod dashboard;
 mod documents;
 mod mutation;

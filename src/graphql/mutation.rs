@@ -7,7 +7,7 @@ use super::action::{
     Action, EvidenceRecord, RagStatusGql, RagUpdate, TimescaleExtension, WorkstreamMove,
 };
 use super::batch::BatchEnv;
-use super::plan::{batch_env, state};
+use super::context::{batch_env, catalogues, state};
 use super::principal;
 use super::relay::{decode_id_of, Kind};
 use super::scalars::Date;
@@ -612,7 +612,7 @@ impl MutationRoot {
         )
         .await?;
         // The import bumped the plan's catalogue version: this reads the new catalogue.
-        let plan = super::plan::catalogues(ctx)?
+        let plan = catalogues(ctx)?
             .by_slug_again(&report.plan)
             .await?
             .ok_or_else(|| AppError::Internal("BUG: imported plan missing".into()))?;

@@ -7,47 +7,18 @@ use entity::{evidence_source, rag_level, source_reference, theme, workstream};
 use super::action::{
     Action, ActionConnection, ActionFilterInput, ActionOrderInput, ActionQuery, RagUpdate,
 };
-use super::batch::BatchEnv;
+use super::context::{batch_env, catalogues, day_or_today, state};
 use super::dashboard::{self, RagGroupBy, RagSummary, TrendInterval};
+use super::principal;
 use super::relay::{decode_global_id, global_id, offset_after, Kind, PageInfo};
 use super::scalars::Date;
-use super::{principal, State};
 use crate::actions::{self, deadlines, ActionOrder};
-use crate::error::{AppError, AppResult};
 use crate::objects::{self, Found};
-use crate::plans::catalogue::{self, Catalogue, Catalogues};
+use crate::plans::catalogue::{self, Catalogue};
 use crate::plans::query;
-
-pub(super) fn state<'a>(ctx: &Context<'a>) -> Result<&'a State> {
-    ctx.data::<State>()
-        .map_err(|_| AppError::Internal("BUG: schema built without State".into()).into())
-}
-
-/// The request's catalogues (see `plans::catalogue`).
-pub(super) fn catalogues<'a>(ctx: &Context<'a>) -> AppResult<&'a Catalogues> {
-    ctx.data::<Catalogues>()
-        .map_err(|_| AppError::Internal("BUG: request without catalogues".into()))
-}
-
-/// What the action batches of this request share.
-pub(super) fn batch_env(ctx: &Context<'_>) -> Result<BatchEnv> {
-    Ok(BatchEnv {
-        db: state(ctx)?.db.clone(),
-        catalogues: catalogues(ctx)?.clone(),
-        visible: principal(ctx)?.visible_actions(),
-    })
-}
 
 #[derive(Default)]
 pub struct QueryRoot;
-
-/// `asOf`, or today's date in England by the server's clock (see `clock`).
-pub(super) fn day_or_today(ctx: &Context<'_>, as_of: Option<Date>) -> Result<chrono::NaiveDate> {
-    Ok(match as_of {
-        Some(d) => d.0,
-        None => state(ctx)?.writer.clock().today(),
-    })
-}
 
 fn by_due_date() -> ActionOrder {
     ActionOrder {

@@ -5,7 +5,7 @@ use futures_util::stream::{self, Stream, StreamExt};
 
 use super::action::{Action, ActionFilterInput, RagUpdate};
 use super::batch::{ActionBatch, BatchEnv};
-use super::plan::state;
+use super::context::state;
 use super::{principal, to_gql, State};
 use crate::auth::Principal;
 use crate::error::AppResult;

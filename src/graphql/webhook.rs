@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use entity::{webhook, webhook_attempt};
 
 use super::action::ActionFilterInput;
-use super::plan::state;
+use super::context::state;
 use super::principal;
 use super::relay::{cursor, offset_after, PageInfo};
 use crate::auth::Role;
