@@ -8,8 +8,9 @@ use entity::{
 use std::sync::Arc;
 
 use super::batch::{ActionBatch, BatchEnv};
+use super::catalogue::{EvidenceSource, Person, Reference, Theme, Workstream};
 use super::context::{batch_env, catalogues, day_or_today, state};
-use super::plan::{EvidenceSource, Person, Plan, Reference, Theme, Workstream};
+use super::plan::Plan;
 use super::principal;
 use super::relay::{cursor, global_id, offset_after, Kind, PageInfo};
 use super::scalars::Date;
