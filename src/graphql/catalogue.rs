@@ -5,7 +5,7 @@ use std::sync::Arc;
 use async_graphql::{Enum, Object, ID};
 use entity::{evidence_source, rag_level, source_reference, theme, workstream};
 
-use super::action::RagStatusGql;
+use super::action::filter::RagStatusGql;
 use super::relay::{global_id, Kind};
 use crate::plans::catalogue::{self, Catalogue};
 

@@ -10,6 +10,7 @@ mod documents;
 mod mutation;
 mod plan;
 mod query;
+mod rag_update;
 mod relay;
 mod scalars;
 mod subscription;

@@ -3,12 +3,13 @@
 //! rules (who, when, what is valid) live in `actions`, `rag` and `auth`.
 use async_graphql::{Context, InputObject, Object, Result, SimpleObject, ID};
 
-use super::action::{
-    Action, EvidenceRecord, RagStatusGql, RagUpdate, TimescaleExtension, WorkstreamMove,
-};
+use super::action::filter::RagStatusGql;
+use super::action::records::{EvidenceRecord, TimescaleExtension, WorkstreamMove};
+use super::action::Action;
 use super::batch::BatchEnv;
 use super::context::{batch_env, catalogues, state};
 use super::principal;
+use super::rag_update::RagUpdate;
 use super::relay::{decode_id_of, Kind};
 use super::scalars::Date;
 use crate::actions::{self, ActionEdit, Changed, NewMilestone};

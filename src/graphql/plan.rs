@@ -3,7 +3,9 @@ use std::sync::Arc;
 
 use async_graphql::{Context, Object, Result, ID};
 
-use super::action::{Action, ActionConnection, ActionFilterInput, ActionOrderInput, ActionQuery};
+use super::action::connection::{history_wanted, ActionConnection, ActionQuery};
+use super::action::filter::{ActionFilterInput, ActionOrderInput};
+use super::action::Action;
 use super::catalogue::{
     EvidenceCategory, EvidenceSource, Person, RagLevel, Reference, Theme, Workstream,
 };
@@ -154,7 +156,7 @@ impl Plan {
     ) -> Result<Option<Action>> {
         let who = principal(ctx)?;
         let db = &state(ctx)?.db;
-        let history = super::action::history_wanted(ctx, &[])?;
+        let history = history_wanted(ctx, &[])?;
         let (_, found) = catalogues(ctx)?
             .read_checked(&self.0, |cat| {
                 let (visible, code) = (who.visible_actions(), code.as_str());

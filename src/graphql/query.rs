@@ -3,11 +3,12 @@ use std::sync::Arc;
 
 use async_graphql::{Context, Interface, Object, Result, SimpleObject, ID};
 
-use super::action::{Action, RagUpdate};
+use super::action::Action;
 use super::catalogue::{Person, Reference, Theme, Workstream};
 use super::context::{batch_env, catalogues, state};
 use super::plan::Plan;
 use super::principal;
+use super::rag_update::RagUpdate;
 use super::relay::{decode_global_id, offset_after, PageInfo};
 use crate::objects::{self, Found};
 use crate::plans::catalogue::Catalogue;

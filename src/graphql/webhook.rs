@@ -4,7 +4,7 @@ use async_graphql::{Context, Enum, InputObject, Json, Object, Result, SimpleObje
 use chrono::{DateTime, Utc};
 use entity::{webhook, webhook_attempt};
 
-use super::action::ActionFilterInput;
+use super::action::filter::ActionFilterInput;
 use super::context::state;
 use super::principal;
 use super::relay::{cursor, offset_after, PageInfo};
