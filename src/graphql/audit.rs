@@ -3,7 +3,7 @@ use async_graphql::{Context, InputObject, Json, Object, Result, SimpleObject, ID
 use chrono::{DateTime, Utc};
 use entity::audit_event;
 
-use super::plan::{catalogues, state};
+use super::context::{catalogues, state};
 use super::principal;
 use super::relay::{cursor, decode_global_id, global_id, offset_after, Kind, PageInfo};
 use crate::audit::{self, AuditFilter};

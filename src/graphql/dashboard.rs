@@ -2,10 +2,12 @@
 use async_graphql::{Context, Enum, Object, Result, SimpleObject};
 use entity::rag_update;
 
-use super::action::{Action, ActionFilterInput, RagStatusGql, RagUpdate};
+use super::action::filter::{ActionFilterInput, RagStatusGql};
+use super::action::Action;
 use super::batch::ActionBatch;
-use super::plan::{batch_env, catalogues, state};
+use super::context::{batch_env, catalogues, state};
 use super::principal;
+use super::rag_update::RagUpdate;
 use super::relay::{cursor, offset_after, PageInfo};
 use super::scalars::Date;
 use crate::actions::{self, ActionFilter, ResolvedFilter};

@@ -3,10 +3,14 @@
 mod action;
 mod audit;
 mod batch;
+mod catalogue;
+mod context;
 mod dashboard;
 mod documents;
 mod mutation;
 mod plan;
+mod query;
+mod rag_update;
 mod relay;
 mod scalars;
 mod subscription;
@@ -27,7 +31,7 @@ pub use documents::DocumentCache;
 
 /// Every query field: plans and their actions, the audit log, webhooks.
 #[derive(MergedObject, Default)]
-pub struct Query(plan::QueryRoot, audit::AuditQuery, webhook::WebhookQuery);
+pub struct Query(query::QueryRoot, audit::AuditQuery, webhook::WebhookQuery);
 
 /// Every mutation: changes to plans and actions, and webhooks.
 #[derive(MergedObject, Default)]

@@ -1,53 +1,22 @@
-//! Query root, plans and their catalogues.
+//! The `Plan` object: a plan's own details, its catalogues and its action lists.
 use std::sync::Arc;
 
-use async_graphql::{Context, Enum, Interface, Object, Result, SimpleObject, ID};
-use entity::{evidence_source, rag_level, source_reference, theme, workstream};
+use async_graphql::{Context, Object, Result, ID};
 
-use super::action::{
-    Action, ActionConnection, ActionFilterInput, ActionOrderInput, ActionQuery, RagUpdate,
+use super::action::connection::{history_wanted, ActionConnection, ActionQuery};
+use super::action::filter::{ActionFilterInput, ActionOrderInput};
+use super::action::Action;
+use super::catalogue::{
+    EvidenceCategory, EvidenceSource, Person, RagLevel, Reference, Theme, Workstream,
 };
-use super::batch::BatchEnv;
+use super::context::{batch_env, catalogues, day_or_today, state};
 use super::dashboard::{self, RagGroupBy, RagSummary, TrendInterval};
-use super::relay::{decode_global_id, global_id, offset_after, Kind, PageInfo};
+use super::principal;
+use super::relay::{global_id, Kind};
 use super::scalars::Date;
-use super::{principal, State};
 use crate::actions::{self, deadlines, ActionOrder};
-use crate::error::{AppError, AppResult};
-use crate::objects::{self, Found};
-use crate::plans::catalogue::{self, Catalogue, Catalogues};
+use crate::plans::catalogue::Catalogue;
 use crate::plans::query;
-
-pub(super) fn state<'a>(ctx: &Context<'a>) -> Result<&'a State> {
-    ctx.data::<State>()
-        .map_err(|_| AppError::Internal("BUG: schema built without State".into()).into())
-}
-
-/// The request's catalogues (see `plans::catalogue`).
-pub(super) fn catalogues<'a>(ctx: &Context<'a>) -> AppResult<&'a Catalogues> {
-    ctx.data::<Catalogues>()
-        .map_err(|_| AppError::Internal("BUG: request without catalogues".into()))
-}
-
-/// What the action batches of this request share.
-pub(super) fn batch_env(ctx: &Context<'_>) -> Result<BatchEnv> {
-    Ok(BatchEnv {
-        db: state(ctx)?.db.clone(),
-        catalogues: catalogues(ctx)?.clone(),
-        visible: principal(ctx)?.visible_actions(),
-    })
-}
-
-#[derive(Default)]
-pub struct QueryRoot;
-
-/// `asOf`, or today's date in England by the server's clock (see `clock`).
-pub(super) fn day_or_today(ctx: &Context<'_>, as_of: Option<Date>) -> Result<chrono::NaiveDate> {
-    Ok(match as_of {
-        Some(d) => d.0,
-        None => state(ctx)?.writer.clock().today(),
-    })
-}
 
 fn by_due_date() -> ActionOrder {
     ActionOrder {
@@ -56,143 +25,9 @@ fn by_due_date() -> ActionOrder {
     }
 }
 
-/// Anything with a global id.
-#[derive(Interface)]
-#[graphql(field(name = "id", ty = "ID", desc = "Global, opaque identifier."))]
-pub enum Node {
-    Plan(Plan),
-    Action(Action),
-    Theme(Theme),
-    Workstream(Workstream),
-    Person(Person),
-    Reference(Reference),
-    RagUpdate(RagUpdate),
-}
-
-#[Object]
-impl QueryRoot {
-    /// Plans on this server, by slug.
-    async fn plans(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(desc = "How many to return: default 50, at most the server's maximum (100).")]
-        first: Option<i32>,
-        #[graphql(desc = "Continue after this cursor (the previous page's `endCursor`).")]
-        after: Option<String>,
-    ) -> Result<PlanConnection> {
-        let who = principal(ctx)?;
-        let st = state(ctx)?;
-        let limit = st.limits.page_size(first)?;
-        let offset = offset_after(after.as_deref())?;
-        let visible = who.plan_condition();
-        let (found, more) = query::page(&st.db, visible.clone(), offset, limit).await?;
-        let rows = catalogues(ctx)?.checked(&found).await?;
-        Ok(PlanConnection {
-            offset,
-            rows,
-            more,
-            visible,
-        })
-    }
-
-    /// One plan by its slug, e.g. `herefordshire-2012`; null when there is none.
-    async fn plan(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(desc = "The plan's slug, e.g. `herefordshire-2012`.")] slug: String,
-    ) -> Result<Option<Plan>> {
-        let found = objects::visible_plan_unconfirmed(catalogues(ctx)?, principal(ctx)?, &slug);
-        Ok(found.await?.map(Plan))
-    }
-
-    /// Any object by its global id; null when it does not exist.
-    async fn node(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(desc = "A global id, as an object's `id` field gives it.")] id: ID,
-    ) -> Result<Option<Node>> {
-        let (kind, n) = decode_global_id(&id)?;
-        let found = objects::find(&state(ctx)?.db, catalogues(ctx)?, principal(ctx)?, kind, n);
-        Ok(match found.await? {
-            None => None,
-            Some(Found::Plan(c)) => Some(Node::Plan(Plan(c))),
-            Some(Found::Action(a)) => Some(Node::Action(Action::single(batch_env(ctx)?, a))),
-            Some(Found::Theme(c, n)) => Theme::of(&c, n).map(Node::Theme),
-            Some(Found::Workstream(c, n)) => Workstream::of(&c, n).map(Node::Workstream),
-            Some(Found::Person(c, n)) => Person::of(&c, n).map(Node::Person),
-            Some(Found::Reference(c, n)) => Reference::of(&c, n).map(Node::Reference),
-            Some(Found::RagUpdate(r)) => Some(Node::RagUpdate(RagUpdate::new(r))),
-        })
-    }
-}
-
-/// A page of plans.
-pub struct PlanConnection {
-    offset: u64,
-    rows: Vec<Arc<Catalogue>>,
-    more: bool,
-    visible: sea_orm::Condition,
-}
-
-/// An edge to a plan.
-#[derive(SimpleObject)]
-pub struct PlanEdge {
-    /// Pass as `after` to continue after this plan.
-    cursor: String,
-    /// The plan.
-    node: Plan,
-}
-
-/// A page of plans, by slug.
-#[Object]
-impl PlanConnection {
-    /// The plans of this page, each with its cursor.
-    async fn edges(&self) -> Vec<PlanEdge> {
-        self.rows
-            .iter()
-            .enumerate()
-            .map(|(i, p)| PlanEdge {
-                cursor: super::relay::cursor(self.offset + i as u64),
-                node: Plan(p.clone()),
-            })
-            .collect()
-    }
-
-    /// The plans of this page, without cursors.
-    async fn nodes(&self) -> Vec<Plan> {
-        self.rows.iter().map(|p| Plan(p.clone())).collect()
-    }
-
-    /// Whether more plans follow, and the cursors to continue from.
-    async fn page_info(&self) -> PageInfo {
-        PageInfo::new(self.offset, self.rows.len(), self.more)
-    }
-
-    /// Number of plans on the server.
-    async fn total_count(&self, ctx: &Context<'_>) -> Result<u64> {
-        Ok(query::count(&state(ctx)?.db, self.visible.clone()).await?)
-    }
-}
-
 /// An improvement plan: one version of one authority's plan. Holds the plan's catalogue as
 /// last seen, confirmed for the request when a field reads it (see `Plan::current`).
 pub struct Plan(pub Arc<Catalogue>);
-
-/// A numbered category of evidence for performance indicators.
-pub struct EvidenceCategory(Arc<Catalogue>, usize);
-
-/// A numbered category of evidence for performance indicators.
-#[Object(serial)]
-impl EvidenceCategory {
-    /// The category's number in the plan (1-5); `EvidenceSource.category` refers to it.
-    async fn number(&self) -> i32 {
-        self.0.evidence_categories[self.1].number
-    }
-    /// The category as the plan names it.
-    async fn title(&self) -> &str {
-        &self.0.evidence_categories[self.1].title
-    }
-}
 
 impl Plan {
     /// The plan's catalogue, confirmed for this request: the plan's id and slug never change,
@@ -321,7 +156,7 @@ impl Plan {
     ) -> Result<Option<Action>> {
         let who = principal(ctx)?;
         let db = &state(ctx)?.db;
-        let history = super::action::history_wanted(ctx, &[])?;
+        let history = history_wanted(ctx, &[])?;
         let (_, found) = catalogues(ctx)?
             .read_checked(&self.0, |cat| {
                 let (visible, code) = (who.visible_actions(), code.as_str());
@@ -473,209 +308,5 @@ impl Plan {
             ActionOrder::default(),
         );
         ActionConnection::load(ctx, &self.0, q).await
-    }
-}
-
-/// A RAG status and what it means in this plan.
-pub struct RagLevel {
-    cat: Arc<Catalogue>,
-    i: usize,
-}
-
-impl RagLevel {
-    fn row(&self) -> &rag_level::Model {
-        &self.cat.rag_scale[self.i]
-    }
-}
-
-/// A RAG status and what it means in this plan.
-#[Object(serial)]
-impl RagLevel {
-    /// The status.
-    async fn status(&self) -> super::action::RagStatusGql {
-        self.row().status.into()
-    }
-    /// What the status means, in the plan's words.
-    async fn descriptor(&self) -> &str {
-        &self.row().descriptor
-    }
-}
-
-/// A theme: one of the plan's child-centred outcome measures.
-pub struct Theme {
-    cat: Arc<Catalogue>,
-    i: usize,
-}
-
-impl Theme {
-    /// Theme `id` of a plan's catalogue.
-    pub fn of(cat: &Arc<Catalogue>, id: i32) -> Option<Self> {
-        Some(Self {
-            i: cat.theme_pos(id)?,
-            cat: cat.clone(),
-        })
-    }
-    fn row(&self) -> &theme::Model {
-        &self.cat.themes[self.i]
-    }
-}
-
-/// A theme of the plan: one of its child-centred outcome measures, under which actions are
-/// numbered (theme 3 holds actions 3.1, 3.2, ...).
-#[Object(serial)]
-impl Theme {
-    /// Global id (see `node(id:)`).
-    pub async fn id(&self) -> ID {
-        global_id(Kind::Theme, self.row().id)
-    }
-    /// The theme's number, the first part of its actions' codes.
-    async fn number(&self) -> i32 {
-        self.row().number
-    }
-    /// The outcome measure as the plan words it.
-    async fn title(&self) -> &str {
-        &self.row().title
-    }
-}
-
-/// A work stream (lead task group).
-pub struct Workstream {
-    cat: Arc<Catalogue>,
-    i: usize,
-}
-
-impl Workstream {
-    /// Work stream `id` of a plan's catalogue.
-    pub fn of(cat: &Arc<Catalogue>, id: i32) -> Option<Self> {
-        Some(Self {
-            i: cat.workstream_pos(id)?,
-            cat: cat.clone(),
-        })
-    }
-    fn row(&self) -> &workstream::Model {
-        &self.cat.workstreams[self.i]
-    }
-}
-
-/// A work stream: the lead task group an action belongs to (`Practice`, `HSCB`, ...).
-#[Object(serial)]
-impl Workstream {
-    /// Global id (see `node(id:)`).
-    pub async fn id(&self) -> ID {
-        global_id(Kind::Workstream, self.row().id)
-    }
-    /// The name as the plan gives it (`C&C` is Commissioning).
-    async fn name(&self) -> &str {
-        &self.row().name
-    }
-}
-
-/// A person named in the plan, under one canonical code.
-pub struct Person {
-    cat: Arc<Catalogue>,
-    i: usize,
-}
-
-impl Person {
-    /// Person `id` of a plan's catalogue.
-    pub fn of(cat: &Arc<Catalogue>, id: i32) -> Option<Self> {
-        Some(Self {
-            i: cat.person_pos(id)?,
-            cat: cat.clone(),
-        })
-    }
-    fn person(&self) -> &catalogue::Person {
-        &self.cat.people[self.i]
-    }
-}
-
-/// A person the plan names as a lead or a source, under one canonical code.
-#[Object(serial)]
-impl Person {
-    /// Global id (see `node(id:)`).
-    pub async fn id(&self) -> ID {
-        global_id(Kind::Person, self.person().row.id)
-    }
-    /// Canonical code: the plan's initials in one spelling (`KOM`, `JRez`).
-    async fn code(&self) -> &str {
-        &self.person().row.code
-    }
-    /// Full name where the plan gives one, else the code.
-    async fn name(&self) -> &str {
-        &self.person().row.name
-    }
-    /// Other spellings found in the source (`J.Rez`, `J. Rez`).
-    async fn aliases(&self) -> &[String] {
-        self.person().aliases()
-    }
-}
-
-/// Whether a reference is a document or a person who raised the action.
-#[derive(Enum, Copy, Clone, Eq, PartialEq)]
-#[graphql(name = "ReferenceKind", remote = "entity::ReferenceKind")]
-pub enum ReferenceKindGql {
-    /// A source document (`AA1`..`AA7`).
-    Document,
-    /// A person who raised the action (`JD`, `Staff via KOM`).
-    Person,
-}
-
-/// A source an action came from.
-pub struct Reference {
-    cat: Arc<Catalogue>,
-    i: usize,
-}
-
-impl Reference {
-    /// Reference `id` of a plan's catalogue.
-    pub fn of(cat: &Arc<Catalogue>, id: i32) -> Option<Self> {
-        Some(Self {
-            i: cat.reference_pos(id)?,
-            cat: cat.clone(),
-        })
-    }
-    fn row(&self) -> &source_reference::Model {
-        &self.cat.references[self.i]
-    }
-}
-
-/// A source an action came from: a document, or a person who raised it.
-#[Object(serial)]
-impl Reference {
-    /// Global id (see `node(id:)`).
-    pub async fn id(&self) -> ID {
-        global_id(Kind::Reference, self.row().id)
-    }
-    /// `AA1`..`AA7`, `JD`, `Staff via KOM`.
-    async fn code(&self) -> &str {
-        &self.row().code
-    }
-    /// What the reference is, as the plan lists it.
-    async fn title(&self) -> &str {
-        &self.row().title
-    }
-    /// A document, or a person.
-    async fn kind(&self) -> ReferenceKindGql {
-        self.row().kind.into()
-    }
-    /// The person who raised it, for person references.
-    async fn person(&self) -> Option<Person> {
-        Person::of(&self.cat, self.row().person_id?)
-    }
-}
-
-/// An evidence item cited by actions.
-pub struct EvidenceSource(pub evidence_source::Model);
-
-/// An evidence item cited by actions: what will show the action worked.
-#[Object(serial)]
-impl EvidenceSource {
-    /// The evidence item as written.
-    async fn name(&self) -> &str {
-        &self.0.name
-    }
-    /// The performance-indicator evidence category (1-5) it belongs to, if any.
-    async fn category(&self) -> Option<i32> {
-        self.0.category
     }
 }

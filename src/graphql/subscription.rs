@@ -3,9 +3,11 @@ use async_graphql::{Context, Result, SimpleObject, Subscription};
 use chrono::{DateTime, Utc};
 use futures_util::stream::{self, Stream, StreamExt};
 
-use super::action::{Action, ActionFilterInput, RagUpdate};
+use super::action::filter::ActionFilterInput;
+use super::action::Action;
 use super::batch::{ActionBatch, BatchEnv};
-use super::plan::state;
+use super::context::state;
+use super::rag_update::RagUpdate;
 use super::{principal, to_gql, State};
 use crate::auth::Principal;
 use crate::error::AppResult;

@@ -4,8 +4,8 @@ use async_graphql::{Context, Enum, InputObject, Json, Object, Result, SimpleObje
 use chrono::{DateTime, Utc};
 use entity::{webhook, webhook_attempt};
 
-use super::action::ActionFilterInput;
-use super::plan::state;
+use super::action::filter::ActionFilterInput;
+use super::context::state;
 use super::principal;
 use super::relay::{cursor, offset_after, PageInfo};
 use crate::error::AppError;

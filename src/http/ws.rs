@@ -229,7 +229,7 @@ impl Drop for Slot {
 
 /// A refusal as a GraphQL response, with the same error object as over HTTP.
 fn refused(err: &AppError) -> Response {
-    Response::from_errors(vec![super::graphql::refusal_error(err)])
+    Response::from_errors(vec![super::graphql::response::refusal_error(err)])
 }
 
 impl Limited {

@@ -1,215 +1,14 @@
-//! The cost of a query, from its parsed document alone, before anything runs.
-//!
-//! Every field a response may hold costs 1, multiplied by the size of every list around it:
-//! a connection's `edges`/`nodes` by its `first` (default and maximum as the resolvers apply
-//! them), `ragTrend` by the number of points its dates and interval give, and any other list of
-//! objects (`links`, `leads`, `milestones`...) by an estimate (`list_estimate`, 10 by default:
-//! the shipped plan has at most 7 links, 4 leads and 3 milestones on an action). So
-//! `actions(first: 100) { nodes { links { code } } }` costs about what it returns, and
-//! nesting lists multiplies, as their answers do.
-//!
-//! Beside the cost (`cost`, the estimated number of fields), the walk counts `nodes` (the
-//! estimated number of list items), `depth`, `aliases` and `root_fields`. Fragments are
-//! measured once each and reused, so a "fragment bomb" that spreads fragments exponentially is
-//! measured in linear time (and refused for its exponential cost); fragment cycles count as
-//! empty here and are refused by validation afterwards.
-//!
-//! Introspection (`__schema`, `__type`) is answered from memory over a schema of fixed size:
-//! its fields count 1 each, without list multipliers, and do not count towards the depth limit
-//! (GraphiQL's own introspection query is 13 levels deep).
+//! The walk over an operation's selections that adds up its `Measure`: lists multiply what
+//! they hold, fragments are measured once, introspection counts flat.
 use std::collections::HashMap;
 
 use async_graphql::parser::types::{
-    BaseType, DocumentOperations, ExecutableDocument, OperationDefinition, OperationType,
-    Selection, SelectionSet, TypeKind, TypeSystemDefinition,
+    ExecutableDocument, OperationDefinition, OperationType, Selection, SelectionSet,
 };
-use async_graphql::{Name, Positioned, Value, Variables};
+use async_graphql::{Name, Value, Variables};
 
-use crate::error::Refusal;
-
-/// The configured limits and the sizes the estimate uses.
-#[derive(Debug, Clone)]
-pub struct CostLimits {
-    /// Estimated fields in the response.
-    pub max_cost: u64,
-    /// Estimated list items in the response.
-    pub max_nodes: u64,
-    pub max_depth: u64,
-    pub max_aliases: u64,
-    pub max_root_fields: u64,
-    /// Items assumed in a plain list of objects.
-    pub list_estimate: u64,
-    /// `first` when a connection is asked for without it.
-    pub default_page_size: u64,
-    /// The largest `first` the resolvers accept.
-    pub max_page_size: u64,
-}
-
-impl CostLimits {
-    /// The first limit a measure breaks, in the order a client can best act on: structure
-    /// (depth, aliases, root fields) before size (cost, nodes).
-    pub fn check(&self, m: &Measure) -> Result<(), Refusal> {
-        if m.depth > self.max_depth {
-            return Err(Refusal::DepthLimit {
-                depth: m.depth,
-                limit: self.max_depth,
-            });
-        }
-        if m.aliases > self.max_aliases {
-            return Err(Refusal::AliasLimit {
-                aliases: m.aliases,
-                limit: self.max_aliases,
-            });
-        }
-        if m.root_fields > self.max_root_fields {
-            return Err(Refusal::RootFieldLimit {
-                root_fields: m.root_fields,
-                limit: self.max_root_fields,
-            });
-        }
-        if m.cost > self.max_cost {
-            return Err(Refusal::QueryTooComplex {
-                cost: m.cost,
-                limit: self.max_cost,
-            });
-        }
-        if m.nodes > self.max_nodes {
-            return Err(Refusal::TooManyNodes {
-                nodes: m.nodes,
-                limit: self.max_nodes,
-            });
-        }
-        Ok(())
-    }
-}
-
-/// What a document's selected operation may cost.
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
-pub struct Measure {
-    pub cost: u64,
-    pub nodes: u64,
-    pub depth: u64,
-    pub aliases: u64,
-    pub root_fields: u64,
-}
-
-/// A field as the estimate needs it: what it returns and whether it pages.
-#[derive(Debug, Clone)]
-struct FieldShape {
-    /// The named type it returns (inside any list).
-    ty: Name,
-    /// A list of objects (lists of scalars cost 1 like any scalar).
-    object_list: bool,
-    /// It takes `first` (a connection).
-    paged: bool,
-}
-
-#[derive(Debug, Default, Clone)]
-struct TypeShape {
-    fields: HashMap<Name, FieldShape>,
-    /// A Relay connection type: its `edges` and `nodes` are as long as the page.
-    connection: bool,
-}
-
-/// The schema's types, fields and list-ness, read once from the served SDL at startup.
-#[derive(Debug, Clone)]
-pub struct SchemaShape {
-    types: HashMap<Name, TypeShape>,
-    query: Name,
-    mutation: Name,
-    subscription: Name,
-}
-
-impl SchemaShape {
-    /// Reads the SDL the server serves. Panics only on a broken SDL, which is a bug.
-    pub fn from_sdl(sdl: &str) -> Self {
-        let doc = async_graphql::parser::parse_schema(sdl)
-            .expect("BUG: the server's own SDL does not parse");
-        let mut composite = std::collections::HashSet::new();
-        for def in &doc.definitions {
-            if let TypeSystemDefinition::Type(t) = def {
-                if matches!(
-                    t.node.kind,
-                    TypeKind::Object(_) | TypeKind::Interface(_) | TypeKind::Union(_)
-                ) {
-                    composite.insert(t.node.name.node.clone());
-                }
-            }
-        }
-        let mut shape = Self {
-            types: HashMap::new(),
-            query: Name::new("Query"),
-            mutation: Name::new("Mutation"),
-            subscription: Name::new("Subscription"),
-        };
-        for def in doc.definitions {
-            match def {
-                TypeSystemDefinition::Schema(s) => {
-                    if let Some(q) = s.node.query {
-                        shape.query = q.node;
-                    }
-                    if let Some(m) = s.node.mutation {
-                        shape.mutation = m.node;
-                    }
-                    if let Some(m) = s.node.subscription {
-                        shape.subscription = m.node;
-                    }
-                }
-                TypeSystemDefinition::Type(t) => {
-                    let fields = match &t.node.kind {
-                        TypeKind::Object(o) => &o.fields,
-                        TypeKind::Interface(i) => &i.fields,
-                        _ => continue,
-                    };
-                    let name = t.node.name.node.clone();
-                    let mut ts = TypeShape {
-                        connection: name.ends_with("Connection"),
-                        ..Default::default()
-                    };
-                    for f in fields {
-                        let mut ty = &f.node.ty.node;
-                        let mut list = false;
-                        let named = loop {
-                            match &ty.base {
-                                BaseType::Named(n) => break n.clone(),
-                                BaseType::List(inner) => {
-                                    list = true;
-                                    ty = inner;
-                                }
-                            }
-                        };
-                        let paged = f.node.arguments.iter().any(|a| a.node.name.node == "first");
-                        ts.fields.insert(
-                            f.node.name.node.clone(),
-                            FieldShape {
-                                object_list: list && composite.contains(&named),
-                                ty: named,
-                                paged,
-                            },
-                        );
-                    }
-                    shape.types.insert(name, ts);
-                }
-                _ => {}
-            }
-        }
-        shape
-    }
-}
-
-/// The operation a request runs: the one named, or the only one.
-pub fn select_operation<'d>(
-    doc: &'d ExecutableDocument,
-    name: Option<&str>,
-) -> Option<&'d Positioned<OperationDefinition>> {
-    match (&doc.operations, name) {
-        (DocumentOperations::Single(op), None) => Some(op),
-        (DocumentOperations::Single(_), Some(_)) => None,
-        (DocumentOperations::Multiple(ops), Some(n)) => ops.get(n),
-        (DocumentOperations::Multiple(ops), None) if ops.len() == 1 => ops.values().next(),
-        (DocumentOperations::Multiple(_), None) => None,
-    }
-}
+use super::shape::{FieldShape, SchemaShape, TypeShape};
+use super::{CostLimits, Measure};
 
 /// Measures one operation of a parsed document with the request's variables.
 pub fn measure(
@@ -466,10 +265,11 @@ impl<'a> Walker<'a> {
         }
     }
 }
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::limits::cost::select_operation;
+    use crate::limits::cost::tests::limits;
 
     const SDL: &str = r#"
         type Query { plan(slug: String!): Plan plans(first: Int): PlanConnection! }
@@ -483,19 +283,6 @@ mod tests {
         type ActionEdge { node: Action! cursor: String! }
         type Action { code: String! links: [Action!]! history(first: Int): ActionConnection! }
     "#;
-
-    fn limits() -> CostLimits {
-        CostLimits {
-            max_cost: 50_000,
-            max_nodes: 10_000,
-            max_depth: 12,
-            max_aliases: 30,
-            max_root_fields: 20,
-            list_estimate: 10,
-            default_page_size: 50,
-            max_page_size: 100,
-        }
-    }
 
     fn measure_of(query: &str, vars: serde_json::Value) -> Measure {
         let shape = SchemaShape::from_sdl(SDL);
@@ -619,31 +406,5 @@ mod tests {
         assert_eq!(m.depth, 0);
         assert_eq!(m.nodes, 0);
         assert!(m.cost < 20, "{m:?}");
-    }
-
-    #[test]
-    fn limits_are_checked_structure_first() {
-        let l = limits();
-        let m = Measure {
-            cost: 1_000_000,
-            nodes: 1_000_000,
-            depth: 50,
-            aliases: 1000,
-            root_fields: 1000,
-        };
-        assert_eq!(l.check(&m).map_err(|r| r.code()), Err("DEPTH_LIMIT"));
-        let m = Measure { depth: 3, ..m };
-        assert_eq!(l.check(&m).map_err(|r| r.code()), Err("ALIAS_LIMIT"));
-        let m = Measure { aliases: 3, ..m };
-        assert_eq!(l.check(&m).map_err(|r| r.code()), Err("ROOT_FIELD_LIMIT"));
-        let m = Measure {
-            root_fields: 1,
-            ..m
-        };
-        assert_eq!(l.check(&m).map_err(|r| r.code()), Err("QUERY_TOO_COMPLEX"));
-        let m = Measure { cost: 10, ..m };
-        assert_eq!(l.check(&m).map_err(|r| r.code()), Err("TOO_MANY_NODES"));
-        let m = Measure { nodes: 10, ..m };
-        assert_eq!(l.check(&m), Ok(()));
     }
 }
