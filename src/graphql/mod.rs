@@ -26,7 +26,7 @@ use crate::auth::Principal;
 use crate::config::Limits;
 use crate::error::AppError;
 use crate::live::{webhooks::TargetGuard, Hub};
-use crate::plans::catalogue::{CatalogueCache, Catalogues};
+use crate::plans::catalogue::CatalogueCache;
 pub use documents::DocumentCache;
 
 /// Every query field: plans and their actions, the audit log, webhooks.
@@ -60,12 +60,6 @@ pub struct LiveParts {
     pub hub: Hub,
     pub catalogues: CatalogueCache,
     pub webhook_targets: Arc<TargetGuard>,
-}
-
-/// Per-request data: the plans' catalogues as this request has checked them (each plan's
-/// version is read at most once per request; see `plans::catalogue`).
-pub fn request_catalogues(db: &DatabaseConnection, cache: &CatalogueCache) -> Catalogues {
-    Catalogues::new(db.clone(), cache.clone())
 }
 
 /// Builds the schema once at startup. Cost, depth and alias limits are not set here: the HTTP

@@ -26,9 +26,9 @@ use futures_util::SinkExt;
 use super::HttpState;
 use crate::auth::Principal;
 use crate::error::{AppError, Refusal};
-use crate::graphql::request_catalogues;
 use crate::limits::cost;
 use crate::limits::rate::Caller;
+use crate::plans::catalogue::Catalogues;
 
 /// Most subscriptions one connection runs at once.
 pub const MAX_SUBSCRIPTIONS: usize = 20;
@@ -254,7 +254,10 @@ impl Limited {
             serving.cost.check(&m).map_err(AppError::Refused)?;
         }
         request.set_parsed_query(doc);
-        Ok(request.data(request_catalogues(&self.state.db, &self.state.catalogues)))
+        Ok(request.data(Catalogues::new(
+            self.state.db.clone(),
+            self.state.catalogues.clone(),
+        )))
     }
 }
 

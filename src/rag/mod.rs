@@ -8,7 +8,8 @@ mod record;
 mod summary;
 
 pub use record::{
-    check_rules, clean_note, record, require_note, NewRagUpdate, Recorded, API_SOURCE, MAX_NOTE_LEN,
+    check_rules, clean_note, record, record_many, require_note, NewRagUpdate, Recorded, API_SOURCE,
+    MAX_BATCH, MAX_NOTE_LEN,
 };
 
 pub use summary::{

@@ -184,3 +184,30 @@ fn rag_snapshot(
         "rag": { "status": status, "note": note, "effectiveDate": effective },
     })
 }
+
+/// Most status changes one [`record_many`] call takes.
+pub const MAX_BATCH: usize = 500;
+
+/// Records many status changes in order, each in its own transaction: one that fails (or
+/// arrived already invalid, as an `Err` item) changes nothing and does not stop the others.
+/// Returns each item's outcome, in the same order.
+pub async fn record_many(
+    w: &Writer,
+    who: &Principal,
+    items: Vec<AppResult<(NewRagUpdate, Option<String>)>>,
+) -> AppResult<Vec<AppResult<Recorded>>> {
+    if items.len() > MAX_BATCH {
+        return Err(AppError::bad_input(format!(
+            "{} updates in one call; the most is {MAX_BATCH}",
+            items.len()
+        )));
+    }
+    let mut outcomes = Vec::with_capacity(items.len());
+    for item in items {
+        outcomes.push(match item {
+            Ok((update, key)) => record(w, who, update, key.as_deref()).await,
+            Err(e) => Err(e),
+        });
+    }
+    Ok(outcomes)
+}

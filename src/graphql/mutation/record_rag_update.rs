@@ -2,19 +2,16 @@
 use async_graphql::{Context, InputObject, Object, Result, SimpleObject, ID};
 
 use super::UserError;
-use crate::auth::Principal;
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 use crate::graphql::action::filter::RagStatusGql;
 use crate::graphql::action::Action;
+use crate::graphql::batch::BatchEnv;
 use crate::graphql::context::{batch_env, state};
 use crate::graphql::principal;
 use crate::graphql::rag_update::RagUpdate;
 use crate::graphql::relay::{decode_id_of, Kind};
 use crate::graphql::scalars::Date;
 use crate::rag;
-
-/// Most updates one `recordRagUpdates` call takes.
-pub const MAX_BATCH: usize = 500;
 
 /// A status change for one action.
 #[derive(InputObject, Clone)]
@@ -76,12 +73,8 @@ pub struct RecordRagUpdatesPayload {
     failed: i32,
 }
 
-async fn record_one(
-    ctx: &Context<'_>,
-    who: &Principal,
-    input: RecordRagUpdateInput,
-) -> AppResult<RecordRagUpdatePayload> {
-    let st = state(ctx).map_err(|_| AppError::Internal("BUG: no state".into()))?;
+/// The service's form of one item; a malformed id fails that item alone.
+fn new_update(input: RecordRagUpdateInput) -> AppResult<(rag::NewRagUpdate, Option<String>)> {
     let update = rag::NewRagUpdate {
         action_id: decode_id_of(Kind::Action, &input.action_id)?,
         status: input.status.into(),
@@ -89,14 +82,14 @@ async fn record_one(
         effective_date: input.effective_date.map(|d| d.0),
         expected_version: input.expected_version,
     };
-    let recorded = rag::record(&st.writer, who, update, input.idempotency_key.as_deref()).await?;
-    Ok(RecordRagUpdatePayload {
-        action: Action::single(
-            batch_env(ctx).map_err(|_| AppError::Internal("BUG: no state".into()))?,
-            recorded.action.into(),
-        ),
+    Ok((update, input.idempotency_key))
+}
+
+fn payload(env: BatchEnv, recorded: rag::Recorded) -> RecordRagUpdatePayload {
+    RecordRagUpdatePayload {
+        action: Action::single(env, recorded.action.into()),
         rag_update: RagUpdate::new(recorded.appended),
-    })
+    }
 }
 
 /// `recordRagUpdate` and `recordRagUpdates`, one member of `MutationRoot`.
@@ -113,7 +106,9 @@ impl RecordRagUpdateMutation {
         #[graphql(desc = "The status change.")] input: RecordRagUpdateInput,
     ) -> Result<RecordRagUpdatePayload> {
         let who = principal(ctx)?;
-        Ok(record_one(ctx, who, input).await?)
+        let (update, key) = new_update(input)?;
+        let recorded = rag::record(&state(ctx)?.writer, who, update, key.as_deref()).await?;
+        Ok(payload(batch_env(ctx)?, recorded))
     }
 
     /// Records many status changes, each on its own: one bad item does not block the others.
@@ -123,45 +118,36 @@ impl RecordRagUpdateMutation {
         #[graphql(desc = "The status changes.")] input: RecordRagUpdatesInput,
     ) -> Result<RecordRagUpdatesPayload> {
         let who = principal(ctx)?;
-        if input.updates.len() > MAX_BATCH {
-            return Err(AppError::bad_input(format!(
-                "{} updates in one call; the most is {MAX_BATCH}",
-                input.updates.len()
-            ))
-            .into());
-        }
-        let mut results = Vec::with_capacity(input.updates.len());
-        let (mut succeeded, mut failed) = (0, 0);
-        for (index, item) in input.updates.into_iter().enumerate() {
-            let action_id = item.action_id.clone();
-            let result = match record_one(ctx, who, item).await {
-                Ok(p) => {
-                    succeeded += 1;
-                    RagUpdateResult {
-                        index: index as i32,
-                        action_id,
-                        action: Some(p.action),
-                        rag_update: Some(p.rag_update),
-                        error: None,
+        let ids: Vec<ID> = input.updates.iter().map(|u| u.action_id.clone()).collect();
+        let items = input.updates.into_iter().map(new_update).collect();
+        let outcomes = rag::record_many(&state(ctx)?.writer, who, items).await?;
+        let env = batch_env(ctx)?;
+        let results: Vec<RagUpdateResult> = ids
+            .into_iter()
+            .zip(outcomes)
+            .enumerate()
+            .map(|(index, (action_id, outcome))| {
+                let (action, rag_update, error) = match outcome {
+                    Ok(r) => {
+                        let p = payload(env.clone(), r);
+                        (Some(p.action), Some(p.rag_update), None)
                     }
+                    Err(e) => (None, None, Some(e.into())),
+                };
+                RagUpdateResult {
+                    index: index as i32,
+                    action_id,
+                    action,
+                    rag_update,
+                    error,
                 }
-                Err(e) => {
-                    failed += 1;
-                    RagUpdateResult {
-                        index: index as i32,
-                        action_id,
-                        action: None,
-                        rag_update: None,
-                        error: Some(e.into()),
-                    }
-                }
-            };
-            results.push(result);
-        }
+            })
+            .collect();
+        let succeeded = results.iter().filter(|r| r.error.is_none()).count() as i32;
         Ok(RecordRagUpdatesPayload {
-            results,
+            failed: results.len() as i32 - succeeded,
             succeeded,
-            failed,
+            results,
         })
     }
 }

@@ -32,9 +32,9 @@ pub use self::request::{negotiate, Media};
 use self::response::{graphql_answer, rate_headers, refusal, refusal_error, set_code, Answer};
 use super::{bearer_principal, HttpState};
 use crate::error::{AppError, Refusal};
-use crate::graphql::request_catalogues;
 use crate::limits::{cost, rate::Caller};
 use crate::observability::{self, Outcome};
+use crate::plans::catalogue::Catalogues;
 
 pub(super) async fn graphql(AxumState(state): AxumState<HttpState>, req: Request) -> Response {
     let (parts, body) = req.into_parts();
@@ -241,7 +241,7 @@ async fn execute(
     // 6. Execution, under the timeout.
     let mut request = async_graphql::Request::new(text)
         .variables(variables)
-        .data(request_catalogues(&state.db, &state.catalogues));
+        .data(Catalogues::new(state.db.clone(), state.catalogues.clone()));
     if let Some(name) = params.operation_name {
         request = request.operation_name(name);
     }

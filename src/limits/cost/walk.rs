@@ -181,8 +181,8 @@ impl<'a> Walker<'a> {
         } else if name == "ragTrend" {
             self.trend_points(f)
         } else if name == "results" {
-            // `recordRagUpdates` answers per item, at most 500.
-            500
+            // `recordRagUpdates` answers per item, at most this many.
+            crate::rag::MAX_BATCH as u64
         } else {
             self.limits.list_estimate
         };
