@@ -93,7 +93,9 @@ pub async fn import_plan_file(
     bytes: &[u8],
     file_name: &str,
 ) -> AppResult<ImportReport> {
-    import_plan_file_by(db, bytes, file_name, None).await
+    // Outside a server (the CLI, first-start seeding), the system clock.
+    let now = crate::clock::Clock::system().now();
+    import_plan_file_by(db, bytes, file_name, None, now).await
 }
 
 /// `importPlan` through the API: admins only, queued with the API's other writers, and
@@ -113,15 +115,17 @@ pub async fn import_through_api(
         )));
     }
     let _queued = w.queue().await;
-    import_plan_file_by(w.db(), bytes, file_name, Some(who)).await
+    import_plan_file_by(w.db(), bytes, file_name, Some(who), w.clock().now()).await
 }
 
-/// Imports as `who` (the audit event's actor), or as the command line when `None`.
+/// Imports as `who` (the audit event's actor), or as the command line when `None`, with
+/// every row stamped `now` (the server's clock for `importPlan`).
 pub async fn import_plan_file_by(
     db: &DatabaseConnection,
     bytes: &[u8],
     file_name: &str,
     who: Option<&crate::auth::Principal>,
+    now: DateTime<Utc>,
 ) -> AppResult<ImportReport> {
     let file = parse_plan_file(bytes, file_name)?;
     let txn = db.begin().await?;
@@ -143,7 +147,6 @@ pub async fn import_plan_file_by(
             .all(&txn)
             .await?;
     }
-    let now = Utc::now();
     let report = apply(&txn, &file, file_name, now).await?;
     if !report.is_noop() {
         // Imports change plans too; the audit trail says when and from which file.
