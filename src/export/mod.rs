@@ -12,6 +12,7 @@ use sea_orm::DatabaseConnection;
 
 use crate::actions::{self, deadlines, ActionOrder, ResolvedFilter};
 use crate::error::AppResult;
+use crate::objects::{self, Kind};
 use crate::plans::query;
 use crate::rag;
 
@@ -122,8 +123,6 @@ pub enum Export {
         offset: u64,
         today: NaiveDate,
         spreadsheet: bool,
-        /// Opaque global id of an action, as the API gives it.
-        global_id: fn(i32) -> String,
     },
     History {
         db: DatabaseConnection,
@@ -132,7 +131,6 @@ pub enum Export {
         to: NaiveDate,
         offset: u64,
         spreadsheet: bool,
-        global_id: fn(i32) -> String,
     },
 }
 
@@ -153,7 +151,6 @@ impl Export {
                 offset,
                 today,
                 spreadsheet,
-                global_id,
             } => {
                 let (rows, _) =
                     actions::page(db, filter, ActionOrder::default(), *offset, CHUNK_ROWS).await?;
@@ -161,9 +158,7 @@ impl Export {
                     return Ok(None);
                 }
                 *offset += rows.len() as u64;
-                Ok(Some(
-                    action_rows(db, &rows, *today, *spreadsheet, *global_id).await?,
-                ))
+                Ok(Some(action_rows(db, &rows, *today, *spreadsheet).await?))
             }
             Export::History {
                 db,
@@ -172,16 +167,13 @@ impl Export {
                 to,
                 offset,
                 spreadsheet,
-                global_id,
             } => {
                 let (rows, _) = rag::changes(db, filter, *from, *to, *offset, CHUNK_ROWS).await?;
                 if rows.is_empty() {
                     return Ok(None);
                 }
                 *offset += rows.len() as u64;
-                Ok(Some(
-                    history_rows(db, &rows, *spreadsheet, *global_id).await?,
-                ))
+                Ok(Some(history_rows(db, &rows, *spreadsheet).await?))
             }
         }
     }
@@ -192,7 +184,6 @@ async fn action_rows(
     rows: &[actions::ActionRow],
     today: NaiveDate,
     spreadsheet: bool,
-    global_id: fn(i32) -> String,
 ) -> AppResult<String> {
     let ids: Vec<i32> = rows.iter().map(|a| a.id).collect();
     let leads = actions::leads_for(db, &ids).await?;
@@ -240,7 +231,7 @@ async fn action_rows(
             a.state.as_str().to_uppercase(),
             a.version.to_string(),
             a.updated_at.to_rfc3339(),
-            global_id(a.id),
+            objects::global_id(Kind::Action, a.id),
         ]);
     }
     Ok(out.finish())
@@ -250,7 +241,6 @@ async fn history_rows(
     db: &DatabaseConnection,
     rows: &[rag_update::Model],
     spreadsheet: bool,
-    global_id: fn(i32) -> String,
 ) -> AppResult<String> {
     let mut ids: Vec<i32> = rows.iter().map(|r| r.action_id).collect();
     ids.sort_unstable();
@@ -276,7 +266,7 @@ async fn history_rows(
             r.recorded_at.to_rfc3339(),
             r.author.clone(),
             r.source.clone(),
-            global_id(r.id),
+            objects::global_id(Kind::RagUpdate, r.id),
         ]);
     }
     Ok(out.finish())

@@ -15,7 +15,7 @@ use crate::auth::Principal;
 use crate::error::{AppError, AppResult, Refusal};
 use crate::export::Export;
 use crate::limits::rate::Caller;
-use crate::objects::{self, Kind};
+use crate::objects;
 use crate::plans::catalogue::Catalogues;
 use crate::rag::RagStatus;
 
@@ -189,7 +189,6 @@ pub async fn actions_csv(
             offset: 0,
             today: state.clock.today(),
             spreadsheet: params.one("bom").is_some(),
-            global_id: |id| objects::global_id(Kind::Action, id),
         },
         Err(e) => return error_response(&e),
     };
@@ -218,7 +217,6 @@ pub async fn history_csv(
             to,
             offset: 0,
             spreadsheet: params.one("bom").is_some(),
-            global_id: |id| objects::global_id(Kind::RagUpdate, id),
         })
     }
     .await;
