@@ -203,3 +203,40 @@ impl std::ops::Deref for TextList {
         &self.0
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sea_orm::{ActiveEnum, Iterable};
+
+    /// Each enum spells its values three ways (stored, serialised, `as_str`): one spelling.
+    fn one_spelling<E>(as_str: impl Fn(E) -> &'static str)
+    where
+        E: ActiveEnum<Value = String> + Iterable + Serialize + Copy,
+    {
+        for v in E::iter() {
+            assert_eq!(v.to_value(), as_str(v));
+            assert_eq!(
+                serde_json::to_string(&v).ok(),
+                Some(format!("\"{}\"", as_str(v)))
+            );
+        }
+    }
+
+    #[test]
+    fn stored_serialised_and_named_values_agree() {
+        one_spelling(RagStatus::as_str);
+        one_spelling(LifecycleState::as_str);
+        one_spelling(OfstedArea::as_str);
+        one_spelling(WebhookRole::as_str);
+        assert_eq!(RagStatus::iter().collect::<Vec<_>>(), RagStatus::ALL);
+        assert_eq!(OfstedArea::iter().collect::<Vec<_>>(), OfstedArea::ALL);
+    }
+
+    #[test]
+    fn text_lists_round_trip() {
+        let list = TextList(vec!["a \"quoted\" item".into(), String::new()]);
+        assert_eq!(TextList::from_json(&list.to_json()).ok(), Some(list));
+        assert!(TextList::from_json("not json").is_err());
+    }
+}
