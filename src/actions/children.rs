@@ -1,5 +1,5 @@
 //! Replacing an action's child rows (leads, references, evidence sources, Ofsted descriptors,
-//! milestones), for the API's writes and the importer alike, and naming its leads.
+//! milestones), for the API's writes and the importer alike.
 use entity::{
     action_descriptor, action_evidence, action_lead, action_reference, milestone, OfstedArea,
 };
@@ -7,7 +7,6 @@ use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, Query
 
 use super::NewMilestone;
 use crate::error::AppResult;
-use crate::plans::query;
 
 /// An Ofsted descriptor as stored: the normalised code, its area, and the text as written.
 #[derive(Debug, Clone)]
@@ -134,17 +133,4 @@ where
         .exec_without_returning(db)
         .await?;
     Ok(())
-}
-
-/// Canonical person codes of the given ids, in order (`J.Rez` was resolved to `JRez`).
-pub(super) async fn lead_codes<C: ConnectionTrait>(
-    db: &C,
-    plan_id: i32,
-    ids: &[i32],
-) -> AppResult<Vec<String>> {
-    let people = query::people(db, plan_id).await?;
-    Ok(ids
-        .iter()
-        .filter_map(|id| people.iter().find(|p| p.id == *id).map(|p| p.code.clone()))
-        .collect())
 }

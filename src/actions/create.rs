@@ -8,8 +8,8 @@ use serde::Serialize;
 use serde_json::json;
 
 use super::change::{reload, Changed, ChangedIds};
-use super::children::{lead_codes, replace_children, Children};
-use super::filter::{person_ids, reference_ids, theme_ids, workstream_ids};
+use super::children::{replace_children, Children};
+use super::filter::{leads_named, reference_ids, theme_ids, workstream_ids};
 use super::input::{checked_milestones, descriptor_rows, optional_text, text, texts, MAX_CODE_LEN};
 use super::snapshot::snapshot;
 use super::{due_date, search_text, LifecycleState, NewMilestone};
@@ -78,13 +78,13 @@ pub async fn create(
     let objective = text("objective", &input.objective)?;
     let items = texts("objectiveItems", &input.objective_items)?;
     let outcomes = texts("outcomes", &input.outcomes)?;
-    let leads = person_ids(db, plan.id, &input.leads).await?;
+    let (leads, lead_codes) = leads_named(db, plan.id, &input.leads).await?;
     let references = reference_ids(db, plan.id, &input.references).await?;
     let descriptors = descriptor_rows(&input.descriptors)?;
     let milestones = checked_milestones(&input.milestones)?;
     let status = input.status.unwrap_or(RagStatus::Grey);
     let note = rag::clean_note(optional_text("note", input.note.as_deref())?.as_deref())?;
-    rag::require_note(None, None, status, note.as_deref())?;
+    rag::require_note(None, status, note.as_deref())?;
     let by_when = match &input.by_when {
         Some(b) => text("byWhen", b)?,
         None => milestones
@@ -145,7 +145,7 @@ pub async fn create(
         objective_items: Set(TextList(items)),
         outcomes: Set(TextList(outcomes)),
         by_when: Set(by_when),
-        lead_text: Set(lead_codes(db, plan.id, &leads).await?.join(", ")),
+        lead_text: Set(lead_codes.join(", ")),
         // A new action has no extensions yet.
         due_date: Set(due_date(milestones.iter().map(|m| m.due), [])),
         rag_status: Set(status),
@@ -186,7 +186,7 @@ pub async fn create(
     .insert(db)
     .await?;
     let mut after = snapshot(&created);
-    after["leads"] = json!(lead_codes(db, plan.id, &leads).await?);
+    after["leads"] = json!(lead_codes);
     after["references"] = json!(input.references);
     after["descriptors"] = json!(descriptors
         .iter()

@@ -353,18 +353,25 @@ pub async fn workstream_ids<C: ConnectionTrait>(
     match_workstreams(&query::workstreams(db, plan_id).await?, names)
 }
 
-/// Person codes (or spelling variants) of plan `plan_id` to ids.
-pub async fn person_ids<C: ConnectionTrait>(
+/// Lead codes (or spelling variants) of plan `plan_id`: their ids and canonical codes, in
+/// order (`J.Rez` comes back as `JRez`), from one read of the plan's people.
+pub async fn leads_named<C: ConnectionTrait>(
     db: &C,
     plan_id: i32,
     codes: &[String],
-) -> AppResult<Vec<i32>> {
+) -> AppResult<(Vec<i32>, Vec<String>)> {
     let people = query::people(db, plan_id)
         .await?
         .into_iter()
         .map(Person::from_row)
         .collect::<Vec<_>>();
-    match_people(&people, codes)
+    let ids = match_people(&people, codes)?;
+    let canonical = ids
+        .iter()
+        .filter_map(|id| people.iter().find(|p| p.row.id == *id))
+        .map(|p| p.row.code.clone())
+        .collect();
+    Ok((ids, canonical))
 }
 
 /// Reference codes of plan `plan_id` to ids.

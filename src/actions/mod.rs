@@ -32,7 +32,7 @@ pub use entity::{LifecycleState, OfstedArea};
 pub use evidence::{add_evidence, evidence_records_for, NewEvidence};
 pub use extend::{extend, Extension};
 pub use filter::{
-    normalise_descriptor, person_ids, reference_ids, resolve_filter, theme_ids, workstream_ids,
+    leads_named, normalise_descriptor, reference_ids, resolve_filter, theme_ids, workstream_ids,
     ActionFilter, ActionOrder, OrderDirection, OrderField, ResolvedFilter,
 };
 pub use input::{NewMilestone, MAX_CODE_LEN, MAX_TEXT_LEN};

@@ -6,8 +6,8 @@ use serde::Serialize;
 use serde_json::json;
 
 use super::change::{change_action, unchanged, Changed, Effect};
-use super::children::{lead_codes, replace_children, Children};
-use super::filter::{person_ids, reference_ids, theme_ids};
+use super::children::{replace_children, Children};
+use super::filter::{leads_named, reference_ids, theme_ids};
 use super::input::{checked_milestones, descriptor_rows, text, texts};
 use super::snapshot::{preview, snapshot};
 use super::{due_date, search_text, NewMilestone};
@@ -115,8 +115,7 @@ pub async fn update(
             }
             let leads = match &edit.leads {
                 Some(codes) => {
-                    let ids = person_ids(db, plan_id, codes).await?;
-                    let canonical = lead_codes(db, plan_id, &ids).await?;
+                    let (ids, canonical) = leads_named(db, plan_id, codes).await?;
                     next.lead_text = Set(canonical.join(", "));
                     let old = super::leads_for(db, &[current.id]).await?;
                     before["leads"] = json!(old
@@ -182,13 +181,12 @@ pub async fn update(
                 milestones: milestones.as_deref(),
             };
             replace_children(db, current.id, children).await?;
-            let objective = match &next.objective {
-                sea_orm::ActiveValue::Set(v) | sea_orm::ActiveValue::Unchanged(v) => v.clone(),
-                sea_orm::ActiveValue::NotSet => current.objective.clone(),
-            };
-            let items = next.objective_items.as_ref();
-            let outcomes = next.outcomes.as_ref();
-            next.search_text = Set(search_text(&objective, items, outcomes));
+            // `next` starts as the current row, so it holds every field, changed or not.
+            next.search_text = Set(search_text(
+                next.objective.as_ref(),
+                next.objective_items.as_ref(),
+                next.outcomes.as_ref(),
+            ));
             let mut after = snapshot(&preview(current, &next));
             for (k, v) in after_extra {
                 after[k] = v;

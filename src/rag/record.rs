@@ -43,24 +43,23 @@ pub fn clean_note(note: Option<&str>) -> AppResult<Option<String>> {
 }
 
 /// When a status needs a note: to go RED (say what went wrong) and to leave BLUE (say why it
-/// reopened). `from` is the status before, none for a new action (`code` none too).
+/// reopened). `existing` is the action's code and status before, none for a new action.
 pub fn require_note(
-    code: Option<&str>,
-    from: Option<RagStatus>,
+    existing: Option<(&str, RagStatus)>,
     to: RagStatus,
     note: Option<&str>,
 ) -> AppResult<()> {
     if note.is_some() {
         return Ok(());
     }
-    let why = match (code, from) {
-        (None, _) if to == RagStatus::Red => {
+    let why = match existing {
+        None if to == RagStatus::Red => {
             "a note is required when an action starts RED: say what is wrong".to_string()
         }
-        (Some(code), Some(from)) if to == RagStatus::Red && from != RagStatus::Red => {
+        Some((code, from)) if to == RagStatus::Red && from != RagStatus::Red => {
             format!("a note is required when action {code} becomes RED: say what went wrong")
         }
-        (Some(code), Some(RagStatus::Blue)) if to != RagStatus::Blue => format!(
+        Some((code, RagStatus::Blue)) if to != RagStatus::Blue => format!(
             "a note is required when action {code} leaves BLUE (completed): say why it reopened"
         ),
         _ => return Ok(()),
@@ -96,8 +95,7 @@ pub fn check_rules(
         )));
     }
     require_note(
-        Some(&current.code),
-        Some(current.rag_status),
+        Some((&current.code, current.rag_status)),
         status,
         note.as_deref(),
     )?;
