@@ -13,6 +13,8 @@ if ! command -v cargo-fuzz >/dev/null; then
   echo "cargo-fuzz is not installed: cargo install cargo-fuzz --locked" >&2
   exit 1
 fi
+# The server's own dependency versions (cargo adds the fuzzing crates to the copy).
+cp Cargo.lock fuzz/Cargo.lock
 mkdir -p fuzz/corpus-local/admission
 exec cargo fuzz run --sanitizer none admission \
   fuzz/corpus-local/admission fuzz/corpus/admission -- \

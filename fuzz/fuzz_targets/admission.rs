@@ -2,8 +2,8 @@
 //! and measured against the cost limits as `http::graphql` does before anything runs.
 //!
 //! The property: whatever a client sends (the body limit is 2 MiB), admission answers. No
-//! panic, no stack overflow on a server worker's stack (tokio's 2 MiB, which the check runs on
-//! here too), no hang (libFuzzer's `-timeout`), and time roughly linear in the input's size
+//! panic, no stack overflow on a server worker's stack (tokio's 2 MiB; see `CHECK_STACK`), no
+//! hang (libFuzzer's `-timeout`), and time roughly linear in the input's size
 //! (a panic when one input takes far longer than its length explains, see `budget`).
 //!
 //! The input: `document [NUL variables-JSON [NUL operation-name]]`. A seed without a NUL is a
@@ -23,17 +23,24 @@ use plan_api::limits::{cost, CostLimits, Measure, SchemaShape};
 /// Tokio's default worker stack: the server's runtime is `Runtime::new()`, so a request is
 /// parsed and measured on a stack of this size.
 const SERVER_STACK: usize = 2 * 1024 * 1024;
+/// The stack the check runs on here: half the server's, because this instrumented build's
+/// frames are smaller than an optimised server's. Measured on `parse::parse_value`: a list
+/// nested 2,700 deep overflows 2 MiB here, 1,550 in `cargo build --release` (1,620 in the dev
+/// profile); on 1 MiB this build overflows at about 1,300, so it finds what would abort the
+/// server, with some margin.
+const CHECK_STACK: usize = SERVER_STACK / 2;
 
 /// The stack libFuzzer's crash handler runs on when the check overflows its own.
 const SIGNAL_STACK: usize = 256 * 1024;
 
 /// Documents nested deeper than this (brackets and braces, outside strings and comments) are
 /// skipped unless `FUZZ_DEEP_VALUES=1`: async-graphql-parser 7.2.1 turns a nested list or object
-/// value into a `Value` by recursion without a limit (`parse::parse_value`), so about 1,600
-/// levels of `[` overflow a 2 MiB stack (fuzz/README.md). Without the skip every run stops at
-/// once on that one known crash. Selection sets deeper than 64 are refused by the parser
-/// itself, so the skip hides nothing else. Remove it when admission refuses deep values.
-const KNOWN_OVERFLOW_DEPTH: usize = 512;
+/// value into a `Value` by recursion without a limit (`parse::parse_value`), so a list 1,550
+/// deep or an object 1,200 deep overflows a 2 MiB stack in a release server (here, on
+/// `CHECK_STACK`: 1,300 and 650). Without the skip every run stops at once on that one known
+/// crash (fuzz/README.md). Selection sets deeper than 64 are refused by the parser itself, so
+/// the skip hides nothing else. Remove it when admission refuses deep values.
+const KNOWN_OVERFLOW_DEPTH: usize = 256;
 
 /// What one input may take, in CPU time of the checking thread (so that other work on a shared
 /// machine does not count): a fixed allowance plus a generous time per byte, some 10 to 50
@@ -230,12 +237,12 @@ fuzz_target!(|data: &[u8]| {
     if !settings.deep_values && nesting(&text) > KNOWN_OVERFLOW_DEPTH {
         return;
     }
-    // On a stack of the server's size: a stack overflow there aborts the process (and the
-    // fuzzer saves the input); a panic is carried back to this thread, where libFuzzer sees it.
+    // On a stack like the server's: a stack overflow there aborts the process (and the fuzzer
+    // saves the input); a panic is carried back to this thread, where libFuzzer sees it.
     let outcome = std::thread::scope(|s| {
         std::thread::Builder::new()
             .name("admission".into())
-            .stack_size(SERVER_STACK)
+            .stack_size(CHECK_STACK)
             .spawn_scoped(s, || {
                 with_signal_stack(|| {
                     let start = thread_cpu_time();
