@@ -9,7 +9,7 @@ use super::OfstedArea;
 use crate::error::{AppError, AppResult};
 
 /// Longest single text field (objective, item, reason) accepted.
-pub const MAX_TEXT_LEN: usize = 10_000;
+pub const MAX_TEXT_LEN: usize = crate::plans::MAX_TEXT_CHARS;
 /// Longest action code (`2.1 (a)`).
 pub const MAX_CODE_LEN: usize = 32;
 

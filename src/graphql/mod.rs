@@ -6,7 +6,6 @@ mod batch;
 mod catalogue;
 mod context;
 mod dashboard;
-mod documents;
 mod mutation;
 mod plan;
 mod query;
@@ -27,7 +26,6 @@ use crate::config::Limits;
 use crate::error::AppError;
 use crate::live::{webhooks::TargetGuard, Hub};
 use crate::plans::catalogue::CatalogueCache;
-pub use documents::DocumentCache;
 
 /// Every query field: plans and their actions, the audit log, webhooks.
 #[derive(MergedObject, Default)]
@@ -112,7 +110,26 @@ impl From<AppError> for async_graphql::Error {
     }
 }
 
-/// The one mapping from service errors to GraphQL errors with `extensions.code`.
+/// The one mapping from service errors to GraphQL errors: the client's message, and
+/// `extensions` with `code` and the error's details (`error.rs` decides both), for resolvers.
 pub fn to_gql(err: &AppError) -> async_graphql::Error {
-    async_graphql::Error::new(err.client_message()).extend_with(|_, e| e.set("code", err.code()))
+    async_graphql::Error::new(err.client_message()).extend_with(|_, e| set_extensions(e, err))
+}
+
+/// The same error as a response's error object, for answers made outside a resolver (the
+/// door's refusals, over HTTP and the WebSocket alike).
+pub fn server_error(err: &AppError) -> async_graphql::ServerError {
+    let mut e = async_graphql::ServerError::new(err.client_message(), None);
+    set_extensions(e.extensions.get_or_insert_with(Default::default), err);
+    e
+}
+
+fn set_extensions(ext: &mut async_graphql::ErrorExtensionValues, err: &AppError) {
+    ext.set("code", err.code());
+    for (key, value) in err.details() {
+        match value {
+            crate::error::Detail::Number(n) => ext.set(key, n),
+            crate::error::Detail::Text(t) => ext.set(key, t),
+        }
+    }
 }

@@ -210,7 +210,7 @@ impl TestApp {
 
     fn test_serving(limits: Limits) -> Serving {
         let mut serving = Serving::defaults(limits);
-        serving.rate = plan_api::limits::RatePolicy::unlimited();
+        serving.rate = plan_api::admission::RatePolicy::unlimited();
         // No webhook worker: its occasional poll would land in statement counts. Tests of
         // webhooks start one with `spawn_adjusted`.
         serving.webhooks.deliver = false;

@@ -165,7 +165,7 @@ pub async fn create(
     check_events(&new.events)?;
     check_scope(new.role, &new.leads, &new.workstreams)?;
     if let Some(f) = &new.filter {
-        resolve_filter(&cat, f)?;
+        resolve_filter(&cat, f, who)?;
     }
     let input = (&new.plan, url.as_str(), &new.filter);
     let Begun::Fresh(ch) = w.begin(who, Operation::CreateWebhook, None, &input).await? else {
@@ -267,7 +267,7 @@ pub async fn update(
     }
     if let Some(Some(f)) = &patch.filter {
         let cat = plan_catalogue(w.db(), cache, who, &slug).await?;
-        resolve_filter(&cat, f)?;
+        resolve_filter(&cat, f, who)?;
     }
     let role = patch.role.unwrap_or(current.role);
     let leads = match &patch.leads {
