@@ -291,6 +291,9 @@ impl Refusal {
     }
 }
 
+/// The longest error message a client gets.
+pub const MAX_MESSAGE_CHARS: usize = 1_000;
+
 impl AppError {
     /// The stable code clients branch on (`extensions.code`).
     pub fn code(&self) -> &'static str {
@@ -339,8 +342,19 @@ impl AppError {
         Self::Internal(Box::new(err))
     }
 
-    /// The message a client may see; internal details are logged instead.
+    /// The message a client may see; internal details are logged instead. Never longer than
+    /// `MAX_MESSAGE_CHARS`, whatever value a message quotes.
     pub fn client_message(&self) -> String {
+        let message = self.full_client_message();
+        if message.chars().count() <= MAX_MESSAGE_CHARS {
+            return message;
+        }
+        let mut short: String = message.chars().take(MAX_MESSAGE_CHARS).collect();
+        short.push_str("… (shortened)");
+        short
+    }
+
+    fn full_client_message(&self) -> String {
         match self {
             Self::Unauthenticated(m) => format!("authentication required: {m}"),
             Self::Forbidden(m)
@@ -360,7 +374,7 @@ impl AppError {
     pub fn detail(&self) -> String {
         match self {
             Self::Internal(source) => format!("internal error: {source}"),
-            other => other.client_message(),
+            other => other.full_client_message(),
         }
     }
 }

@@ -1,6 +1,11 @@
 //! Offset pages: the size a client may ask for, and telling whether more rows follow.
 use crate::error::{AppError, AppResult};
 
+/// The furthest offset a cursor may point at. Offsets reach SQL as 64-bit integers, where a
+/// larger value does not fit (and the query builder panics); no plan, history or audit trail
+/// comes near it.
+pub const MAX_OFFSET: u64 = 1_000_000_000;
+
 /// Checks a requested page size against the server's maximum.
 pub fn page_size(first: Option<i32>, default: u64, max: u64) -> AppResult<u64> {
     match first {

@@ -44,6 +44,17 @@ pub(super) fn texts(field: &str, values: &[String]) -> AppResult<Vec<String>> {
     values.iter().map(|v| text(field, v)).collect()
 }
 
+/// Refuses to make a list longer than its maximum (`plans::MAX_*`): the lists an answer can
+/// hold are bounded, so what the door's cost estimate promises holds.
+pub(super) fn room_for(what: &str, code: &str, have: u64, max: usize) -> AppResult<()> {
+    if have >= max as u64 {
+        return Err(AppError::bad_input(format!(
+            "action {code} already has {have} {what}, the most an action may have"
+        )));
+    }
+    Ok(())
+}
+
 /// Refuses a date after `today` (in England): records say what happened, not what will.
 pub(super) fn not_future(field: &str, d: NaiveDate, today: NaiveDate) -> AppResult<()> {
     if d > today {

@@ -63,77 +63,105 @@ pub const TABLE: &[(&str, Bound, &str)] = &[
         list(crate::rag::MAX_BATCH, DEFAULT_CHARS),
         "one batch",
     ),
-    ("ActionLifecycleInput.reason", text(TEXT_CHARS), ""),
-    ("ExtendDeadlineInput.reason", text(TEXT_CHARS), ""),
-    ("MoveActionInput.reason", text(TEXT_CHARS), ""),
-    ("AddEvidenceInput.what", text(TEXT_CHARS), ""),
-    ("CreateActionInput.objective", text(TEXT_CHARS), ""),
-    ("UpdateActionInput.objective", text(TEXT_CHARS), ""),
+    (
+        "ActionLifecycleInput.reason",
+        text(TEXT_CHARS),
+        "why it is retired or reinstated",
+    ),
+    (
+        "ExtendDeadlineInput.reason",
+        text(TEXT_CHARS),
+        "why the deadline moves",
+    ),
+    (
+        "MoveActionInput.reason",
+        text(TEXT_CHARS),
+        "why it changes work stream",
+    ),
+    ("AddEvidenceInput.what", text(TEXT_CHARS), "the evidence"),
+    (
+        "CreateActionInput.objective",
+        text(TEXT_CHARS),
+        "what must be done",
+    ),
+    (
+        "UpdateActionInput.objective",
+        text(TEXT_CHARS),
+        "what must be done",
+    ),
     (
         "CreateActionInput.objectiveItems",
         list(crate::plans::MAX_ITEMS, TEXT_CHARS),
-        "",
+        "as in a plan file",
     ),
     (
         "UpdateActionInput.objectiveItems",
         list(crate::plans::MAX_ITEMS, TEXT_CHARS),
-        "",
+        "as in a plan file",
     ),
     (
         "CreateActionInput.outcomes",
         list(crate::plans::MAX_ITEMS, TEXT_CHARS),
-        "",
+        "as in a plan file",
     ),
     (
         "UpdateActionInput.outcomes",
         list(crate::plans::MAX_ITEMS, TEXT_CHARS),
-        "",
+        "as in a plan file",
     ),
     (
         "CreateActionInput.leads",
         list(crate::plans::MAX_LEADS, DEFAULT_CHARS),
-        "",
+        "as in a plan file",
     ),
     (
         "UpdateActionInput.leads",
         list(crate::plans::MAX_LEADS, DEFAULT_CHARS),
-        "",
+        "as in a plan file",
     ),
     (
         "CreateActionInput.references",
         list(crate::plans::MAX_LEADS, DEFAULT_CHARS),
-        "",
+        "as in a plan file",
     ),
     (
         "UpdateActionInput.references",
         list(crate::plans::MAX_LEADS, DEFAULT_CHARS),
-        "",
+        "as in a plan file",
     ),
     (
         "CreateActionInput.descriptors",
         list(crate::plans::MAX_ITEMS, DEFAULT_CHARS),
-        "",
+        "as in a plan file",
     ),
     (
         "UpdateActionInput.descriptors",
         list(crate::plans::MAX_ITEMS, DEFAULT_CHARS),
-        "",
+        "as in a plan file",
     ),
     (
         "CreateActionInput.milestones",
         list(crate::plans::MAX_ITEMS, DEFAULT_CHARS),
-        "",
+        "as in a plan file",
     ),
     (
         "UpdateActionInput.milestones",
         list(crate::plans::MAX_ITEMS, DEFAULT_CHARS),
-        "",
+        "as in a plan file",
     ),
-    ("MilestoneInput.label", text(500), ""),
-    ("CreateWebhookInput.url", text(2048), ""),
-    ("UpdateWebhookInput.url", text(2048), ""),
-    ("CreateWebhookInput.description", text(500), ""),
-    ("UpdateWebhookInput.description", text(500), ""),
+    ("MilestoneInput.label", text(500), "a milestone"),
+    ("CreateWebhookInput.url", text(2048), "a receiver's URL"),
+    ("UpdateWebhookInput.url", text(2048), "a receiver's URL"),
+    (
+        "CreateWebhookInput.description",
+        text(500),
+        "what it is for",
+    ),
+    (
+        "UpdateWebhookInput.description",
+        text(500),
+        "what it is for",
+    ),
     (
         "ImportPlanInput.planJson",
         text(crate::config::defaults::MAX_BODY_BYTES as usize),
@@ -452,6 +480,16 @@ mod tests {
             err.message().contains("RecordRagUpdateInput.note"),
             "{}",
             err.message()
+        );
+    }
+
+    #[test]
+    fn the_docs_carry_the_table_as_the_code_has_it() {
+        let docs = include_str!("../../docs/operations.md");
+        let table = markdown();
+        assert!(
+            docs.contains(&table),
+            "docs/operations.md (Input bounds) should hold this table:\n{table}"
         );
     }
 

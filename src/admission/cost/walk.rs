@@ -39,6 +39,7 @@ pub fn measure(
         fragments: HashMap::new(),
         breach: None,
         groups: None,
+        introspection_left: limits.max_cost,
     };
     let sub = walker.set(
         &op.selection_set.node,
@@ -103,6 +104,9 @@ struct Walker<'a> {
     breach: Option<Refusal>,
     /// Groups of the summary being walked, from its `groupBy`.
     groups: Option<u64>,
+    /// What introspection may still cost: each `__schema`/`__type` is priced within what the
+    /// ones before it left, so many aliases of one cost no more to price than one at the limit.
+    introspection_left: u64,
 }
 
 impl<'a> Walker<'a> {
@@ -259,8 +263,9 @@ impl<'a> Walker<'a> {
             self.doc,
             &f.selection_set.node,
             root,
-            self.limits.max_cost,
+            self.introspection_left,
         );
+        self.introspection_left = self.introspection_left.saturating_sub(priced.cost);
         Sub {
             cost: priced.cost.saturating_add(1),
             nodes: priced.nodes,

@@ -171,6 +171,16 @@ pub async fn create(
     let Begun::Fresh(ch) = w.begin(who, Operation::CreateWebhook, None, &input).await? else {
         return Err(AppError::Internal("BUG: replay without a key".into()));
     };
+    let have = webhook::Entity::find()
+        .filter(webhook::Column::PlanId.eq(cat.id()))
+        .count(ch.txn())
+        .await?;
+    if have >= super::MAX_WEBHOOKS_PER_PLAN as u64 {
+        return Err(AppError::bad_input(format!(
+            "plan {} already has {have} webhooks, the most a plan may have",
+            cat.plan.slug
+        )));
+    }
     let now = ch.now();
     let row = webhook::ActiveModel {
         plan_id: Set(cat.id()),
