@@ -198,14 +198,13 @@ impl Refusal {
                 got,
                 limit,
             } => {
-                let over = if *unit == "characters" {
-                    "is longer than"
-                } else {
-                    "has more than"
+                let what = match *unit {
+                    _ if *limit == 0 => format!("may not hold {unit} ({got})"),
+                    "as its offset" => format!("points beyond offset {limit} ({got})"),
+                    "characters" => format!("is longer than {limit} {unit} ({got})"),
+                    _ => format!("has more than {limit} {unit} ({got})"),
                 };
-                format!(
-                    "`{input}` {over} {limit} {unit} ({got}); see the bounds in docs/operations.md"
-                )
+                format!("`{input}` {what}; see the bounds in docs/operations.md")
             }
         }
     }

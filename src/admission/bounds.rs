@@ -230,6 +230,12 @@ fn check_one(
 ) -> Result<(), Refusal> {
     match value {
         Value::String(s) => {
+            // PostgreSQL's text cannot hold NUL (it refuses the whole statement), and no text
+            // of a plan needs one: refused on every engine alike.
+            if s.contains('\0') {
+                let nuls = s.matches('\0').count();
+                return Err(breach(key, "NUL characters", nuls, 0));
+            }
             // Bytes bound characters from above: count only when they could pass the bound.
             if s.len() > bound.chars {
                 let chars = s.chars().count();

@@ -108,6 +108,10 @@ fn sizes(file: &PlanFile, bad: &mut impl FnMut(String, String)) {
     while let Some((path, value)) = stack.pop() {
         match value {
             serde_json::Value::String(s) => {
+                if s.contains('\0') {
+                    // PostgreSQL's text cannot hold it.
+                    bad(path.clone(), "holds a NUL character".into());
+                }
                 let chars = s.chars().count();
                 if chars > MAX_TEXT_CHARS {
                     bad(

@@ -10,6 +10,7 @@ mod cost;
 mod crash;
 mod dashboards;
 mod docs_queries;
+mod door;
 mod exports;
 mod filters;
 mod http_spec;

@@ -5,8 +5,9 @@
 //!
 //! This is what makes `__type(name: "Node") { possibleTypes { interfaces { possibleTypes …` cost
 //! what it returns (a 400-byte document asked for 48 MB when introspection counted 1 a field).
-//! The walk stops as soon as it passes its budget, so pricing an enormous answer costs no more
-//! than pricing one at the limit.
+//! A selection on one schema object is priced once and reused wherever the answer repeats it
+//! (the same type reached through many lists), so pricing takes time in proportion to the
+//! document and the schema, not to the answer; it also stops as soon as it passes its budget.
 use std::collections::HashMap;
 
 use async_graphql::parser::types::{ExecutableDocument, Selection, SelectionSet};
@@ -99,6 +100,14 @@ pub struct Priced {
     pub bytes: u64,
 }
 
+impl Priced {
+    fn add(&mut self, other: Priced) {
+        self.cost = self.cost.saturating_add(other.cost);
+        self.nodes = self.nodes.saturating_add(other.nodes);
+        self.bytes = self.bytes.saturating_add(other.bytes);
+    }
+}
+
 impl Introspection {
     /// Reads the answer to `MODEL_QUERY`.
     pub fn from_answer(data: &Value) -> Self {
@@ -134,6 +143,8 @@ impl Introspection {
             // Visits of selections that add nothing (empty fragments) are bounded too.
             work: budget.saturating_mul(4).max(1024),
             active: Vec::new(),
+            known: HashMap::new(),
+            spent: 0,
         };
         match root {
             Root::Schema => walk.object(set, &self.schema, Kind::Schema),
@@ -145,11 +156,7 @@ impl Introspection {
                 // Unknown name: as dear as the dearest type.
                 let mut dearest = Priced::default();
                 for t in self.types.values() {
-                    let mut w = Walk {
-                        priced: Priced::default(),
-                        active: Vec::new(),
-                        ..walk.fork()
-                    };
+                    let mut w = walk.fork();
                     w.object(set, t, Kind::Type);
                     if w.priced.cost > dearest.cost {
                         dearest = w.priced;
@@ -179,6 +186,10 @@ struct Walk<'a> {
     work: u64,
     /// Fragments being walked (a cycle reads as empty; validation refuses it later).
     active: Vec<Name>,
+    /// What a selection set (by address) holds on a schema object (by address).
+    known: HashMap<(usize, usize), Priced>,
+    /// Fields counted so far, in all: what the budget is held against.
+    spent: u64,
 }
 
 impl<'a> Walk<'a> {
@@ -190,22 +201,46 @@ impl<'a> Walk<'a> {
             budget: self.budget,
             work: self.work,
             active: Vec::new(),
+            known: HashMap::new(),
+            spent: 0,
         }
     }
 
     fn over(&self) -> bool {
-        self.priced.cost > self.budget || self.work == 0
+        self.spent > self.budget || self.work == 0
+    }
+
+    fn count(&mut self, n: u64) {
+        self.priced.cost = self.priced.cost.saturating_add(n);
+        self.spent = self.spent.saturating_add(n);
     }
 
     fn leaf(&mut self, v: &Value) {
-        self.priced.cost += 1;
-        self.priced.bytes += json_len(v);
+        self.count(1);
+        self.priced.bytes = self.priced.bytes.saturating_add(json_len(v));
     }
 
-    /// The fields `set` selects on `obj` (an object of `kind`), with `{}` around them.
+    /// The fields `set` selects on `obj` (an object of `kind`), with `{}` around them: priced
+    /// once per pair, then reused.
     fn object(&mut self, set: &SelectionSet, obj: &Value, kind: Kind) {
-        self.priced.bytes += 2;
+        let key = (
+            set as *const SelectionSet as usize,
+            obj as *const Value as usize,
+        );
+        if let Some(known) = self.known.get(&key).copied() {
+            self.priced.add(known);
+            self.spent = self.spent.saturating_add(known.cost);
+            self.work = self.work.saturating_sub(1);
+            return;
+        }
+        let outer = std::mem::take(&mut self.priced);
+        self.priced.bytes = self.priced.bytes.saturating_add(2);
         self.selections(set, obj, kind);
+        let this = std::mem::replace(&mut self.priced, outer);
+        // Priced in a context of its own: the fragments being walked outside it do not
+        // change what it holds (a cycle is refused by validation anyway).
+        self.known.insert(key, this);
+        self.priced.add(this);
     }
 
     fn selections(&mut self, set: &SelectionSet, obj: &Value, kind: Kind) {
@@ -219,7 +254,7 @@ impl<'a> Walk<'a> {
                     let f = &f.node;
                     let key = f.alias.as_ref().unwrap_or(&f.name).node.as_str();
                     // `"key":` and a comma.
-                    self.priced.bytes += key.len() as u64 + 4;
+                    self.priced.bytes = self.priced.bytes.saturating_add(key.len() as u64 + 4);
                     let name = f.name.node.as_str();
                     if name == "__typename" {
                         self.leaf(&Value::String(kind.name().into()));
@@ -259,20 +294,20 @@ impl<'a> Walk<'a> {
     fn value(&mut self, set: &SelectionSet, value: &Value, kind: Kind) {
         match value {
             Value::Array(items) => {
-                self.priced.cost += 1;
-                self.priced.bytes += 2;
+                self.count(1);
+                self.priced.bytes = self.priced.bytes.saturating_add(2);
                 for item in items {
                     if self.over() {
                         return;
                     }
-                    self.priced.nodes += 1;
-                    self.priced.bytes += 1;
+                    self.priced.nodes = self.priced.nodes.saturating_add(1);
+                    self.priced.bytes = self.priced.bytes.saturating_add(1);
                     self.one(set, item, kind);
                 }
             }
             Value::Null => self.leaf(value),
             one => {
-                self.priced.cost += 1;
+                self.count(1);
                 self.one(set, one, kind);
             }
         }

@@ -59,6 +59,26 @@ pub fn measure(
     })
 }
 
+/// A page's `after` cursor must point within `paging::MAX_OFFSET`: offsets reach SQL as 64-bit
+/// integers. One that does not decode at all is the resolver's to refuse.
+fn cursor_in_range(parent: &str, f: &Field, arg: &Name, value: &Value) -> Result<(), Refusal> {
+    let Value::String(after) = value else {
+        return Ok(());
+    };
+    if arg.as_str() != "after" {
+        return Ok(());
+    }
+    match crate::paging::cursor_offset(after) {
+        Some(n) if n >= crate::paging::MAX_OFFSET => Err(Refusal::InputBound {
+            input: format!("{parent}.{}(after)", f.name.node),
+            unit: "as its offset",
+            got: n,
+            limit: crate::paging::MAX_OFFSET - 1,
+        }),
+        _ => Ok(()),
+    }
+}
+
 /// How a subtree counts: data fields multiply and count depth; fields the schema does not
 /// have (validation refuses them later) count 1 each.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -289,14 +309,16 @@ impl<'a> Walker<'a> {
             let Some(value) = self.arg(f, &arg.node) else {
                 continue;
             };
-            if let Err(r) = bounds::check_argument(
+            let checked = bounds::check_argument(
                 self.shape,
                 parent,
                 f.name.node.as_str(),
                 &arg.node,
                 ty,
                 &value,
-            ) {
+            )
+            .and_then(|()| cursor_in_range(parent, f, &arg.node, &value));
+            if let Err(r) = checked {
                 self.breach = Some(r);
                 return;
             }
