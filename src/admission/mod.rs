@@ -202,9 +202,7 @@ impl Door {
         trusted: Option<Arc<TrustedDocuments>>,
         limits: DoorLimits,
     ) -> Self {
-        let answer = schema.execute(cost::MODEL_QUERY).await;
-        let answer = answer.data.into_json().unwrap_or(serde_json::Value::Null);
-        let shape = SchemaShape::from_sdl(&schema.sdl()).with_introspection(&answer);
+        let shape = served_shape(&schema).await;
         Self {
             verifier,
             rate,
@@ -222,6 +220,11 @@ impl Door {
 
     pub fn verifier(&self) -> &Verifier {
         &self.verifier
+    }
+
+    /// The shape documents are priced against (for tests that hold answers to their price).
+    pub fn shape(&self) -> &SchemaShape {
+        &self.shape
     }
 
     /// Admits a request or turns it away, checking in the order the module describes. `read`
@@ -322,7 +325,6 @@ impl Door {
         out: &mut Facts,
     ) -> Result<Admitted, Turned> {
         let door = |e: AppError| Turned::Door(e);
-        let refused = |r: Refusal| Turned::Document(vec![server_error(&AppError::Refused(r))]);
         if let Some(name) = &params.operation_name {
             name_bound("operationName", name).map_err(|r| door(AppError::Refused(r)))?;
         }
@@ -331,87 +333,38 @@ impl Door {
         let text = self
             .document_text(&mut params)
             .map_err(|r| door(AppError::Refused(r)))?;
-        // 6. Parse: scanned, then parsed once (authenticated callers' documents are kept).
-        scan::scan(
+        // 6 and 7. Parse, the operation, its cost and bounds.
+        let checked = check_document(
+            &Checking {
+                shape: &self.shape,
+                limits: &self.limits,
+                documents: &self.documents,
+                anonymous: principal.is_none(),
+                reads_only: transport == Transport::Get,
+            },
             &text,
-            ScanLimits {
-                max_tokens: self.limits.max_tokens,
-                max_nesting: fixed::MAX_NESTING,
-            },
-        )
-        .map_err(refused)?;
-        let doc = match self.documents.parse(&text, principal.is_some()) {
-            Ok(doc) => doc,
-            Err(e) => {
-                let mut err = ServerError::from(e);
-                err.extensions
-                    .get_or_insert_with(Default::default)
-                    .set("code", "BAD_USER_INPUT");
-                return Err(Turned::Document(vec![err]));
+            params.operation_name.as_deref(),
+            params.variables.take(),
+        );
+        let checked = match checked {
+            Ok(c) => c,
+            Err((facts, turned)) => {
+                out.kind = facts.kind;
+                out.operation = out.operation.take().or(facts.operation);
+                out.measure = facts.measure;
+                return Err(turned);
             }
         };
-        document::check(
-            &doc,
-            &DocumentLimits {
-                max_operations: fixed::MAX_OPERATIONS,
-                max_fragments: fixed::MAX_FRAGMENTS,
-                max_directives: fixed::MAX_DIRECTIVES,
-                max_aliases: self.limits.max_aliases,
-            },
-        )
-        .map_err(refused)?;
-        let variables = match params.variables.take() {
-            None | Some(serde_json::Value::Null) => Variables::default(),
-            Some(v @ serde_json::Value::Object(_)) => {
-                let depth = bounds::json_nesting(&v, fixed::MAX_NESTING as usize);
-                if depth as u64 > fixed::MAX_NESTING {
-                    return Err(refused(Refusal::NestingLimit {
-                        depth: depth as u64,
-                        limit: fixed::MAX_NESTING,
-                    }));
-                }
-                Variables::from_json(v)
-            }
-            Some(_) => {
-                return Err(door(AppError::Refused(Refusal::BadRequest(
-                    "`variables` must be an object".into(),
-                ))))
-            }
-        };
-        // 7. The operation, then what it may cost.
-        let Some(op) = cost::select_operation(&doc, params.operation_name.as_deref()) else {
-            // No such operation: execution reports it as a request error.
-            let mut request = async_graphql::Request::new(text).variables(variables);
-            if let Some(name) = params.operation_name {
-                request = request.operation_name(name);
-            }
-            request.set_parsed_query(doc);
-            return Ok(self.operation(request, OperationType::Query, principal));
-        };
-        let kind = op.node.ty;
-        out.kind = Some(kind);
-        if out.operation.is_none() {
-            out.operation = operation_name(&doc);
-        }
-        if transport == Transport::Get && kind != OperationType::Query {
-            // GET (and HEAD) may only read.
-            return Err(door(AppError::Refused(Refusal::MutationOverGet)));
-        }
-        let limits = if principal.is_some() {
-            &self.limits.cost
-        } else {
-            &self.limits.anonymous_cost
-        };
-        let measure =
-            cost::measure(&self.shape, limits, &doc, &op.node, &variables).map_err(refused)?;
-        out.measure = Some(measure);
-        limits.check(&measure).map_err(refused)?;
+        out.kind = checked.kind;
+        out.operation = out.operation.take().or(checked.operation);
+        out.measure = checked.measure;
         // 8. Ready to run, under the timeout (`execute`).
-        let mut request = async_graphql::Request::new(text).variables(variables);
+        let mut request = async_graphql::Request::new(text).variables(checked.variables);
         if let Some(name) = params.operation_name {
             request = request.operation_name(name);
         }
-        request.set_parsed_query(doc);
+        request.set_parsed_query(checked.doc);
+        let kind = checked.kind.unwrap_or(OperationType::Query);
         Ok(self.operation(request, kind, principal))
     }
 
@@ -538,6 +491,143 @@ impl Door {
     }
 }
 
+/// What `check_document` needs beside the document.
+pub struct Checking<'a> {
+    pub shape: &'a SchemaShape,
+    pub limits: &'a DoorLimits,
+    pub documents: &'a DocumentCache,
+    /// No token: the anonymous budget.
+    pub anonymous: bool,
+    /// GET: queries only.
+    pub reads_only: bool,
+}
+
+/// A document the door let through steps 6 and 7.
+pub struct Checked {
+    pub doc: async_graphql::parser::types::ExecutableDocument,
+    pub variables: Variables,
+    /// The operation's type; `None` when the document names no operation that it has
+    /// (execution reports that as a request error).
+    pub kind: Option<OperationType>,
+    /// The operation's own name, when the document has one operation.
+    pub operation: Option<String>,
+    pub measure: Option<Measure>,
+}
+
+/// What a refused document showed before it was refused (for the access log).
+#[derive(Default)]
+pub struct Seen {
+    pub kind: Option<OperationType>,
+    pub operation: Option<String>,
+    pub measure: Option<Measure>,
+}
+
+/// Steps 6 and 7 of the door, from a document's text and variables alone: the text scanned
+/// (tokens, nesting), parsed (kept when the caller has a token), the document's operations,
+/// fragments, directives and aliases counted, the variables' nesting, then the operation's
+/// cost and every argument against its bound. The door runs it for every GraphQL request;
+/// the fuzz target and the adversarial suite run it on their own.
+pub fn check_document(
+    with: &Checking<'_>,
+    text: &str,
+    operation_name: Option<&str>,
+    variables: Option<serde_json::Value>,
+) -> Result<Checked, (Seen, Turned)> {
+    let mut seen = Seen::default();
+    let refused = |r: Refusal| Turned::Document(vec![server_error(&AppError::Refused(r))]);
+    scan::scan(
+        text,
+        ScanLimits {
+            max_tokens: with.limits.max_tokens,
+            max_nesting: fixed::MAX_NESTING,
+        },
+    )
+    .map_err(|r| (Seen::default(), refused(r)))?;
+    let doc = match with.documents.parse(text, !with.anonymous) {
+        Ok(doc) => doc,
+        Err(e) => {
+            let mut err = ServerError::from(e);
+            err.extensions
+                .get_or_insert_with(Default::default)
+                .set("code", "BAD_USER_INPUT");
+            return Err((seen, Turned::Document(vec![err])));
+        }
+    };
+    let limits = DocumentLimits {
+        max_operations: fixed::MAX_OPERATIONS,
+        max_fragments: fixed::MAX_FRAGMENTS,
+        max_directives: fixed::MAX_DIRECTIVES,
+        max_aliases: with.limits.max_aliases,
+    };
+    if let Err(r) = document::check(&doc, &limits) {
+        return Err((seen, refused(r)));
+    }
+    let variables = match variables {
+        None | Some(serde_json::Value::Null) => Variables::default(),
+        Some(v @ serde_json::Value::Object(_)) => {
+            let depth = bounds::json_nesting(&v, fixed::MAX_NESTING as usize) as u64;
+            if depth > fixed::MAX_NESTING {
+                let r = Refusal::NestingLimit {
+                    depth,
+                    limit: fixed::MAX_NESTING,
+                };
+                return Err((seen, refused(r)));
+            }
+            Variables::from_json(v)
+        }
+        Some(_) => {
+            let r = Refusal::BadRequest("`variables` must be an object".into());
+            return Err((seen, Turned::Door(AppError::Refused(r))));
+        }
+    };
+    seen.operation = operation_name_of(&doc);
+    let Some(op) = cost::select_operation(&doc, operation_name) else {
+        return Ok(Checked {
+            doc,
+            variables,
+            kind: None,
+            operation: seen.operation,
+            measure: None,
+        });
+    };
+    seen.kind = Some(op.node.ty);
+    if with.reads_only && op.node.ty != OperationType::Query {
+        // GET (and HEAD) may only read.
+        return Err((
+            seen,
+            Turned::Door(AppError::Refused(Refusal::MutationOverGet)),
+        ));
+    }
+    let costs = if with.anonymous {
+        &with.limits.anonymous_cost
+    } else {
+        &with.limits.cost
+    };
+    let measure = match cost::measure(with.shape, costs, &doc, &op.node, &variables) {
+        Ok(m) => m,
+        Err(r) => return Err((seen, refused(r))),
+    };
+    seen.measure = Some(measure);
+    if let Err(r) = costs.check(&measure) {
+        return Err((seen, refused(r)));
+    }
+    Ok(Checked {
+        kind: seen.kind,
+        operation: seen.operation,
+        measure: Some(measure),
+        doc,
+        variables,
+    })
+}
+
+/// The schema's shape as the server serves it, introspection answer included: what the door
+/// prices documents against.
+pub async fn served_shape(schema: &AppSchema) -> SchemaShape {
+    let answer = schema.execute(cost::MODEL_QUERY).await;
+    let answer = answer.data.into_json().unwrap_or(serde_json::Value::Null);
+    SchemaShape::from_sdl(&schema.sdl()).with_introspection(&answer)
+}
+
 /// The bearer token of an `Authorization` header's value.
 fn bearer(value: &[u8]) -> Result<&str, AppError> {
     let value = std::str::from_utf8(value)
@@ -575,8 +665,8 @@ fn name_bound(what: &str, value: &str) -> Result<(), Refusal> {
     Ok(())
 }
 
-/// The operation's own name when the request did not name it (`query Dashboard { ... }`).
-fn operation_name(doc: &async_graphql::parser::types::ExecutableDocument) -> Option<String> {
+/// The operation's own name when the document has one operation (`query Dashboard { ... }`).
+fn operation_name_of(doc: &async_graphql::parser::types::ExecutableDocument) -> Option<String> {
     match &doc.operations {
         async_graphql::parser::types::DocumentOperations::Multiple(ops) if ops.len() == 1 => {
             ops.keys().next().map(|n| n.to_string())

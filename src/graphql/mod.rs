@@ -82,15 +82,20 @@ pub fn build_schema(db: DatabaseConnection, limits: Limits, live: LiveParts) -> 
     .finish()
 }
 
-/// The SDL the server serves (what `schema.graphql` must equal).
-pub fn sdl() -> String {
+/// The schema without the server's state: what it serves, for what needs only its types
+/// (the SDL, introspection, pricing documents); every root field fails without a server.
+pub fn bare_schema() -> AppSchema {
     Schema::build(
         Query::default(),
         Mutation::default(),
         subscription::SubscriptionRoot,
     )
     .finish()
-    .sdl()
+}
+
+/// The SDL the server serves (what `schema.graphql` must equal).
+pub fn sdl() -> String {
+    bare_schema().sdl()
 }
 
 /// The request's verified principal. Every root field asks for it first, so nothing but
