@@ -334,6 +334,7 @@ impl Door {
             .document_text(&mut params)
             .map_err(|r| door(AppError::Refused(r)))?;
         // 6 and 7. Parse, the operation, its cost and bounds.
+        let mut seen = Seen::default();
         let checked = check_document(
             &Checking {
                 shape: &self.shape,
@@ -345,26 +346,19 @@ impl Door {
             &text,
             params.operation_name.as_deref(),
             params.variables.take(),
+            &mut seen,
         );
-        let checked = match checked {
-            Ok(c) => c,
-            Err((facts, turned)) => {
-                out.kind = facts.kind;
-                out.operation = out.operation.take().or(facts.operation);
-                out.measure = facts.measure;
-                return Err(turned);
-            }
-        };
-        out.kind = checked.kind;
-        out.operation = out.operation.take().or(checked.operation);
-        out.measure = checked.measure;
+        out.kind = seen.kind;
+        out.operation = out.operation.take().or(seen.operation);
+        out.measure = seen.measure;
+        let checked = checked?;
         // 8. Ready to run, under the timeout (`execute`).
         let mut request = async_graphql::Request::new(text).variables(checked.variables);
         if let Some(name) = params.operation_name {
             request = request.operation_name(name);
         }
         request.set_parsed_query(checked.doc);
-        let kind = checked.kind.unwrap_or(OperationType::Query);
+        let kind = seen.kind.unwrap_or(OperationType::Query);
         Ok(self.operation(request, kind, principal))
     }
 
@@ -506,18 +500,15 @@ pub struct Checking<'a> {
 pub struct Checked {
     pub doc: async_graphql::parser::types::ExecutableDocument,
     pub variables: Variables,
+}
+
+/// What steps 6 and 7 learnt of a document, let through or not (for the access log).
+#[derive(Default)]
+pub struct Seen {
     /// The operation's type; `None` when the document names no operation that it has
     /// (execution reports that as a request error).
     pub kind: Option<OperationType>,
     /// The operation's own name, when the document has one operation.
-    pub operation: Option<String>,
-    pub measure: Option<Measure>,
-}
-
-/// What a refused document showed before it was refused (for the access log).
-#[derive(Default)]
-pub struct Seen {
-    pub kind: Option<OperationType>,
     pub operation: Option<String>,
     pub measure: Option<Measure>,
 }
@@ -532,8 +523,8 @@ pub fn check_document(
     text: &str,
     operation_name: Option<&str>,
     variables: Option<serde_json::Value>,
-) -> Result<Checked, (Seen, Turned)> {
-    let mut seen = Seen::default();
+    seen: &mut Seen,
+) -> Result<Checked, Turned> {
     let refused = |r: Refusal| Turned::Document(vec![server_error(&AppError::Refused(r))]);
     scan::scan(
         text,
@@ -542,7 +533,7 @@ pub fn check_document(
             max_nesting: fixed::MAX_NESTING,
         },
     )
-    .map_err(|r| (Seen::default(), refused(r)))?;
+    .map_err(refused)?;
     let doc = match with.documents.parse(text, !with.anonymous) {
         Ok(doc) => doc,
         Err(e) => {
@@ -550,7 +541,7 @@ pub fn check_document(
             err.extensions
                 .get_or_insert_with(Default::default)
                 .set("code", "BAD_USER_INPUT");
-            return Err((seen, Turned::Document(vec![err])));
+            return Err(Turned::Document(vec![err]));
         }
     };
     let limits = DocumentLimits {
@@ -560,7 +551,7 @@ pub fn check_document(
         max_aliases: with.limits.max_aliases,
     };
     if let Err(r) = document::check(&doc, &limits) {
-        return Err((seen, refused(r)));
+        return Err(refused(r));
     }
     let variables = match variables {
         None | Some(serde_json::Value::Null) => Variables::default(),
@@ -571,32 +562,23 @@ pub fn check_document(
                     depth,
                     limit: fixed::MAX_NESTING,
                 };
-                return Err((seen, refused(r)));
+                return Err(refused(r));
             }
             Variables::from_json(v)
         }
         Some(_) => {
             let r = Refusal::BadRequest("`variables` must be an object".into());
-            return Err((seen, Turned::Door(AppError::Refused(r))));
+            return Err(Turned::Door(AppError::Refused(r)));
         }
     };
     seen.operation = operation_name_of(&doc);
     let Some(op) = cost::select_operation(&doc, operation_name) else {
-        return Ok(Checked {
-            doc,
-            variables,
-            kind: None,
-            operation: seen.operation,
-            measure: None,
-        });
+        return Ok(Checked { doc, variables });
     };
     seen.kind = Some(op.node.ty);
     if with.reads_only && op.node.ty != OperationType::Query {
         // GET (and HEAD) may only read.
-        return Err((
-            seen,
-            Turned::Door(AppError::Refused(Refusal::MutationOverGet)),
-        ));
+        return Err(Turned::Door(AppError::Refused(Refusal::MutationOverGet)));
     }
     let costs = if with.anonymous {
         &with.limits.anonymous_cost
@@ -605,19 +587,13 @@ pub fn check_document(
     };
     let measure = match cost::measure(with.shape, costs, &doc, &op.node, &variables) {
         Ok(m) => m,
-        Err(r) => return Err((seen, refused(r))),
+        Err(r) => return Err(refused(r)),
     };
     seen.measure = Some(measure);
     if let Err(r) = costs.check(&measure) {
-        return Err((seen, refused(r)));
+        return Err(refused(r));
     }
-    Ok(Checked {
-        kind: seen.kind,
-        operation: seen.operation,
-        measure: Some(measure),
-        doc,
-        variables,
-    })
+    Ok(Checked { doc, variables })
 }
 
 /// The schema's shape as the server serves it, introspection answer included: what the door
