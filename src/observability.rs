@@ -157,6 +157,20 @@ const REFUSALS: [&str; 23] = [
     "DIRECTIVE_LIMIT",
 ];
 
+/// Counts a request refused at the door, on a transport that has no request metrics of its own
+/// (the WebSocket's operations).
+pub fn record_refusal(code: &str) {
+    let code = code_label(code);
+    if REFUSALS.contains(&code) {
+        counter!("plan_api_refused_requests_total", "code" => code).increment(1);
+        if code == "RATE_LIMITED" {
+            counter!("plan_api_rate_limited_requests_total").increment(1);
+        }
+    } else {
+        counter!("plan_api_graphql_errors_total", "code" => code).increment(1);
+    }
+}
+
 /// Counts and logs a panic that a request caused. The handler's task unwound and the server
 /// goes on; the client gets what every internal error gets.
 pub fn panicked(payload: &(dyn std::any::Any + Send), transport: &'static str) {

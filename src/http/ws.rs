@@ -484,6 +484,9 @@ impl Connection {
                     Err(Turned::Document(errors)) => self.send_error(&id, errors, deadline).await,
                     Ok(Admitted::Export(_)) => Err(End::Close(1011, "internal error".into())),
                     Ok(Admitted::Graphql(op)) => {
+                        if op.kind == async_graphql::parser::types::OperationType::Subscription {
+                            metrics::counter!("plan_api_subscriptions_total").increment(1);
+                        }
                         let stream = door.stream(*op, self.state.catalogues());
                         let handle = tasks.spawn(run_operation(id.clone(), stream, out.clone()));
                         running.insert(id, handle);
@@ -539,7 +542,8 @@ async fn run_operation(
     id
 }
 
-/// One access-log line per operation, as HTTP requests have.
+/// One access-log line per operation, as HTTP requests have, and its refusal counted as
+/// HTTP's are.
 fn log_operation(admission: &crate::admission::Admission, id: &str) {
     let facts = &admission.facts;
     let code = match &admission.result {
@@ -547,10 +551,15 @@ fn log_operation(admission: &crate::admission::Admission, id: &str) {
         Err(Turned::Document(errors)) => errors
             .first()
             .and_then(|e| e.extensions.as_ref())
-            .and_then(|e| e.get("code"))
-            .map(|c| c.to_string()),
+            .and_then(|e| match e.get("code") {
+                Some(async_graphql::Value::String(c)) => Some(c.clone()),
+                _ => None,
+            }),
         Ok(_) => None,
     };
+    if let Some(code) = &code {
+        crate::observability::record_refusal(code);
+    }
     tracing::info!(
         target: "plan_api::access",
         transport = "ws",
