@@ -67,10 +67,24 @@ pub fn check(doc: &ExecutableDocument, limits: &DocumentLimits) -> Result<(), Re
     Ok(())
 }
 
+/// What validation lets through but the specification does not: `__typename` is a leaf, so
+/// `{ __typename { x } }` is not a document.
+pub fn leaf_with_selections(doc: &ExecutableDocument) -> bool {
+    let mut count = Count::default();
+    for (_, op) in doc.operations.iter() {
+        count.set(&op.node.selection_set.node);
+    }
+    for def in doc.fragments.values() {
+        count.set(&def.node.selection_set.node);
+    }
+    count.typename_with_selections
+}
+
 #[derive(Default)]
 struct Count {
     directives: u64,
     aliases: u64,
+    typename_with_selections: bool,
 }
 
 impl Count {
@@ -82,6 +96,8 @@ impl Count {
                 Selection::Field(f) => {
                     self.directives += f.node.directives.len() as u64;
                     self.aliases += u64::from(f.node.alias.is_some());
+                    self.typename_with_selections |= f.node.name.node == "__typename"
+                        && !f.node.selection_set.node.items.is_empty();
                     self.set(&f.node.selection_set.node);
                 }
                 Selection::FragmentSpread(s) => {

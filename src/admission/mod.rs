@@ -115,8 +115,14 @@ pub struct Knock<'a> {
 /// What a request asks for, once read.
 pub enum Ask {
     Graphql(GraphqlParams),
-    /// A CSV export, with its filter as parsed from the query string.
-    Export(crate::actions::ActionFilter),
+    Export(ExportAsk),
+}
+
+/// A CSV export's parameters, as parsed from its query string.
+pub struct ExportAsk {
+    /// The plan's slug.
+    pub plan: Option<String>,
+    pub filter: crate::actions::ActionFilter,
 }
 
 /// A GraphQL request's parameters, from a POST body, a GET query string or a WebSocket
@@ -156,7 +162,7 @@ pub enum Turned {
 /// A request the door let in.
 pub enum Admitted {
     Graphql(Box<Operation>),
-    Export(crate::actions::ActionFilter),
+    Export(ExportAsk),
 }
 
 /// A GraphQL operation ready to run: its document already parsed and measured.
@@ -271,11 +277,11 @@ impl Door {
         // 4. Read.
         let params = match read.await.map_err(door)? {
             Ask::Graphql(params) => params,
-            Ask::Export(filter) => {
-                // No document to trust, parse or price: the filter's inputs are bounded as
-                // the same filter's are in GraphQL.
-                self.export_bounds(&filter).map_err(door)?;
-                return Ok(Admitted::Export(filter));
+            Ask::Export(ask) => {
+                // No document to trust, parse or price: the plan and the filter are bounded
+                // as the same arguments are in GraphQL.
+                self.export_bounds(&ask).map_err(door)?;
+                return Ok(Admitted::Export(ask));
             }
         };
         self.graphql(knock.transport, params, principal, out)
@@ -418,27 +424,29 @@ impl Door {
         }
     }
 
-    fn export_bounds(&self, filter: &crate::actions::ActionFilter) -> Result<(), AppError> {
-        let value = serde_json::to_value(filter)?;
-        let value = async_graphql::Value::from_json(value)?;
-        let Some(ty) = self
-            .shape
-            .types
-            .get("Plan")
-            .and_then(|p| p.fields.get("actions"))
-            .and_then(|f| f.args.get("filter"))
-        else {
-            return Ok(());
-        };
-        bounds::check_argument(
-            &self.shape,
-            "Plan",
-            "actions",
-            &async_graphql::Name::new("filter"),
-            ty,
-            &value,
-        )
-        .map_err(AppError::Refused)
+    fn export_bounds(&self, ask: &ExportAsk) -> Result<(), AppError> {
+        let filter = async_graphql::Value::from_json(serde_json::to_value(&ask.filter)?)?;
+        let plan = async_graphql::Value::String(ask.plan.clone().unwrap_or_default());
+        for (parent, field, arg, value) in [
+            ("Query", "plan", "slug", &plan),
+            ("Plan", "actions", "filter", &filter),
+        ] {
+            let arg = async_graphql::Name::new(arg);
+            let Some(ty) = self
+                .shape
+                .types
+                .get(parent)
+                .and_then(|p| p.fields.get(field))
+                .and_then(|f| f.args.get(&arg))
+            else {
+                return Err(AppError::Internal(
+                    format!("BUG: the schema has no {parent}.{field}({arg})").into(),
+                ));
+            };
+            bounds::check_argument(&self.shape, parent, field, &arg, ty, value)
+                .map_err(AppError::Refused)?;
+        }
+        Ok(())
     }
 
     /// Runs an admitted query or mutation under the request timeout.
@@ -531,6 +539,7 @@ pub fn check_document(
         ScanLimits {
             max_tokens: with.limits.max_tokens,
             max_nesting: fixed::MAX_NESTING,
+            max_word: fixed::MAX_NAME_CHARS,
         },
     )
     .map_err(refused)?;
@@ -552,6 +561,10 @@ pub fn check_document(
     };
     if let Err(r) = document::check(&doc, &limits) {
         return Err(refused(r));
+    }
+    let invalid = |why: &str| Turned::Document(vec![server_error(&AppError::bad_input(why))]);
+    if document::leaf_with_selections(&doc) {
+        return Err(invalid("`__typename` is a leaf: it takes no selection"));
     }
     let variables = match variables {
         None | Some(serde_json::Value::Null) => Variables::default(),
@@ -592,6 +605,9 @@ pub fn check_document(
     seen.measure = Some(measure);
     if let Err(r) = costs.check(&measure) {
         return Err(refused(r));
+    }
+    if op.node.ty == OperationType::Subscription && measure.root_fields != 1 {
+        return Err(invalid("a subscription selects exactly one root field"));
     }
     Ok(Checked { doc, variables })
 }

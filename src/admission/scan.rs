@@ -5,7 +5,9 @@
 //! limits itself, at 64), and a parsed value is cloned and dropped recursively, so a
 //! 400-byte `[[[[…]]]]` could exhaust a thread's stack and abort the process. Tokens are what
 //! parsing costs. Both are bounded here in one linear pass with two counters and no
-//! recursion, so what reaches the parser is small and shallow.
+//! recursion, so what reaches the parser is small and shallow. Names and numbers are short
+//! too: validation compares an unknown name with every name it could have meant, and echoes
+//! it in its message.
 use crate::error::Refusal;
 
 /// The limits of the pass.
@@ -13,6 +15,8 @@ use crate::error::Refusal;
 pub struct ScanLimits {
     pub max_tokens: u64,
     pub max_nesting: u64,
+    /// Longest name or number, in bytes.
+    pub max_word: usize,
 }
 
 /// Counts tokens and bracket nesting, stopping at the first limit passed. Strings (quoted
@@ -51,8 +55,17 @@ pub fn scan(text: &str, limits: ScanLimits) -> Result<(), Refusal> {
             }
             b'.' if bytes[i..].starts_with(b"...") => i += 3,
             _ if is_word(b) => {
+                let start = i;
                 while i < bytes.len() && is_word(bytes[i]) {
                     i += 1;
+                    if i - start > limits.max_word {
+                        return Err(Refusal::InputBound {
+                            input: "a name or number in the document".into(),
+                            unit: "characters",
+                            got: (i - start) as u64,
+                            limit: limits.max_word as u64,
+                        });
+                    }
                 }
             }
             // Any other punctuator (`!`, `$`, `:`, `=`, `@`, `|`, `&`) or a stray byte (the
@@ -112,6 +125,7 @@ mod tests {
     const LIMITS: ScanLimits = ScanLimits {
         max_tokens: 50,
         max_nesting: 5,
+        max_word: 20,
     };
 
     fn tokens(text: &str) -> u64 {
@@ -121,6 +135,7 @@ mod tests {
             ScanLimits {
                 max_tokens: n,
                 max_nesting: 1000,
+                max_word: 100,
             },
         )
         .is_err()
@@ -153,6 +168,23 @@ mod tests {
         assert!(scan("# [[[[[[[[[\n{ a }", LIMITS).is_ok());
         // Closers without openers never make the depth negative.
         assert!(scan("}}}}}} { a }", LIMITS).is_ok());
+    }
+
+    #[test]
+    fn names_and_numbers_are_short() {
+        assert!(scan("{ abcdefghijklmnopqrst }", LIMITS).is_ok());
+        let long = format!("{{ {} }}", "a".repeat(1_000_000));
+        assert_eq!(
+            scan(&long, LIMITS).map_err(|r| r.code()),
+            Err("BAD_USER_INPUT")
+        );
+        let number = format!("{{ a(n: {}) }}", "9".repeat(21));
+        assert_eq!(
+            scan(&number, LIMITS).map_err(|r| r.code()),
+            Err("BAD_USER_INPUT")
+        );
+        // Strings are the input bounds' to judge.
+        assert!(scan(&format!("{{ a(s: \"{}\") }}", "x".repeat(1000)), LIMITS).is_ok());
     }
 
     #[test]

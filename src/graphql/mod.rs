@@ -79,6 +79,9 @@ pub fn build_schema(db: DatabaseConnection, limits: Limits, live: LiveParts) -> 
         catalogues: live.catalogues,
         webhook_targets: live.webhook_targets,
     })
+    // "Did you mean" compares an unknown name with every name it could have meant: work a
+    // client controls, for a hint that introspection gives anyway.
+    .disable_suggestions()
     .finish()
 }
 
@@ -127,6 +130,46 @@ pub fn server_error(err: &AppError) -> async_graphql::ServerError {
     let mut e = async_graphql::ServerError::new(err.client_message(), None);
     set_extensions(e.extensions.get_or_insert_with(Default::default), err);
     e
+}
+
+/// Most errors one answer carries; the rest are counted in the last.
+pub const MAX_ERRORS: usize = 50;
+
+/// What every answer's errors go through before they leave, over HTTP and the WebSocket
+/// alike: each gets a code (async-graphql's parse and validation errors come without one,
+/// and they are the client's mistakes: BAD_USER_INPUT), a message of bounded length, and an
+/// answer at most `MAX_ERRORS` of them.
+pub fn finish_errors(errors: &mut Vec<async_graphql::ServerError>) {
+    if errors.len() > MAX_ERRORS {
+        let more = errors.len() - (MAX_ERRORS - 1);
+        errors.truncate(MAX_ERRORS - 1);
+        let code = errors
+            .first()
+            .and_then(|e| e.extensions.as_ref())
+            .and_then(|e| e.get("code").cloned());
+        let mut last = async_graphql::ServerError::new(format!("and {more} more errors"), None);
+        if let Some(code) = code {
+            last.extensions
+                .get_or_insert_with(Default::default)
+                .set("code", code);
+        }
+        errors.push(last);
+    }
+    for err in errors.iter_mut() {
+        let ext = err.extensions.get_or_insert_with(Default::default);
+        if ext.get("code").is_none() {
+            ext.set("code", "BAD_USER_INPUT");
+        }
+        if err.message.chars().count() > crate::error::MAX_MESSAGE_CHARS {
+            let mut short: String = err
+                .message
+                .chars()
+                .take(crate::error::MAX_MESSAGE_CHARS)
+                .collect();
+            short.push_str("… (shortened)");
+            err.message = short;
+        }
+    }
 }
 
 fn set_extensions(ext: &mut async_graphql::ErrorExtensionValues, err: &AppError) {

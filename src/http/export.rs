@@ -13,7 +13,7 @@ use chrono::NaiveDate;
 use super::{error_response, json_type, HttpState};
 use crate::actions::LifecycleState;
 use crate::actions::{self, ActionFilter};
-use crate::admission::{Admitted, Ask, Credentials, Knock, Transport, Turned};
+use crate::admission::{Admitted, Ask, Credentials, ExportAsk, Knock, Transport, Turned};
 use crate::error::{AppError, AppResult};
 use crate::export::{CsvStyle, Export};
 use crate::objects;
@@ -180,11 +180,14 @@ async fn prepare(
     };
     let read = async {
         params.check_known(extra)?;
-        params.filter().map(Ask::Export)
+        Ok(Ask::Export(ExportAsk {
+            plan: params.one("plan").map(str::to_string),
+            filter: params.filter()?,
+        }))
     };
     let admission = state.door.admit(knock, read).await;
     let (who, filter) = match (admission.facts.principal, admission.result) {
-        (Some(who), Ok(Admitted::Export(filter))) => (who, filter),
+        (Some(who), Ok(Admitted::Export(ask))) => (who, ask.filter),
         (_, Err(Turned::Door(e))) => return Err(e),
         _ => {
             return Err(AppError::Internal(

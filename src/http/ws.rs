@@ -481,7 +481,10 @@ impl Connection {
                     Err(Turned::Door(e)) => {
                         self.send_error(&id, vec![server_error(&e)], deadline).await
                     }
-                    Err(Turned::Document(errors)) => self.send_error(&id, errors, deadline).await,
+                    Err(Turned::Document(mut errors)) => {
+                        crate::graphql::finish_errors(&mut errors);
+                        self.send_error(&id, errors, deadline).await
+                    }
                     Ok(Admitted::Export(_)) => Err(End::Close(1011, "internal error".into())),
                     Ok(Admitted::Graphql(op)) => {
                         if op.kind == async_graphql::parser::types::OperationType::Subscription {
@@ -515,10 +518,26 @@ async fn run_operation(
     mut stream: futures_util::stream::BoxStream<'static, async_graphql::Response>,
     out: mpsc::Sender<String>,
 ) -> String {
+    let mut first = true;
     loop {
         let next = AssertUnwindSafe(stream.next()).catch_unwind().await;
         let msg = match next {
-            Ok(Some(res)) => json!({ "id": id, "type": "next", "payload": res }),
+            Ok(Some(mut res)) => {
+                crate::graphql::finish_errors(&mut res.errors);
+                // An answer without data whose errors point at no field is a request error
+                // (validation, an unknown operation): the protocol's `error`, as HTTP's 400.
+                let request_error = first
+                    && res.data == async_graphql::Value::Null
+                    && !res.errors.is_empty()
+                    && res.errors.iter().all(|e| e.path.is_empty());
+                if request_error {
+                    let msg = json!({ "id": id, "type": "error", "payload": res.errors });
+                    let _ = out.send(msg.to_string()).await;
+                    return id;
+                }
+                first = false;
+                json!({ "id": id, "type": "next", "payload": res })
+            }
             Ok(None) => break,
             Err(panic) => {
                 crate::observability::panicked(panic.as_ref(), "websocket");

@@ -127,7 +127,8 @@ async fn run(
     };
     let mut answer = match admission.result {
         Err(Turned::Door(e)) => refusal(media, &e, outcome),
-        Err(Turned::Document(errors)) => {
+        Err(Turned::Document(mut errors)) => {
+            crate::graphql::finish_errors(&mut errors);
             note_codes(&mut outcome, &errors);
             graphql_answer(media, None, errors, true, outcome)
         }
@@ -150,14 +151,7 @@ async fn run(
 /// An executed operation's answer.
 fn answered(media: Media, res: async_graphql::Response, mut outcome: Outcome) -> Answer {
     let mut errors = res.errors;
-    for err in &mut errors {
-        // Parse and validation errors come from async-graphql without a code; they are the
-        // client's mistakes, so they get BAD_USER_INPUT like every other input error.
-        let ext = err.extensions.get_or_insert_with(Default::default);
-        if ext.get("code").is_none() {
-            ext.set("code", "BAD_USER_INPUT");
-        }
-    }
+    crate::graphql::finish_errors(&mut errors);
     note_codes(&mut outcome, &errors);
     // A response without data whose errors all point at no field failed before execution
     // (validation, operation or variable errors): a request error.
