@@ -6,7 +6,7 @@
 //! within the request timeout.
 //!
 //! Runs are seeded and budgeted: `PLAN_API_ADVERSARIAL_SEED` (default 2012) and
-//! `PLAN_API_ADVERSARIAL_SECONDS` (default 32: per engine, for the generated cases; the
+//! `PLAN_API_ADVERSARIAL_SECONDS` (default 26: per engine, for the generated cases; the
 //! regressions run in full every time). `PLAN_API_ADVERSARIAL_CASE=post:ordinary:17` replays one
 //! case (the report prints the id); `PLAN_API_ADVERSARIAL_TARGET=child` runs the whole
 //! generated suite, crash-prone families included, against the real binary.
@@ -45,7 +45,7 @@ fn seconds() -> f64 {
     std::env::var("PLAN_API_ADVERSARIAL_SECONDS")
         .ok()
         .and_then(|s| s.trim().parse().ok())
-        .unwrap_or(32.0)
+        .unwrap_or(26.0)
 }
 
 /// `post:ordinary:17` → the case to replay, if one is asked for.

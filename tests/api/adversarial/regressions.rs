@@ -422,6 +422,115 @@ fn regressions() -> Vec<Regression> {
             },
         },
         Regression {
+            name: "nul-in-a-plan-slug-over-csv",
+            found: "PostgreSQL: `plan=herefordshire-2012%00` on /export/*.csv is HTTP 500 INTERNAL (PostgreSQL refuses NUL in text)",
+            crash_prone: false,
+            setup: Setup::Plain,
+            probe: Probe::Request {
+                transport: Transport::Csv,
+                caller: Admin,
+                op: None,
+                req: || Req::Csv(format!("/export/rag-history.csv?plan={PLAN}%00")),
+                expect: Expect::Properties,
+            },
+        },
+        Regression {
+            name: "nul-in-a-plan-slug",
+            found: "PostgreSQL: `plan(slug: \"herefordshire-2012\\u0000\")` is INTERNAL (SQLite: null, as it should)",
+            crash_prone: false,
+            setup: Setup::Plain,
+            probe: post(Viewer, || gql(format!("{{ plan(slug: \"{PLAN}\\u0000\") {{ title }} }}"), None)),
+        },
+        Regression {
+            name: "nul-in-a-note",
+            found: "PostgreSQL: `recordRagUpdate` with a note holding NUL is INTERNAL (SQLite stores it)",
+            crash_prone: false,
+            setup: Setup::Plain,
+            probe: post(Admin, || {
+                gql(
+                    "mutation($id: ID!) { recordRagUpdate(input: { actionId: $id, status: AMBER, note: \"a\\u0000b\" }) { ragUpdate { note } } }".into(),
+                    Some(json!({ "id": super::values::id_of("Action", 1) })),
+                )
+            }),
+        },
+        Regression {
+            name: "websocket-deep-variables-drop-the-socket",
+            found: "variables nested 130 deep in a subscribe message: the server closes the whole socket with 1002 (\"recursion limit exceeded\") instead of an error for that operation",
+            crash_prone: false,
+            setup: Setup::Plain,
+            probe: Probe::Request {
+                transport: Transport::Ws,
+                caller: Viewer,
+                op: Some(OpKind::Query),
+                req: || {
+                    let mut v = json!("KOM");
+                    for _ in 0..130 {
+                        v = json!([v]);
+                    }
+                    gql("query($v: [String]) { __typename }".into(), Some(json!({ "v": v })))
+                },
+                expect: Expect::Properties,
+            },
+        },
+        Regression {
+            name: "many-directives-many-errors",
+            found: "50,000 `@include(if: true)` on one field: 49,999 errors, a 6 MB refusal, in about 1 s",
+            crash_prone: false,
+            setup: Setup::Plain,
+            probe: post(Partner, || {
+                gql(format!("{{ plan(slug: \"{PLAN}\") {{ title {} }} }}", ["@include(if: true)"].repeat(50_000).join(" ")), None)
+            }),
+        },
+        Regression {
+            name: "unused-variables-one-error-each",
+            found: "5,000 unused variable definitions: 5,000 errors, a refusal of over 600 KB",
+            crash_prone: false,
+            setup: Setup::Plain,
+            probe: post(Lead, || {
+                let defs: Vec<String> = (0..5_000).map(|i| format!("$v{i}: Int")).collect();
+                gql(format!("query({}) {{ __typename }}", defs.join(", ")), None)
+            }),
+        },
+        Regression {
+            name: "operation-name-echoed",
+            found: "`operationName` of 100,000 characters naming no operation: a 100 KB message quoting it",
+            crash_prone: false,
+            setup: Setup::Plain,
+            probe: post(Viewer, || {
+                Req::Gql(super::gen::Gql {
+                    query: "query A { __typename } query B { __typename }".into(),
+                    variables: None,
+                    operation_name: Some("Q".repeat(100_000)),
+                })
+            }),
+        },
+        Regression {
+            name: "csv-unknown-parameter-echoed",
+            found: "an unknown CSV parameter name of 30,000 characters: a 30 KB message quoting it",
+            crash_prone: false,
+            setup: Setup::Plain,
+            probe: Probe::Request {
+                transport: Transport::Csv,
+                caller: Partner,
+                op: None,
+                req: || Req::Csv(format!("/export/actions.csv?plan={PLAN}&{}=1", "k".repeat(30_000))),
+                expect: Expect::Properties,
+            },
+        },
+        Regression {
+            name: "csv-unknown-plan-echoed",
+            found: "a CSV `plan` of 30,000 characters: a NOT_FOUND message quoting it (the same for `ragUpdated(plan:)`)",
+            crash_prone: false,
+            setup: Setup::Plain,
+            probe: Probe::Request {
+                transport: Transport::Csv,
+                caller: Integration,
+                op: None,
+                req: || Req::Csv(format!("/export/actions.csv?plan={}", "p".repeat(30_000))),
+                expect: Expect::Properties,
+            },
+        },
+        Regression {
             name: "csv-formula-in-a-note",
             found: "a RAG note `=HYPERLINK(...)` comes out raw in rag-history.csv and actions.csv (only `bom=1` escapes it)",
             crash_prone: false,
