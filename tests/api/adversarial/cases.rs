@@ -56,12 +56,11 @@ impl Transport {
 /// Which families a run draws from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Pool {
-    /// Everything but the crash-prone families (the in-process suite).
+    /// Everything but the crash-prone families (the in-process suite; the same cases in a
+    /// child process with `PLAN_API_ADVERSARIAL_TARGET=child`).
     Ordinary,
     /// Only the crash-prone families (the child-process suite).
     CrashProne,
-    /// Everything (a child-process run of the whole suite).
-    All,
 }
 
 impl Pool {
@@ -69,7 +68,6 @@ impl Pool {
         match self {
             Pool::Ordinary => "ordinary",
             Pool::CrashProne => "crash-prone",
-            Pool::All => "all",
         }
     }
 }
@@ -395,7 +393,6 @@ fn family(rng: &mut Rng, pool: Pool, transport: Transport) -> Family {
     let allowed = |f: &Family| match pool {
         Pool::Ordinary => !crash(f, OpKind::Query),
         Pool::CrashProne => crash(f, OpKind::Query),
-        Pool::All => true,
     };
     let pick = |rng: &mut Rng, group: fn(&Family) -> bool| -> Option<Family> {
         let members: Vec<Family> = all

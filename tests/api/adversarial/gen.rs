@@ -844,7 +844,7 @@ pub enum Structure {
     SyntaxError,
     EmptyDocument,
     DeepVariableType,
-    /// Deep list types in a variable definition, 10,000+ levels.
+    /// Deep list types in a variable definition, 1,000+ levels (10,000 crashed the server).
     HugeDeepVariableType,
     /// A variable's default value nested 1,000+ deep: known to overflow the stack.
     HugeDeepDefaultValue,
@@ -1322,9 +1322,9 @@ fn structure(b: &mut Builder<'_>, s: Structure, op: OpKind) -> Gql {
         ),
         Structure::DeepVariableType | Structure::HugeDeepVariableType => {
             let depth = if s == Structure::DeepVariableType {
-                rng_n(b, &[10, 100, 500, 2_000])
+                rng_n(b, &[10, 100, 300])
             } else {
-                rng_n(b, &[10_000, 100_000])
+                rng_n(b, &[1_000, 10_000, 100_000])
             };
             let used = b.rng.chance(0.5);
             let ty = format!("{}String{}", "[".repeat(depth), "]".repeat(depth));

