@@ -233,6 +233,8 @@ pub struct Case {
     pub req: Req,
     /// Must be answered with data and no errors.
     pub must_admit: bool,
+    /// Invalid by the specification: must be refused.
+    pub must_refuse: bool,
 }
 
 impl Case {
@@ -470,6 +472,7 @@ pub fn case(schema: &Schema, seed: u64, transport: Transport, pool: Pool, index:
         op: None,
         req: Req::Csv(String::new()),
         must_admit: false,
+        must_refuse: false,
     };
     let raw_share = match (transport, pool) {
         (_, Pool::CrashProne) => 0.0,
@@ -510,6 +513,7 @@ pub fn case(schema: &Schema, seed: u64, transport: Transport, pool: Pool, index:
     case.kind = g.kind;
     case.op = Some(g.op);
     case.must_admit = g.must_admit;
+    case.must_refuse = g.must_refuse;
     case.req = Req::Gql(g.gql);
     if case.must_admit {
         // The standard introspection query must work for GraphiQL, token or none.

@@ -100,8 +100,10 @@ pub struct Client {
 impl Client {
     pub fn new(tokens: Tokens, request_timeout: Duration) -> Self {
         Self {
+            // A fresh connection per request: a connection the server closed after one case
+            // (a panic, a 413) must not fail the next case when the pool reuses it.
             http: reqwest::Client::builder()
-                .pool_max_idle_per_host(4)
+                .pool_max_idle_per_host(0)
                 .build()
                 .expect("http client"),
             tokens,

@@ -41,6 +41,8 @@ pub struct Generated {
     pub gql: Gql,
     /// Must be answered with data and no errors (the standard introspection query).
     pub must_admit: bool,
+    /// Invalid by the GraphQL specification whatever the server: must be refused.
+    pub must_refuse: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -994,12 +996,71 @@ pub fn generate(
             introspection(&mut b, i)
         }
     };
+    // The fixed texts of some families say their own operation type: the transport needs the
+    // real one (a WebSocket waits differently for a subscription). Never parsed here when the
+    // text is one that overflows a parser's stack: this is the test process.
+    let parse_safe = matches!(
+        family,
+        Family::Structure(s) if !matches!(
+            s,
+            Structure::HugeDeepVariableType
+                | Structure::HugeDeepDefaultValue
+                | Structure::HugeDeepDirectiveArgument
+                | Structure::DeepSelection
+        )
+    );
+    let op = if parse_safe {
+        real_op(&gql).unwrap_or(op)
+    } else {
+        op
+    };
     Generated {
         kind,
         op,
         gql,
         must_admit,
+        must_refuse: invalid_by_spec(family),
     }
+}
+
+/// Families whose every document breaks a validation rule of the specification (a mistake
+/// that might by chance still be valid, such as a truncated document, is left out).
+fn invalid_by_spec(family: Family) -> bool {
+    match family {
+        Family::Local(l) => l != Local::VariableTypeMismatch,
+        Family::Structure(s) => matches!(
+            s,
+            Structure::DuplicateFragment
+                | Structure::UnusedFragment
+                | Structure::CyclicFragments
+                | Structure::UndefinedFragment
+                | Structure::UnusedVariable
+                | Structure::AnonymousAndNamed
+                | Structure::ManyErrors
+                | Structure::EmptyDocument
+                | Structure::TwoSubscriptionRoots
+                | Structure::DirectiveWrongLocation
+        ),
+        _ => false,
+    }
+}
+
+/// The type of the operation the request selects, when the document parses.
+fn real_op(gql: &Gql) -> Option<OpKind> {
+    use async_graphql::parser::types::{DocumentOperations, OperationType};
+    let doc = async_graphql::parser::parse_query(&gql.query).ok()?;
+    let ty = match &doc.operations {
+        DocumentOperations::Single(op) => op.node.ty,
+        DocumentOperations::Multiple(ops) => match &gql.operation_name {
+            Some(n) => ops.get(n.as_str())?.node.ty,
+            None => ops.values().next()?.node.ty,
+        },
+    };
+    Some(match ty {
+        OperationType::Query => OpKind::Query,
+        OperationType::Mutation => OpKind::Mutation,
+        OperationType::Subscription => OpKind::Subscription,
+    })
 }
 
 fn single(b: &mut Builder<'_>, op: OpKind) -> Gql {

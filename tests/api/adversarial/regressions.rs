@@ -450,6 +450,24 @@ fn regressions() -> Vec<Regression> {
             },
         },
         Regression {
+            name: "subscription-with-two-root-fields",
+            found: "`subscription { ragUpdated(…) { … } actionChanged(…) { … } }` is accepted over /graphql/ws and listens (the specification allows one root field)",
+            crash_prone: false,
+            setup: Setup::Plain,
+            probe: Probe::Request {
+                transport: Transport::Ws,
+                caller: Admin,
+                op: Some(OpKind::Subscription),
+                req: || {
+                    gql(
+                        format!("subscription {{ ragUpdated(plan: \"{PLAN}\") {{ eventId }} actionChanged(plan: \"{PLAN}\") {{ eventId }} }}"),
+                        None,
+                    )
+                },
+                expect: Expect::RefusedWith("BAD_USER_INPUT"),
+            },
+        },
+        Regression {
             name: "get-past-the-uri-limit",
             found: "a GET of more than 64 KiB: HTTP 414 with an empty body, not a GraphQL error",
             crash_prone: false,
@@ -673,6 +691,7 @@ pub async fn run(engine: Engine, crash_prone: bool) -> Vec<String> {
                         op: *op,
                         req: req(),
                         must_admit: false,
+                        must_refuse: false,
                     };
                     let answer = client.send(server.addr(), &case).await;
                     let mut v = check(&case, &answer, &bounds);
@@ -783,6 +802,7 @@ async fn csv_formula(server: &Server, client: &Client, bounds: &Bounds) -> Vec<V
             op: None,
             req: Req::Csv(format!("{path}?plan={PLAN}")),
             must_admit: false,
+            must_refuse: false,
         };
         let answer: Answer = client.send(server.addr(), &case).await;
         out.extend(check(&case, &answer, bounds).into_iter().map(|mut v| {
