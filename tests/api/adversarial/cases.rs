@@ -516,8 +516,13 @@ pub fn case(schema: &Schema, seed: u64, transport: Transport, pool: Pool, index:
     case.must_refuse = g.must_refuse;
     case.req = Req::Gql(g.gql);
     if case.must_admit {
-        // The standard introspection query must work for GraphiQL, token or none.
-        case.caller = *rng.pick(&[Caller::Anonymous, Caller::Admin, Caller::Partner]);
+        // The standard introspection query must work for GraphiQL, token or none (a
+        // WebSocket always needs one).
+        case.caller = if transport == Transport::Ws {
+            *rng.pick(&[Caller::Admin, Caller::Partner])
+        } else {
+            *rng.pick(&[Caller::Anonymous, Caller::Admin, Caller::Partner])
+        };
         case.accept = None;
     }
     case

@@ -17,7 +17,7 @@ const MAX_URI: usize = 60_000;
 const READ_CAP: usize = 64 * 1024 * 1024;
 /// How long a subscription must stay quiet after the server has handled it to count as
 /// admitted and listening.
-const QUIET: Duration = Duration::from_millis(150);
+const QUIET: Duration = Duration::from_millis(80);
 
 /// What came back.
 #[derive(Debug, Clone, Default)]

@@ -52,7 +52,8 @@ impl Server {
         Self::start_with(engine, target, Vec::new(), |_| {}).await
     }
 
-    /// With extra environment for a child, or adjusted serving settings in process.
+    /// With extra environment for a child (which reads its settings from there), or adjusted
+    /// serving settings in process (`adjust` is not applied to a child).
     pub async fn start_with(
         engine: Engine,
         target: Target,
