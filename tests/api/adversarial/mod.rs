@@ -6,7 +6,7 @@
 //! within the request timeout.
 //!
 //! Runs are seeded and budgeted: `PLAN_API_ADVERSARIAL_SEED` (default 2012) and
-//! `PLAN_API_ADVERSARIAL_SECONDS` (default 22: per engine, for the generated cases; the
+//! `PLAN_API_ADVERSARIAL_SECONDS` (default 18: per engine, for the generated cases; the
 //! regressions run in full every time). `PLAN_API_ADVERSARIAL_CASE=post:ordinary:17` replays one
 //! case (the report prints the id); `PLAN_API_ADVERSARIAL_TARGET=child` runs the same generated
 //! cases against the real binary in a child process (to pin down a case that killed the test
@@ -46,7 +46,7 @@ fn seconds() -> f64 {
     std::env::var("PLAN_API_ADVERSARIAL_SECONDS")
         .ok()
         .and_then(|s| s.trim().parse().ok())
-        .unwrap_or(22.0)
+        .unwrap_or(18.0)
 }
 
 /// `post:ordinary:17` → the case to replay, if one is asked for.
