@@ -21,6 +21,8 @@ use crate::helpers::{Binary, Engine, TestApp, TestDb};
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(5);
 /// Cases between liveness checks.
 const BATCH: usize = 25;
+/// Failing cases written out in full per run.
+const MAX_SAVED: usize = 200;
 /// The slowest the bystander's ordinary query may be while cases run.
 const BYSTANDER_PATIENCE_MS: u64 = 2_000;
 
@@ -667,7 +669,10 @@ fn record(
     if violations.is_empty() {
         return;
     }
-    let file = save_case(case);
+    // The first cases in full beside the report; a long run's later ones are replayed by id.
+    let file = (report.failures.len() < MAX_SAVED)
+        .then(|| save_case(case))
+        .flatten();
     report.failures.push(Failure {
         case_id: case.id(),
         kind: case.kind.clone(),
