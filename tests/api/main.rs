@@ -3,6 +3,7 @@
 //! set, on PostgreSQL too (see `helpers::both_engines`).
 mod helpers;
 
+mod adversarial;
 mod auth;
 mod catalogue;
 mod concurrency;
