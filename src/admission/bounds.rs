@@ -281,24 +281,54 @@ fn breach(key: &str, unit: &'static str, got: usize, limit: usize) -> Refusal {
     }
 }
 
-/// How deeply a JSON value nests, counted without recursion; stops counting past `limit`.
-pub fn json_nesting(value: &serde_json::Value, limit: usize) -> usize {
-    let mut deepest = 0;
+/// The most items any list input may have: what the table allows its longest list.
+pub fn longest_list() -> usize {
+    TABLE
+        .iter()
+        .map(|(_, b, _)| b.items)
+        .fold(DEFAULT_ITEMS, usize::max)
+}
+
+/// The shape of a request's variables, before they are read as GraphQL values: how deeply
+/// they nest (counted without recursion) and whether any list is longer than any input
+/// allows. Refused here, 200,000 codes cost a glance instead of a conversion.
+pub fn check_json(value: &serde_json::Value, max_depth: usize) -> Result<(), Refusal> {
+    let max_items = longest_list();
     let mut stack = vec![(value, 0usize)];
     while let Some((v, depth)) = stack.pop() {
-        let children: Box<dyn Iterator<Item = &serde_json::Value>> = match v {
-            serde_json::Value::Array(a) => Box::new(a.iter()),
-            serde_json::Value::Object(o) => Box::new(o.values()),
-            _ => continue,
-        };
         let depth = depth + 1;
-        deepest = deepest.max(depth);
-        if deepest > limit {
-            return deepest;
+        match v {
+            serde_json::Value::Array(a) => {
+                if a.len() > max_items {
+                    return Err(breach(
+                        "a list in the variables",
+                        "items",
+                        a.len(),
+                        max_items,
+                    ));
+                }
+                if depth > max_depth {
+                    return Err(nesting(depth, max_depth));
+                }
+                stack.extend(a.iter().map(|c| (c, depth)));
+            }
+            serde_json::Value::Object(o) => {
+                if depth > max_depth {
+                    return Err(nesting(depth, max_depth));
+                }
+                stack.extend(o.values().map(|c| (c, depth)));
+            }
+            _ => {}
         }
-        stack.extend(children.map(|c| (c, depth)));
     }
-    deepest
+    Ok(())
+}
+
+fn nesting(depth: usize, limit: usize) -> Refusal {
+    Refusal::NestingLimit {
+        depth: depth as u64,
+        limit: limit as u64,
+    }
 }
 
 /// The table as `docs/operations.md` shows it.
@@ -500,17 +530,20 @@ mod tests {
     }
 
     #[test]
-    fn json_nesting_is_counted_without_recursion() {
+    fn variables_are_looked_at_without_recursion_before_they_are_read() {
         let mut v = serde_json::json!(1);
         for _ in 0..100_000 {
             v = serde_json::Value::Array(vec![v]);
         }
-        assert_eq!(json_nesting(&v, 40), 41);
-        assert_eq!(
-            json_nesting(&serde_json::json!({ "a": [1, { "b": 2 }] }), 40),
-            3
-        );
+        let code = |v: &serde_json::Value, depth| check_json(v, depth).map_err(|r| r.code());
+        assert_eq!(code(&v, 40), Err("NESTING_LIMIT"));
         // Dropping such a value recurses in serde_json: leak it rather than test the drop.
         std::mem::forget(v);
+        let shallow = serde_json::json!({ "a": [1, { "b": 2 }] });
+        assert_eq!(code(&shallow, 3), Ok(()));
+        assert_eq!(code(&shallow, 2), Err("NESTING_LIMIT"));
+        let long = serde_json::json!({ "l": vec!["x"; longest_list() + 1] });
+        assert_eq!(code(&long, 40), Err("BAD_USER_INPUT"));
+        assert_eq!(longest_list(), crate::rag::MAX_BATCH);
     }
 }

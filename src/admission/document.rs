@@ -67,27 +67,63 @@ pub fn check(doc: &ExecutableDocument, limits: &DocumentLimits) -> Result<(), Re
     Ok(())
 }
 
-/// What validation lets through but the specification does not: `__typename` is a leaf, so
-/// `{ __typename { x } }` is not a document.
-pub fn leaf_with_selections(doc: &ExecutableDocument) -> bool {
+/// What async-graphql's validation lets through (on `__typename`) but the specification does
+/// not: a selection on the leaf `__typename`, a directive where none may go (only `@skip` and
+/// `@include` go in a document, on fields and fragments), or one repeated on one node.
+pub fn invalid(doc: &ExecutableDocument) -> Option<&'static str> {
     let mut count = Count::default();
     for (_, op) in doc.operations.iter() {
+        if !op.node.directives.is_empty()
+            || op
+                .node
+                .variable_definitions
+                .iter()
+                .any(|v| !v.node.directives.is_empty())
+        {
+            return Some("no directive goes on an operation or a variable here");
+        }
         count.set(&op.node.selection_set.node);
     }
     for def in doc.fragments.values() {
+        if !def.node.directives.is_empty() {
+            return Some("no directive goes on a fragment definition here");
+        }
         count.set(&def.node.selection_set.node);
     }
-    count.typename_with_selections
+    count.invalid
 }
 
 #[derive(Default)]
 struct Count {
     directives: u64,
     aliases: u64,
-    typename_with_selections: bool,
+    invalid: Option<&'static str>,
+}
+
+/// `@skip` and `@include`, each at most once on a node.
+fn directives_problem(
+    directives: &[async_graphql::Positioned<async_graphql::parser::types::Directive>],
+) -> Option<&'static str> {
+    let names: Vec<&str> = directives
+        .iter()
+        .map(|d| d.node.name.node.as_str())
+        .collect();
+    if names.iter().any(|n| !matches!(*n, "skip" | "include")) {
+        return Some("only @skip and @include go on fields and fragments");
+    }
+    if (names.len() == 2 && names[0] == names[1]) || names.len() > 2 {
+        return Some("a directive may appear once on a field or fragment");
+    }
+    None
 }
 
 impl Count {
+    fn note(&mut self, problem: Option<&'static str>) {
+        if self.invalid.is_none() {
+            self.invalid = problem;
+        }
+    }
+
     /// Recurses once per selection set: the parser allows at most 64 nested, and the text
     /// scan fewer (`scan`), so the depth here is small.
     fn set(&mut self, set: &SelectionSet) {
@@ -96,15 +132,21 @@ impl Count {
                 Selection::Field(f) => {
                     self.directives += f.node.directives.len() as u64;
                     self.aliases += u64::from(f.node.alias.is_some());
-                    self.typename_with_selections |= f.node.name.node == "__typename"
-                        && !f.node.selection_set.node.items.is_empty();
+                    if f.node.name.node == "__typename"
+                        && !f.node.selection_set.node.items.is_empty()
+                    {
+                        self.invalid = Some("`__typename` is a leaf: it takes no selection");
+                    }
+                    self.note(directives_problem(&f.node.directives));
                     self.set(&f.node.selection_set.node);
                 }
                 Selection::FragmentSpread(s) => {
                     self.directives += s.node.directives.len() as u64;
+                    self.note(directives_problem(&s.node.directives));
                 }
                 Selection::InlineFragment(i) => {
                     self.directives += i.node.directives.len() as u64;
+                    self.note(directives_problem(&i.node.directives));
                     self.set(&i.node.selection_set.node);
                 }
             }
@@ -149,5 +191,20 @@ mod tests {
             code("{ ...F ...F ...F } fragment F on Q { x: a y: b }"),
             Ok(())
         );
+    }
+
+    #[test]
+    fn what_validation_lets_through_on_typename_is_caught() {
+        let invalid = |text: &str| {
+            invalid(&async_graphql::parser::parse_query(text).expect("parses")).is_some()
+        };
+        assert!(invalid("{ __typename { x } }"));
+        assert!(invalid("{ __typename @skip(if: false) @skip(if: false) }"));
+        assert!(invalid("{ __typename @specifiedBy(url: \"x\") }"));
+        assert!(invalid("query Q @skip(if: true) { a }"));
+        assert!(invalid("{ ...F } fragment F on Q @include(if: true) { a }"));
+        assert!(!invalid(
+            "{ a @skip(if: false) @include(if: true) b { __typename } ...F @skip(if: true) } fragment F on Q { c }"
+        ));
     }
 }

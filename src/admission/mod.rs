@@ -563,20 +563,13 @@ pub fn check_document(
         return Err(refused(r));
     }
     let invalid = |why: &str| Turned::Document(vec![server_error(&AppError::bad_input(why))]);
-    if document::leaf_with_selections(&doc) {
-        return Err(invalid("`__typename` is a leaf: it takes no selection"));
+    if let Some(why) = document::invalid(&doc) {
+        return Err(invalid(why));
     }
     let variables = match variables {
         None | Some(serde_json::Value::Null) => Variables::default(),
         Some(v @ serde_json::Value::Object(_)) => {
-            let depth = bounds::json_nesting(&v, fixed::MAX_NESTING as usize) as u64;
-            if depth > fixed::MAX_NESTING {
-                let r = Refusal::NestingLimit {
-                    depth,
-                    limit: fixed::MAX_NESTING,
-                };
-                return Err(refused(r));
-            }
+            bounds::check_json(&v, fixed::MAX_NESTING as usize).map_err(refused)?;
             Variables::from_json(v)
         }
         Some(_) => {

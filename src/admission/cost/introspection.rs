@@ -216,7 +216,9 @@ impl<'a> Walk<'a> {
     }
 
     fn leaf(&mut self, v: &Value) {
-        self.count(1);
+        // A list of enum names (`locations`) costs 1 an item, as every scalar list does.
+        let items = v.as_array().map_or(0, Vec::len) as u64;
+        self.count(1 + items);
         self.priced.bytes = self.priced.bytes.saturating_add(json_len(v));
     }
 

@@ -65,9 +65,9 @@ impl Server {
         let inner = match target {
             Target::InProcess => Inner::App(Box::new(
                 TestApp::spawn_adjusted(engine, |s| {
-                    s.rate = plan_api::limits::RatePolicy::unlimited();
+                    s.rate = plan_api::admission::RatePolicy::unlimited();
                     s.webhooks.deliver = false;
-                    s.request_timeout = REQUEST_TIMEOUT;
+                    s.door.request_timeout = REQUEST_TIMEOUT;
                     adjust(s);
                 })
                 .await,
