@@ -1,10 +1,12 @@
 //! HTTP surface: GraphiQL at `/` (with its assets under `/assets/`), GraphQL at `/graphql`
-//! (POST, and GET for queries), `/healthz`, `/readyz`, `/metrics`, and CSV exports under
-//! `/export/`.
+//! (POST, and GET for queries) and `/graphql/ws` (graphql-transport-ws), `/healthz`,
+//! `/readyz`, `/metrics`, and CSV exports under `/export/`. Every GraphQL operation and every
+//! export is admitted by the door (`admission::Door`); this layer only says how its answers
+//! and refusals travel.
 //!
 //! Around every route: a request id (kept from `x-request-id` or generated, echoed back), one
-//! access-log line and HTTP metrics (tower-http's trace layer), and CORS for the configured
-//! origins only.
+//! access-log line and HTTP metrics (tower-http's trace layer), a caught panic answered 500
+//! `INTERNAL`, and CORS for the configured origins only.
 mod export;
 mod graphiql;
 mod graphql;
