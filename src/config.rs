@@ -59,6 +59,9 @@ pub struct ServingConfig {
     /// Most top-level fields in one operation.
     #[arg(long, env = "PLAN_API_MAX_ROOT_FIELDS", default_value_t = defaults::MAX_ROOT_FIELDS)]
     pub max_root_fields: u64,
+    /// Longest document text in bytes (large values go in the variables).
+    #[arg(long, env = "PLAN_API_MAX_DOCUMENT_BYTES", default_value_t = defaults::MAX_DOCUMENT_BYTES)]
+    pub max_document_bytes: u64,
     /// Most lexical tokens in a document, counted before it is parsed.
     #[arg(long, env = "PLAN_API_MAX_TOKENS", default_value_t = defaults::MAX_TOKENS)]
     pub max_tokens: u64,
@@ -167,6 +170,7 @@ impl ServingConfig {
             door: crate::admission::DoorLimits {
                 max_body_bytes: self.max_body_bytes,
                 max_url_bytes: self.max_url_bytes,
+                max_document_bytes: self.max_document_bytes,
                 request_timeout: self.request_timeout,
                 max_tokens: self.max_tokens,
                 max_aliases: self.max_aliases,
@@ -233,6 +237,7 @@ impl Serving {
             max_aliases: defaults::MAX_ALIASES,
             max_root_fields: defaults::MAX_ROOT_FIELDS,
             max_tokens: defaults::MAX_TOKENS,
+            max_document_bytes: defaults::MAX_DOCUMENT_BYTES,
             max_body_bytes: defaults::MAX_BODY_BYTES,
             max_url_bytes: defaults::MAX_URL_BYTES,
             ws_max_connections: defaults::WS_MAX_CONNECTIONS,
@@ -265,6 +270,7 @@ pub mod defaults {
     pub const MAX_ROOT_FIELDS: u64 = 20;
     pub const ANONYMOUS_MAX_COST: u64 = 25_000;
     pub const MAX_TOKENS: u64 = 5_000;
+    pub const MAX_DOCUMENT_BYTES: u64 = 100 * 1024;
     pub const MAX_BODY_BYTES: u64 = 2 * 1024 * 1024;
     pub const MAX_URL_BYTES: u64 = 16 * 1024;
     pub const WS_MAX_CONNECTIONS: usize = 10;

@@ -63,6 +63,8 @@ pub enum Refusal {
     TooManyConnections { limit: u64 },
     /// A GET request's URL is longer than the limit (bytes).
     UriTooLong { limit: u64 },
+    /// The document's text is longer than the limit (bytes).
+    DocumentTooLarge { bytes: u64, limit: u64 },
     /// The document has more lexical tokens than the limit (counted before it is parsed).
     TokenLimit { tokens: u64, limit: u64 },
     /// Brackets (`{`, `[`, `(`) in the document or the variables nest deeper than the limit.
@@ -110,6 +112,7 @@ impl Refusal {
             Self::TooManySubscriptions { .. } => "TOO_MANY_SUBSCRIPTIONS",
             Self::TooManyConnections { .. } => "TOO_MANY_CONNECTIONS",
             Self::UriTooLong { .. } => "URI_TOO_LONG",
+            Self::DocumentTooLarge { .. } => "DOCUMENT_TOO_LARGE",
             Self::TokenLimit { .. } => "TOKEN_LIMIT",
             Self::NestingLimit { .. } => "NESTING_LIMIT",
             Self::OperationLimit { .. } => "OPERATION_LIMIT",
@@ -177,6 +180,9 @@ impl Refusal {
             Self::UriTooLong { limit } => {
                 format!("the URL is longer than {limit} bytes; POST the request instead")
             }
+            Self::DocumentTooLarge { bytes, limit } => format!(
+                "the document is {bytes} bytes long, the limit is {limit}; send large values as variables"
+            ),
             Self::TokenLimit { tokens, limit } => {
                 format!("the document has {tokens} or more tokens, the limit is {limit}")
             }
@@ -228,6 +234,9 @@ impl Refusal {
             Self::TokenLimit { tokens, limit } => {
                 vec![("tokens", N(*tokens)), ("limit", N(*limit))]
             }
+            Self::DocumentTooLarge { bytes, limit } => {
+                vec![("bytes", N(*bytes)), ("limit", N(*limit))]
+            }
             Self::OperationLimit { operations, limit } => {
                 vec![("operations", N(*operations)), ("limit", N(*limit))]
             }
@@ -269,6 +278,7 @@ impl Refusal {
             | Self::AliasLimit { .. }
             | Self::RootFieldLimit { .. }
             | Self::TokenLimit { .. }
+            | Self::DocumentTooLarge { .. }
             | Self::NestingLimit { .. }
             | Self::OperationLimit { .. }
             | Self::FragmentLimit { .. }

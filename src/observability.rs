@@ -131,7 +131,7 @@ impl Observe {
 }
 
 /// Refusal codes: counted as refused requests, not as errors of executed operations.
-const REFUSALS: [&str; 23] = [
+const REFUSALS: [&str; 24] = [
     "QUERY_TOO_COMPLEX",
     "TOO_MANY_NODES",
     "DEPTH_LIMIT",
@@ -151,6 +151,7 @@ const REFUSALS: [&str; 23] = [
     "TOO_MANY_CONNECTIONS",
     "URI_TOO_LONG",
     "TOKEN_LIMIT",
+    "DOCUMENT_TOO_LARGE",
     "NESTING_LIMIT",
     "OPERATION_LIMIT",
     "FRAGMENT_LIMIT",

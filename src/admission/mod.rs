@@ -69,6 +69,9 @@ pub mod fixed {
 pub struct DoorLimits {
     pub max_body_bytes: u64,
     pub max_url_bytes: u64,
+    /// Longest document text: parsing costs up to a few µs a byte, and values that are large
+    /// (a plan file) belong in the variables.
+    pub max_document_bytes: u64,
     pub request_timeout: Duration,
     pub max_tokens: u64,
     pub max_aliases: u64,
@@ -534,6 +537,12 @@ pub fn check_document(
     seen: &mut Seen,
 ) -> Result<Checked, Turned> {
     let refused = |r: Refusal| Turned::Document(vec![server_error(&AppError::Refused(r))]);
+    if text.len() as u64 > with.limits.max_document_bytes {
+        return Err(refused(Refusal::DocumentTooLarge {
+            bytes: text.len() as u64,
+            limit: with.limits.max_document_bytes,
+        }));
+    }
     scan::scan(
         text,
         ScanLimits {

@@ -43,6 +43,16 @@ fn introspection_bomb(levels: usize) -> String {
     format!("__type(name: \"Node\") {{ {inner} }}")
 }
 
+/// `{ ...f0 } fragment f0 on Query { ...f1 } … fragment fN on Query { __typename }`.
+fn chained_fragments(n: usize) -> String {
+    let mut q = String::from("{ ...f0 }\n");
+    for i in 0..n {
+        q.push_str(&format!("fragment f{i} on Query {{ ...f{} }}\n", i + 1));
+    }
+    q.push_str(&format!("fragment f{n} on Query {{ __typename }}\n"));
+    q
+}
+
 fn cases() -> Vec<Case> {
     let words = "a ".repeat(50_000);
     let unknown: Vec<String> = (0..200_000).map(|i| i.to_string()).collect();
@@ -126,6 +136,28 @@ fn cases() -> Vec<Case> {
                 json!({ "f": { "leads": v } })
             },
             code: "NESTING_LIMIT",
+        },
+        Case {
+            name: "a document of 150 KB",
+            role: None,
+            query: format!("{{ __typename }}\n# {}", "x".repeat(150 * 1024)),
+            variables: json!({}),
+            code: "DOCUMENT_TOO_LARGE",
+        },
+        Case {
+            // Chained spreads once overflowed the cost walk's stack at about 2,000.
+            name: "150 chained fragments",
+            role: Some(Role::Partner),
+            query: chained_fragments(150),
+            variables: json!({}),
+            code: "FRAGMENT_LIMIT",
+        },
+        Case {
+            name: "2,100 chained fragments",
+            role: Some(Role::Partner),
+            query: chained_fragments(2_100),
+            variables: json!({}),
+            code: "TOKEN_LIMIT",
         },
         Case {
             name: "a NUL in a search",
