@@ -86,7 +86,7 @@ async fn run(engine: &str, url: &str, n: usize) {
         .expect("token");
     let limits = Limits::new(100);
     let mut serving = Serving::defaults(limits);
-    serving.rate = plan_api::limits::RatePolicy::unlimited();
+    serving.rate = plan_api::admission::RatePolicy::unlimited();
     serving.webhooks.allowed_hosts = vec!["127.0.0.1".into()];
     let app = App::with_serving(
         db,

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use secrecy::SecretString;
 
-use crate::limits::CostLimits;
+use crate::admission::CostLimits;
 
 use crate::auth::{AuthSettings, KeySource};
 
@@ -39,10 +39,14 @@ pub struct ServeConfig {
 /// documents, logs, and how it stops.
 #[derive(Debug, Clone, clap::Args)]
 pub struct ServingConfig {
-    /// Most fields a response may be estimated to hold (lists multiply: `first`, or
-    /// `--list-estimate` for plain lists).
+    /// Most fields a response may hold, as estimated from its document (lists multiply: pages
+    /// by `first`, plain lists by their maximum).
     #[arg(long, env = "PLAN_API_MAX_COST", default_value_t = defaults::MAX_COST)]
     pub max_cost: u64,
+    /// The same for requests without a token (they can only introspect); the standard
+    /// introspection queries of GraphiQL, graphql-js, Apollo and Relay fit.
+    #[arg(long, env = "PLAN_API_ANONYMOUS_MAX_COST", default_value_t = defaults::ANONYMOUS_MAX_COST)]
+    pub anonymous_max_cost: u64,
     /// Most list items (objects) a response may be estimated to hold.
     #[arg(long, env = "PLAN_API_MAX_NODES", default_value_t = defaults::MAX_NODES)]
     pub max_nodes: u64,
@@ -55,17 +59,33 @@ pub struct ServingConfig {
     /// Most top-level fields in one operation.
     #[arg(long, env = "PLAN_API_MAX_ROOT_FIELDS", default_value_t = defaults::MAX_ROOT_FIELDS)]
     pub max_root_fields: u64,
-    /// Items assumed in a plain list of objects (`links`, `leads`...) when estimating cost.
-    #[arg(long, env = "PLAN_API_LIST_ESTIMATE", default_value_t = defaults::LIST_ESTIMATE)]
-    pub list_estimate: u64,
-    /// Largest request body in bytes (413 beyond). `importPlan` carries a whole plan file.
+    /// Longest document text in bytes (large values go in the variables).
+    #[arg(long, env = "PLAN_API_MAX_DOCUMENT_BYTES", default_value_t = defaults::MAX_DOCUMENT_BYTES)]
+    pub max_document_bytes: u64,
+    /// Most lexical tokens in a document, counted before it is parsed.
+    #[arg(long, env = "PLAN_API_MAX_TOKENS", default_value_t = defaults::MAX_TOKENS)]
+    pub max_tokens: u64,
+    /// Largest request body in bytes (413 beyond), and largest WebSocket message.
+    /// `importPlan` carries a whole plan file.
     #[arg(long, env = "PLAN_API_MAX_BODY_BYTES", default_value_t = defaults::MAX_BODY_BYTES)]
     pub max_body_bytes: u64,
+    /// Longest URL of a GET request or an export, in bytes (414 beyond).
+    #[arg(long, env = "PLAN_API_MAX_URL_BYTES", default_value_t = defaults::MAX_URL_BYTES)]
+    pub max_url_bytes: u64,
+    /// Most WebSocket connections one token subject may hold open at once (per replica).
+    #[arg(long, env = "PLAN_API_WS_MAX_CONNECTIONS", default_value_t = defaults::WS_MAX_CONNECTIONS)]
+    pub ws_max_connections: usize,
+    /// How often the server pings each WebSocket.
+    #[arg(long, env = "PLAN_API_WS_PING_INTERVAL", default_value = "20s", value_parser = parse_duration)]
+    pub ws_ping_interval: Duration,
+    /// A WebSocket whose client sends nothing (not even a pong) for this long is closed.
+    #[arg(long, env = "PLAN_API_WS_IDLE_TIMEOUT", default_value = "60s", value_parser = parse_duration)]
+    pub ws_idle_timeout: Duration,
     /// Longest a GraphQL request may run (`30s`, `500ms`, `2m`).
     #[arg(long, env = "PLAN_API_REQUEST_TIMEOUT", default_value = "30s", value_parser = parse_duration)]
     pub request_timeout: Duration,
     /// Per-role token buckets: `role=N/s[:burst],...` (`/m`, `/h` too), `role=off`, or `off`.
-    #[arg(long, env = "PLAN_API_RATE_LIMITS", default_value = crate::limits::rate::DEFAULT_RATE_LIMITS)]
+    #[arg(long, env = "PLAN_API_RATE_LIMITS", default_value = crate::admission::rate::DEFAULT_RATE_LIMITS)]
     pub rate_limits: String,
     /// Origins (comma-separated, e.g. `https://intranet.example.gov.uk`) whose pages may call the API.
     #[arg(
@@ -116,9 +136,9 @@ pub struct ServingConfig {
 impl ServingConfig {
     /// The serving settings, checked: a bad rate limit or trusted-document source stops startup.
     pub fn settings(&self, limits: Limits) -> Result<Serving, String> {
-        let rate = crate::limits::RatePolicy::parse(&self.rate_limits)?;
+        let rate = crate::admission::RatePolicy::parse(&self.rate_limits)?;
         let trusted = match &self.trusted_documents {
-            Some(p) => Some(Arc::new(crate::limits::TrustedDocuments::load(p)?)),
+            Some(p) => Some(Arc::new(crate::admission::TrustedDocuments::load(p)?)),
             None => None,
         };
         let mut cors_origins = Vec::new();
@@ -138,19 +158,34 @@ impl ServingConfig {
             }
             cors_origins.push(o.to_string());
         }
+        let cost = CostLimits {
+            max_cost: self.max_cost,
+            max_nodes: self.max_nodes,
+            max_depth: self.max_depth,
+            max_root_fields: self.max_root_fields,
+            default_page_size: limits.default_page_size,
+            max_page_size: limits.max_page_size,
+        };
         Ok(Serving {
-            cost: CostLimits {
-                max_cost: self.max_cost,
-                max_nodes: self.max_nodes,
-                max_depth: self.max_depth,
+            door: crate::admission::DoorLimits {
+                max_body_bytes: self.max_body_bytes,
+                max_url_bytes: self.max_url_bytes,
+                max_document_bytes: self.max_document_bytes,
+                request_timeout: self.request_timeout,
+                max_tokens: self.max_tokens,
                 max_aliases: self.max_aliases,
-                max_root_fields: self.max_root_fields,
-                list_estimate: self.list_estimate.max(1),
-                default_page_size: limits.default_page_size,
-                max_page_size: limits.max_page_size,
+                anonymous_cost: CostLimits {
+                    max_cost: self.anonymous_max_cost.min(self.max_cost),
+                    ..cost.clone()
+                },
+                cost,
             },
-            max_body_bytes: self.max_body_bytes,
-            request_timeout: self.request_timeout,
+            sockets: crate::http::SocketSettings {
+                max_connections: self.ws_max_connections.max(1),
+                ping_every: self.ws_ping_interval.max(Duration::from_millis(100)),
+                idle_timeout: self.ws_idle_timeout.max(Duration::from_millis(100)),
+                send_timeout: Duration::from_secs(10),
+            },
             rate,
             cors_origins,
             trusted,
@@ -176,12 +211,13 @@ impl ServingConfig {
 /// The checked serving settings `App` runs with.
 #[derive(Debug, Clone)]
 pub struct Serving {
-    pub cost: CostLimits,
-    pub max_body_bytes: u64,
-    pub request_timeout: Duration,
-    pub rate: crate::limits::RatePolicy,
+    /// The door's limits: sizes, cost, the timeout.
+    pub door: crate::admission::DoorLimits,
+    /// The WebSocket's own rules.
+    pub sockets: crate::http::SocketSettings,
+    pub rate: crate::admission::RatePolicy,
     pub cors_origins: Vec<String>,
-    pub trusted: Option<Arc<crate::limits::TrustedDocuments>>,
+    pub trusted: Option<Arc<crate::admission::TrustedDocuments>>,
     pub shutdown_delay: Duration,
     pub shutdown_grace: Duration,
     pub webhooks: crate::live::webhooks::WebhookSettings,
@@ -195,14 +231,20 @@ impl Serving {
     pub fn defaults(limits: Limits) -> Self {
         ServingConfig {
             max_cost: defaults::MAX_COST,
+            anonymous_max_cost: defaults::ANONYMOUS_MAX_COST,
             max_nodes: defaults::MAX_NODES,
             max_depth: defaults::MAX_DEPTH,
             max_aliases: defaults::MAX_ALIASES,
             max_root_fields: defaults::MAX_ROOT_FIELDS,
-            list_estimate: defaults::LIST_ESTIMATE,
+            max_tokens: defaults::MAX_TOKENS,
+            max_document_bytes: defaults::MAX_DOCUMENT_BYTES,
             max_body_bytes: defaults::MAX_BODY_BYTES,
+            max_url_bytes: defaults::MAX_URL_BYTES,
+            ws_max_connections: defaults::WS_MAX_CONNECTIONS,
+            ws_ping_interval: Duration::from_secs(20),
+            ws_idle_timeout: Duration::from_secs(60),
             request_timeout: Duration::from_secs(defaults::REQUEST_TIMEOUT_SECS),
-            rate_limits: crate::limits::rate::DEFAULT_RATE_LIMITS.into(),
+            rate_limits: crate::admission::rate::DEFAULT_RATE_LIMITS.into(),
             cors_origins: Vec::new(),
             trusted_documents: None,
             log_format: "text".into(),
@@ -222,12 +264,16 @@ impl Serving {
 /// The defaults of `ServingConfig`, in one place for the CLI and for `Serving::defaults`.
 pub mod defaults {
     pub const MAX_COST: u64 = 50_000;
-    pub const MAX_NODES: u64 = 10_000;
+    pub const MAX_NODES: u64 = 20_000;
     pub const MAX_DEPTH: u64 = 12;
     pub const MAX_ALIASES: u64 = 30;
     pub const MAX_ROOT_FIELDS: u64 = 20;
-    pub const LIST_ESTIMATE: u64 = 10;
+    pub const ANONYMOUS_MAX_COST: u64 = 25_000;
+    pub const MAX_TOKENS: u64 = 5_000;
+    pub const MAX_DOCUMENT_BYTES: u64 = 100 * 1024;
     pub const MAX_BODY_BYTES: u64 = 2 * 1024 * 1024;
+    pub const MAX_URL_BYTES: u64 = 16 * 1024;
+    pub const WS_MAX_CONNECTIONS: usize = 10;
     pub const REQUEST_TIMEOUT_SECS: u64 = 30;
     pub const SHUTDOWN_GRACE_SECS: u64 = 20;
 }

@@ -59,6 +59,36 @@ pub enum Refusal {
     EventsMissed { missed: u64 },
     /// A connection asked for more subscriptions at once than the limit.
     TooManySubscriptions { limit: u64 },
+    /// A token subject holds more WebSocket connections at once than the limit.
+    TooManyConnections { limit: u64 },
+    /// A GET request's URL is longer than the limit (bytes).
+    UriTooLong { limit: u64 },
+    /// The document's text is longer than the limit (bytes).
+    DocumentTooLarge { bytes: u64, limit: u64 },
+    /// The document has more lexical tokens than the limit (counted before it is parsed).
+    TokenLimit { tokens: u64, limit: u64 },
+    /// Brackets (`{`, `[`, `(`) in the document or the variables nest deeper than the limit.
+    NestingLimit { depth: u64, limit: u64 },
+    /// More operations in one document than the limit.
+    OperationLimit { operations: u64, limit: u64 },
+    /// More fragment definitions in one document than the limit.
+    FragmentLimit { fragments: u64, limit: u64 },
+    /// More directives in one document than the limit.
+    DirectiveLimit { directives: u64, limit: u64 },
+    /// An input value is over its documented bound (`input` names it, as `Type.field`).
+    InputBound {
+        input: String,
+        unit: &'static str,
+        got: u64,
+        limit: u64,
+    },
+}
+
+/// A value that goes into an error's `extensions` beside `code`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Detail {
+    Number(u64),
+    Text(String),
 }
 
 impl Refusal {
@@ -80,6 +110,16 @@ impl Refusal {
             Self::DocumentNotAllowed => "DOCUMENT_NOT_ALLOWED",
             Self::EventsMissed { .. } => "EVENTS_MISSED",
             Self::TooManySubscriptions { .. } => "TOO_MANY_SUBSCRIPTIONS",
+            Self::TooManyConnections { .. } => "TOO_MANY_CONNECTIONS",
+            Self::UriTooLong { .. } => "URI_TOO_LONG",
+            Self::DocumentTooLarge { .. } => "DOCUMENT_TOO_LARGE",
+            Self::TokenLimit { .. } => "TOKEN_LIMIT",
+            Self::NestingLimit { .. } => "NESTING_LIMIT",
+            Self::OperationLimit { .. } => "OPERATION_LIMIT",
+            Self::FragmentLimit { .. } => "FRAGMENT_LIMIT",
+            Self::DirectiveLimit { .. } => "DIRECTIVE_LIMIT",
+            // A bound on a value the client chose: an input error like any other.
+            Self::InputBound { .. } => "BAD_USER_INPUT",
         }
     }
 
@@ -132,28 +172,136 @@ impl Refusal {
             Self::TooManySubscriptions { limit } => {
                 format!("at most {limit} subscriptions may run on one connection")
             }
+            Self::TooManyConnections { limit } => {
+                format!(
+                    "at most {limit} WebSocket connections may be open at once per token subject"
+                )
+            }
+            Self::UriTooLong { limit } => {
+                format!("the URL is longer than {limit} bytes; POST the request instead")
+            }
+            Self::DocumentTooLarge { bytes, limit } => format!(
+                "the document is {bytes} bytes long, the limit is {limit}; send large values as variables"
+            ),
+            Self::TokenLimit { tokens, limit } => {
+                format!("the document has {tokens} or more tokens, the limit is {limit}")
+            }
+            Self::NestingLimit { depth, limit } => {
+                format!("brackets nest {depth} or more deep, the limit is {limit}")
+            }
+            Self::OperationLimit { operations, limit } => {
+                format!("the document has {operations} operations, the limit is {limit}")
+            }
+            Self::FragmentLimit { fragments, limit } => {
+                format!("the document defines {fragments} fragments, the limit is {limit}")
+            }
+            Self::DirectiveLimit { directives, limit } => {
+                format!("the document uses {directives} directives, the limit is {limit}")
+            }
+            Self::InputBound {
+                input,
+                unit,
+                got,
+                limit,
+            } => {
+                let what = match *unit {
+                    _ if *limit == 0 => format!("may not hold {unit} ({got})"),
+                    "as its offset" => format!("points beyond offset {limit} ({got})"),
+                    "characters" => format!("is longer than {limit} {unit} ({got})"),
+                    _ => format!("has more than {limit} {unit} ({got})"),
+                };
+                format!("`{input}` {what}; see the bounds in docs/operations.md")
+            }
         }
     }
 
-    /// The numbers that go into `extensions` beside `code`.
-    pub fn details(&self) -> Vec<(&'static str, u64)> {
-        match *self {
-            Self::QueryTooComplex { cost, limit } => vec![("cost", cost), ("limit", limit)],
-            Self::TooManyNodes { nodes, limit } => vec![("nodes", nodes), ("limit", limit)],
-            Self::DepthLimit { depth, limit } => vec![("depth", depth), ("limit", limit)],
-            Self::AliasLimit { aliases, limit } => vec![("aliases", aliases), ("limit", limit)],
-            Self::RootFieldLimit { root_fields, limit } => {
-                vec![("rootFields", root_fields), ("limit", limit)]
+    /// What goes into `extensions` beside `code`: the measured value and the limit, or when
+    /// to retry.
+    pub fn details(&self) -> Vec<(&'static str, Detail)> {
+        use Detail::Number as N;
+        match self {
+            Self::QueryTooComplex { cost, limit } => vec![("cost", N(*cost)), ("limit", N(*limit))],
+            Self::TooManyNodes { nodes, limit } => vec![("nodes", N(*nodes)), ("limit", N(*limit))],
+            Self::DepthLimit { depth, limit } | Self::NestingLimit { depth, limit } => {
+                vec![("depth", N(*depth)), ("limit", N(*limit))]
             }
-            Self::PayloadTooLarge { limit } => vec![("limit", limit)],
-            Self::RateLimited { retry_after_secs } => vec![("retryAfter", retry_after_secs)],
-            Self::Timeout { limit_secs } => vec![("limit", limit_secs)],
-            Self::EventsMissed { missed } => vec![("missed", missed)],
-            Self::TooManySubscriptions { limit } => vec![("limit", limit)],
-            _ => Vec::new(),
+            Self::AliasLimit { aliases, limit } => {
+                vec![("aliases", N(*aliases)), ("limit", N(*limit))]
+            }
+            Self::RootFieldLimit { root_fields, limit } => {
+                vec![("rootFields", N(*root_fields)), ("limit", N(*limit))]
+            }
+            Self::TokenLimit { tokens, limit } => {
+                vec![("tokens", N(*tokens)), ("limit", N(*limit))]
+            }
+            Self::DocumentTooLarge { bytes, limit } => {
+                vec![("bytes", N(*bytes)), ("limit", N(*limit))]
+            }
+            Self::OperationLimit { operations, limit } => {
+                vec![("operations", N(*operations)), ("limit", N(*limit))]
+            }
+            Self::FragmentLimit { fragments, limit } => {
+                vec![("fragments", N(*fragments)), ("limit", N(*limit))]
+            }
+            Self::DirectiveLimit { directives, limit } => {
+                vec![("directives", N(*directives)), ("limit", N(*limit))]
+            }
+            Self::InputBound {
+                input, got, limit, ..
+            } => vec![
+                ("input", Detail::Text(input.clone())),
+                ("got", N(*got)),
+                ("limit", N(*limit)),
+            ],
+            Self::PayloadTooLarge { limit }
+            | Self::UriTooLong { limit }
+            | Self::TooManySubscriptions { limit }
+            | Self::TooManyConnections { limit } => vec![("limit", N(*limit))],
+            Self::RateLimited { retry_after_secs } => vec![("retryAfter", N(*retry_after_secs))],
+            Self::Timeout { limit_secs } => vec![("limit", N(*limit_secs))],
+            Self::EventsMissed { missed } => vec![("missed", N(*missed))],
+            Self::UnsupportedMediaType(_)
+            | Self::NotAcceptable(_)
+            | Self::MutationOverGet
+            | Self::BadRequest(_)
+            | Self::PersistedQueryNotFound
+            | Self::DocumentNotAllowed => Vec::new(),
+        }
+    }
+
+    /// The HTTP status that carries this refusal.
+    pub fn http_status(&self) -> u16 {
+        match self {
+            Self::QueryTooComplex { .. }
+            | Self::TooManyNodes { .. }
+            | Self::DepthLimit { .. }
+            | Self::AliasLimit { .. }
+            | Self::RootFieldLimit { .. }
+            | Self::TokenLimit { .. }
+            | Self::DocumentTooLarge { .. }
+            | Self::NestingLimit { .. }
+            | Self::OperationLimit { .. }
+            | Self::FragmentLimit { .. }
+            | Self::DirectiveLimit { .. }
+            | Self::InputBound { .. }
+            | Self::BadRequest(_)
+            | Self::PersistedQueryNotFound
+            | Self::DocumentNotAllowed
+            | Self::TooManySubscriptions { .. } => 400,
+            Self::EventsMissed { .. } => 409,
+            Self::PayloadTooLarge { .. } => 413,
+            Self::UriTooLong { .. } => 414,
+            Self::UnsupportedMediaType(_) => 415,
+            Self::NotAcceptable(_) => 406,
+            Self::MutationOverGet => 405,
+            Self::RateLimited { .. } | Self::TooManyConnections { .. } => 429,
+            Self::Timeout { .. } => 504,
         }
     }
 }
+
+/// The longest error message a client gets.
+pub const MAX_MESSAGE_CHARS: usize = 1_000;
 
 impl AppError {
     /// The stable code clients branch on (`extensions.code`).
@@ -170,6 +318,27 @@ impl AppError {
         }
     }
 
+    /// What goes into `extensions` beside `code` (empty but for refusals).
+    pub fn details(&self) -> Vec<(&'static str, Detail)> {
+        match self {
+            Self::Refused(r) => r.details(),
+            _ => Vec::new(),
+        }
+    }
+
+    /// The HTTP status of this error where it ends a request (exports, refusals at the door).
+    pub fn http_status(&self) -> u16 {
+        match self {
+            Self::Unauthenticated(_) => 401,
+            Self::Forbidden(_) => 403,
+            Self::NotFound(_) => 404,
+            Self::BadUserInput(_) => 400,
+            Self::VersionConflict(_) | Self::Conflict(_) => 409,
+            Self::Internal(_) => 500,
+            Self::Refused(r) => r.http_status(),
+        }
+    }
+
     pub fn bad_input(msg: impl Into<String>) -> Self {
         Self::BadUserInput(msg.into())
     }
@@ -182,8 +351,19 @@ impl AppError {
         Self::Internal(Box::new(err))
     }
 
-    /// The message a client may see; internal details are logged instead.
+    /// The message a client may see; internal details are logged instead. Never longer than
+    /// `MAX_MESSAGE_CHARS`, whatever value a message quotes.
     pub fn client_message(&self) -> String {
+        let message = self.full_client_message();
+        if message.chars().count() <= MAX_MESSAGE_CHARS {
+            return message;
+        }
+        let mut short: String = message.chars().take(MAX_MESSAGE_CHARS).collect();
+        short.push_str("… (shortened)");
+        short
+    }
+
+    fn full_client_message(&self) -> String {
         match self {
             Self::Unauthenticated(m) => format!("authentication required: {m}"),
             Self::Forbidden(m)
@@ -203,7 +383,7 @@ impl AppError {
     pub fn detail(&self) -> String {
         match self {
             Self::Internal(source) => format!("internal error: {source}"),
-            other => other.client_message(),
+            other => other.full_client_message(),
         }
     }
 }
@@ -234,3 +414,66 @@ impl From<serde_json::Error> for AppError {
 }
 
 pub type AppResult<T> = Result<T, AppError>;
+
+/// At most a handful of a client's values, quoted, for an error message: a request with
+/// 200,000 unknown codes gets a message of a few dozen bytes, not one that echoes them all.
+pub fn some_of<T: std::fmt::Debug>(values: &[T]) -> String {
+    first_of(values, 5)
+}
+
+/// The first `shown` values, quoted, and how many more there are.
+pub fn first_of<T: std::fmt::Debug>(values: &[T], shown: usize) -> String {
+    /// Longest a value is shown (a client's value may be long too).
+    const CHARS: usize = 40;
+    let mut listed: Vec<String> = values
+        .iter()
+        .take(shown)
+        .map(|v| {
+            let text = format!("{v:?}");
+            if text.chars().count() > CHARS {
+                format!("{}…", text.chars().take(CHARS).collect::<String>())
+            } else {
+                text
+            }
+        })
+        .collect();
+    if values.len() > shown {
+        listed.push(format!("and {} more", values.len() - shown));
+    }
+    listed.join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn some_of_names_a_handful_and_counts_the_rest() {
+        assert_eq!(some_of(&["a", "b"]), r#""a", "b""#);
+        let many: Vec<String> = (0..200_000).map(|i| format!("X{i}")).collect();
+        let text = some_of(&many);
+        assert!(text.ends_with("and 199995 more"), "{text}");
+        assert!(text.len() < 80, "{text}");
+        let long = ["y".repeat(10_000)];
+        assert!(some_of(&long).chars().count() < 50);
+    }
+
+    #[test]
+    fn every_refusal_has_a_status_and_its_numbers() {
+        let r = Refusal::EventsMissed { missed: 7 };
+        assert_eq!(r.http_status(), 409);
+        assert_eq!(r.details(), vec![("missed", Detail::Number(7))]);
+        let b = Refusal::InputBound {
+            input: "ActionFilter.search".into(),
+            unit: "words",
+            got: 50_000,
+            limit: 16,
+        };
+        assert_eq!(b.code(), "BAD_USER_INPUT");
+        assert!(
+            b.message().contains("ActionFilter.search"),
+            "{}",
+            b.message()
+        );
+    }
+}

@@ -7,6 +7,9 @@
 
 /// Actions: filtered pages and batched relations, and one file per kind of edit.
 pub mod actions;
+/// The door: one admission path for every request (size, token, rate, trusted documents,
+/// parse, cost and input bounds, timeout), before any database work.
+pub mod admission;
 /// The audit trail and the one transactional write path (`Change`).
 pub mod audit;
 /// Who may do what: tokens, principals, the role policy.
@@ -25,8 +28,6 @@ pub mod export;
 pub mod graphql;
 /// The HTTP router: GraphQL over HTTP, GraphiQL, health, metrics, exports.
 pub mod http;
-/// What protects the service before any database work: query cost, rate limits, trusted documents.
-pub mod limits;
 /// Live updates: subscriptions and webhooks, fed by the audit trail.
 pub mod live;
 /// Objects by identity: global ids, and the scoped lookup of plans and objects.

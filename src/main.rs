@@ -25,7 +25,8 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Serve the API (the default): migrates, and loads the Herefordshire plan into an empty database.
-    Serve(ServeConfig),
+    // Boxed (with `Token`): their settings are many, the other commands' few.
+    Serve(Box<ServeConfig>),
     /// Apply database migrations and exit.
     Migrate(DbConfig),
     /// Import (or re-import) a plan file; idempotent.
@@ -57,7 +58,7 @@ enum Command {
         db: DbConfig,
     },
     /// Print a signed token (HS256, with the server's secret) for local use and scripts.
-    Token(TokenArgs),
+    Token(Box<TokenArgs>),
 }
 
 #[derive(clap::Args)]
@@ -113,7 +114,7 @@ fn main() -> ExitCode {
 async fn run(cli: Cli) -> Result<(), String> {
     match cli.command {
         None => serve(cli.serve).await,
-        Some(Command::Serve(cfg)) => serve(cfg).await,
+        Some(Command::Serve(cfg)) => serve(*cfg).await,
         Some(Command::Migrate(cfg)) => {
             let conn = open(&cfg.database_url).await?;
             // Safe beside serving replicas: migrations are additive, and concurrent migrators

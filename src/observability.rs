@@ -131,7 +131,7 @@ impl Observe {
 }
 
 /// Refusal codes: counted as refused requests, not as errors of executed operations.
-const REFUSALS: [&str; 16] = [
+const REFUSALS: [&str; 24] = [
     "QUERY_TOO_COMPLEX",
     "TOO_MANY_NODES",
     "DEPTH_LIMIT",
@@ -148,7 +148,56 @@ const REFUSALS: [&str; 16] = [
     "DOCUMENT_NOT_ALLOWED",
     "EVENTS_MISSED",
     "TOO_MANY_SUBSCRIPTIONS",
+    "TOO_MANY_CONNECTIONS",
+    "URI_TOO_LONG",
+    "TOKEN_LIMIT",
+    "DOCUMENT_TOO_LARGE",
+    "NESTING_LIMIT",
+    "OPERATION_LIMIT",
+    "FRAGMENT_LIMIT",
+    "DIRECTIVE_LIMIT",
 ];
+
+/// Counts a request refused at the door, on a transport that has no request metrics of its own
+/// (the WebSocket's operations).
+pub fn record_refusal(code: &str) {
+    let code = code_label(code);
+    if REFUSALS.contains(&code) {
+        counter!("plan_api_refused_requests_total", "code" => code).increment(1);
+        if code == "RATE_LIMITED" {
+            counter!("plan_api_rate_limited_requests_total").increment(1);
+        }
+    } else {
+        counter!("plan_api_graphql_errors_total", "code" => code).increment(1);
+    }
+}
+
+/// Counts and logs a panic that a request caused. The handler's task unwound and the server
+/// goes on; the client gets what every internal error gets.
+pub fn panicked(payload: &(dyn std::any::Any + Send), transport: &'static str) {
+    let what = payload
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "a panic without a message".into());
+    counter!("plan_api_panics_total", "transport" => transport).increment(1);
+    tracing::error!(panic = %what, transport, "a request panicked; answered INTERNAL");
+}
+
+/// The answer to an HTTP request whose handler panicked (tower-http's `CatchPanicLayer`).
+pub fn panic_response(
+    payload: Box<dyn std::any::Any + Send + 'static>,
+) -> Response<axum::body::Body> {
+    panicked(payload.as_ref(), "http");
+    let body = r#"{"errors":[{"message":"internal error","extensions":{"code":"INTERNAL"}}]}"#;
+    let mut res = Response::new(axum::body::Body::from(body));
+    *res.status_mut() = axum::http::StatusCode::INTERNAL_SERVER_ERROR;
+    res.headers_mut().insert(
+        axum::http::header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    res
+}
 
 /// An error code as a label: one of ours, or `OTHER` (codes are client-visible strings, but
 /// only ours should ever appear).
@@ -179,6 +228,7 @@ fn status_label(status: u16) -> &'static str {
         405 => "405",
         406 => "406",
         413 => "413",
+        414 => "414",
         415 => "415",
         429 => "429",
         500 => "500",

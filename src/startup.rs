@@ -16,12 +16,12 @@ use axum::serve::ListenerExt;
 use sea_orm::DatabaseConnection;
 use tokio::net::TcpListener;
 
+use crate::admission::{Door, RateLimiter, RatePolicy};
 use crate::audit::Writer;
 use crate::auth::Verifier;
 use crate::config::{Limits, Serving as ServingConfig};
-use crate::graphql::{build_schema, DocumentCache, LiveParts};
-use crate::http::{router, Health, HttpState, Serving};
-use crate::limits::{RatePolicy, SchemaShape};
+use crate::graphql::{build_schema, LiveParts};
+use crate::http::{router, Health, HttpState};
 use crate::live::webhooks::{Deliverer, TargetGuard, WebhookSettings};
 use crate::live::Hub;
 use crate::observability::Observe;
@@ -81,14 +81,20 @@ impl App {
                 webhook_targets: webhook_targets.clone(),
             },
         );
-        let state = HttpState {
-            shape: Arc::new(SchemaShape::from_sdl(&schema.sdl())),
+        let door = Door::new(
             schema,
-            db,
             verifier,
+            RateLimiter::new(serving.rate.clone()),
+            serving.trusted.clone(),
+            serving.door.clone(),
+        )
+        .await;
+        let state = HttpState {
+            door: Arc::new(door),
+            db,
+            cors_origins: Arc::new(serving.cors_origins.clone()),
+            sockets: Arc::new(crate::http::Sockets::new(serving.sockets.clone())),
             catalogues,
-            documents: DocumentCache::default(),
-            serving: Arc::new(Serving::new(&serving)),
             observe: Arc::new(Observe::default()),
             health: Arc::new(Health::default()),
             clock: serving.clock,
@@ -191,8 +197,8 @@ impl App {
                 tick.tick().await;
                 state.observe.metrics.run_upkeep();
                 n += 1;
-                if n % (crate::limits::rate::SWEEP_EVERY.as_secs() / 5).max(1) == 0 {
-                    state.serving.rate.sweep();
+                if n % (crate::admission::rate::SWEEP_EVERY.as_secs() / 5).max(1) == 0 {
+                    state.door.rate().sweep();
                 }
             }
         })

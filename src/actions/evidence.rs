@@ -2,13 +2,14 @@
 use chrono::NaiveDate;
 use entity::evidence_record;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, Set,
 };
 use serde::Serialize;
 use serde_json::json;
 
 use super::change::{change_action, unchanged, Changed, Effect};
-use super::input::{not_future, optional_text, text};
+use super::input::{not_future, optional_text, room_for, text};
 use crate::audit::Writer;
 use crate::auth::{Operation, Principal};
 use crate::error::AppResult;
@@ -45,6 +46,16 @@ pub async fn add_evidence(
             if let Some(d) = e.dated {
                 not_future("date", d, ch.today())?;
             }
+            let have = evidence_record::Entity::find()
+                .filter(evidence_record::Column::ActionId.eq(current.id))
+                .count(ch.txn())
+                .await?;
+            room_for(
+                "evidence records",
+                &current.code,
+                have,
+                crate::plans::MAX_EVIDENCE,
+            )?;
             let rec = evidence_record::ActiveModel {
                 action_id: Set(current.id),
                 what: Set(what),

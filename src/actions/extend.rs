@@ -1,11 +1,11 @@
 //! `extendDeadline`: agreeing a later due date for an action.
 use chrono::NaiveDate;
 use entity::timescale_extension;
-use sea_orm::{ActiveModelTrait, Set};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, Set};
 use serde::Serialize;
 
 use super::change::{change_action, unchanged, Changed, Effect};
-use super::input::{not_future, text};
+use super::input::{not_future, room_for, text};
 use super::snapshot::{preview, snapshot};
 use crate::audit::Writer;
 use crate::auth::{Operation, Principal};
@@ -48,6 +48,11 @@ pub async fn extend(
                     )));
                 }
             }
+            let have = timescale_extension::Entity::find()
+                .filter(timescale_extension::Column::ActionId.eq(current.id))
+                .count(ch.txn())
+                .await?;
+            room_for("extensions", &current.code, have, crate::plans::MAX_ITEMS)?;
             let ext = timescale_extension::ActiveModel {
                 action_id: Set(current.id),
                 raw: Set(None),

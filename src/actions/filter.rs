@@ -10,10 +10,14 @@ use sea_orm::{
 };
 
 use super::{LifecycleState, OfstedArea};
+use crate::auth::Principal;
 use crate::error::{AppError, AppResult};
 use crate::plans::catalogue::{Catalogue, Person};
 use crate::plans::query;
 use crate::rag::RagStatus;
+
+/// Most words a `search` takes: each is one `LIKE` on the search text.
+pub const MAX_SEARCH_WORDS: usize = 16;
 
 /// What a client may filter on; every list is "any of", and the fields combine with AND.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -56,7 +60,9 @@ pub struct ActionOrder {
     pub direction: OrderDirection,
 }
 
-/// A filter whose names are resolved to ids; cheap to clone and to turn into SQL.
+/// A filter whose names are resolved to ids, for one principal; cheap to clone and to turn
+/// into SQL. It can only be made by `resolve_filter`, which takes the principal: every
+/// filter carries its caller's scope, and no read can forget it.
 #[derive(Debug, Clone)]
 pub struct ResolvedFilter {
     plan_id: i32,
@@ -78,11 +84,11 @@ pub struct ResolvedFilter {
 }
 
 impl ResolvedFilter {
-    /// All actions of a plan.
-    pub fn plan(plan_id: i32) -> Self {
+    /// The actions of a plan that `who` may see.
+    fn visible_to(plan_id: i32, who: &Principal) -> Self {
         Self {
             plan_id,
-            scope: Condition::all(),
+            scope: who.visible_actions(),
             extra: Condition::all(),
             theme_ids: None,
             workstream_ids: None,
@@ -96,12 +102,6 @@ impl ResolvedFilter {
             due_before: None,
             due_after: None,
         }
-    }
-
-    /// Narrows the filter to what a principal may see.
-    pub fn within(mut self, scope: Condition) -> Self {
-        self.scope = scope;
-        self
     }
 
     /// Adds a condition on `action` rows.
@@ -213,15 +213,12 @@ fn like_pattern(term: &str) -> String {
     p
 }
 
+/// Names a handful of the unknown values and of the known ones, never all of a long list.
 fn unknown(what: &str, values: &[String], known: &[String]) -> AppError {
     AppError::bad_input(format!(
         "unknown {what} {}; this plan has: {}",
-        values
-            .iter()
-            .map(|v| format!("{v:?}"))
-            .collect::<Vec<_>>()
-            .join(", "),
-        known.join(", ")
+        crate::error::some_of(values),
+        crate::error::first_of(known, 30)
     ))
 }
 
@@ -383,9 +380,14 @@ pub async fn reference_ids<C: ConnectionTrait>(
     match_references(&query::references(db, plan_id).await?, codes)
 }
 
-/// Resolves a client filter against a plan's catalogue (no statement).
-pub fn resolve_filter(cat: &Catalogue, f: &ActionFilter) -> AppResult<ResolvedFilter> {
-    let mut r = ResolvedFilter::plan(cat.id());
+/// Resolves a client filter against a plan's catalogue (no statement), for the actions `who`
+/// may see.
+pub fn resolve_filter(
+    cat: &Catalogue,
+    f: &ActionFilter,
+    who: &Principal,
+) -> AppResult<ResolvedFilter> {
+    let mut r = ResolvedFilter::visible_to(cat.id(), who);
     if let Some(numbers) = &f.themes {
         r.theme_ids = Some(match_themes(&cat.themes, numbers)?);
     }
@@ -408,7 +410,8 @@ pub fn resolve_filter(cat: &Catalogue, f: &ActionFilter) -> AppResult<ResolvedFi
                 Some(Err(area)) => r.descriptor_areas.push(area),
                 None => {
                     return Err(AppError::bad_input(format!(
-                        "{c:?} is not an Ofsted descriptor code (like QP3.7 or 3.7) or area (OE, EHP, QP, LG)"
+                        "{} is not an Ofsted descriptor code (like QP3.7 or 3.7) or area (OE, EHP, QP, LG)",
+                        crate::error::some_of(&[c])
                     )))
                 }
             }
@@ -416,12 +419,25 @@ pub fn resolve_filter(cat: &Catalogue, f: &ActionFilter) -> AppResult<ResolvedFi
     }
     r.state = f.state;
     if let Some(s) = &f.search {
-        r.search_terms = s.split_whitespace().map(str::to_lowercase).collect();
-        if r.search_terms.is_empty() {
+        // Each word is one condition: bounded here too, whoever calls (a stored webhook
+        // filter, an export), so the condition's size never follows the input's.
+        let mut words: Vec<String> = Vec::new();
+        for w in s.split_whitespace().map(str::to_lowercase) {
+            if !words.contains(&w) {
+                words.push(w);
+            }
+            if words.len() > MAX_SEARCH_WORDS {
+                return Err(AppError::bad_input(format!(
+                    "`search` has more than {MAX_SEARCH_WORDS} words"
+                )));
+            }
+        }
+        if words.is_empty() {
             return Err(AppError::bad_input(
                 "`search` must contain at least one word",
             ));
         }
+        r.search_terms = words;
     }
     if let (Some(b), Some(a)) = (f.due_before, f.due_after) {
         if a >= b {

@@ -9,7 +9,7 @@ use super::OfstedArea;
 use crate::error::{AppError, AppResult};
 
 /// Longest single text field (objective, item, reason) accepted.
-pub const MAX_TEXT_LEN: usize = 10_000;
+pub const MAX_TEXT_LEN: usize = crate::plans::MAX_TEXT_CHARS;
 /// Longest action code (`2.1 (a)`).
 pub const MAX_CODE_LEN: usize = 32;
 
@@ -42,6 +42,17 @@ pub(super) fn optional_text(field: &str, value: Option<&str>) -> AppResult<Optio
 
 pub(super) fn texts(field: &str, values: &[String]) -> AppResult<Vec<String>> {
     values.iter().map(|v| text(field, v)).collect()
+}
+
+/// Refuses to make a list longer than its maximum (`plans::MAX_*`): the lists an answer can
+/// hold are bounded, so what the door's cost estimate promises holds.
+pub(super) fn room_for(what: &str, code: &str, have: u64, max: usize) -> AppResult<()> {
+    if have >= max as u64 {
+        return Err(AppError::bad_input(format!(
+            "action {code} already has {have} {what}, the most an action may have"
+        )));
+    }
+    Ok(())
 }
 
 /// Refuses a date after `today` (in England): records say what happened, not what will.

@@ -1,13 +1,14 @@
 //! `linkActions` / `unlinkActions`: "see also" links between actions of one plan.
 use entity::{action, action_link};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect, Set,
 };
 use serde::Serialize;
 use serde_json::json;
 
 use super::change::{change_actions, unchanged, Changed, Effect};
+use super::input::room_for;
 use crate::audit::Writer;
 use crate::auth::{Operation, Principal};
 use crate::error::{AppError, AppResult};
@@ -96,6 +97,13 @@ async fn relink(
                 )));
             }
             if linking {
+                let max = crate::plans::MAX_LINKS;
+                room_for("links", &from.code, before.len() as u64, max)?;
+                let into = action_link::Entity::find()
+                    .filter(action_link::Column::ToActionId.eq(to.id))
+                    .count(db)
+                    .await?;
+                room_for("actions linking to it", &to.code, into, max)?;
                 action_link::ActiveModel {
                     from_action_id: Set(from.id),
                     to_action_id: Set(to.id),

@@ -33,7 +33,7 @@ pub use evidence::{add_evidence, evidence_records_for, NewEvidence};
 pub use extend::{extend, Extension};
 pub use filter::{
     leads_named, normalise_descriptor, reference_ids, resolve_filter, theme_ids, workstream_ids,
-    ActionFilter, ActionOrder, OrderDirection, OrderField, ResolvedFilter,
+    ActionFilter, ActionOrder, OrderDirection, OrderField, ResolvedFilter, MAX_SEARCH_WORDS,
 };
 pub use input::{NewMilestone, MAX_CODE_LEN, MAX_TEXT_LEN};
 pub use lifecycle::{record_state, reinstate, retire, Lifecycle};

@@ -1,11 +1,11 @@
 //! `moveAction`: moving an action to another work stream of its plan.
 use entity::workstream_move;
-use sea_orm::{ActiveModelTrait, Set};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, Set};
 use serde::Serialize;
 
 use super::change::{change_action, unchanged, Changed, Effect};
 use super::filter::workstream_ids;
-use super::input::optional_text;
+use super::input::{optional_text, room_for};
 use super::snapshot::{preview, snapshot};
 use crate::audit::Writer;
 use crate::auth::{Operation, Principal};
@@ -45,6 +45,11 @@ pub async fn move_to(
                 )));
             }
             let reason = optional_text("reason", m.reason.as_deref())?;
+            let have = workstream_move::Entity::find()
+                .filter(workstream_move::Column::ActionId.eq(current.id))
+                .count(db)
+                .await?;
+            room_for("moves", &current.code, have, crate::plans::MAX_ITEMS)?;
             let moved = workstream_move::ActiveModel {
                 action_id: Set(current.id),
                 from_workstream_id: Set(Some(current.workstream_id)),

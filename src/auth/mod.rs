@@ -7,6 +7,6 @@ mod token;
 pub use policy::{reach, Operation, Reach};
 pub use principal::{Principal, Role};
 pub use token::{
-    parse_ttl, AuthSettings, Claims, Issuer, KeySource, TokenRequest, Verifier, LEEWAY_SECONDS,
-    SECRET_FILE,
+    now_secs, parse_ttl, AuthSettings, Claims, Issuer, KeySource, TokenRequest, Verifier,
+    LEEWAY_SECONDS, SECRET_FILE,
 };

@@ -21,17 +21,27 @@ pub const CHUNK_ROWS: u64 = 500;
 
 const IN_MEMORY: &str = "writing CSV to memory cannot fail";
 
+/// How cells are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CsvStyle {
+    /// Text that a spreadsheet would run as a formula (`=`, `+`, `-`, `@`, tab or carriage
+    /// return first) is prefixed with `'` so that it shows as text (OWASP's advice for CSV
+    /// injection). On unless the client asks for raw cells: a note written by one partner is
+    /// opened in another's Excel, and most people open a download without `bom=1`.
+    pub guard_formulas: bool,
+    /// For spreadsheets (`bom=1`): codes that read as numbers (`1.10`) are marked as text.
+    pub spreadsheet: bool,
+}
+
 /// CSV text being written, in memory: RFC 4180 as the `csv` crate writes it (a record of one
-/// empty field as `""`, not a blank line). For spreadsheets, text that would run as a formula
-/// (`=`, `+`, `-`, `@`, tab or carriage return first) is prefixed with `'` so that it shows as
-/// text instead.
+/// empty field as `""`, not a blank line), cells written as `CsvStyle` says.
 struct CsvText {
     out: csv::Writer<Vec<u8>>,
-    spreadsheet: bool,
+    guard: bool,
 }
 
 impl CsvText {
-    fn new(spreadsheet: bool) -> Self {
+    fn new(style: CsvStyle) -> Self {
         let out = csv::WriterBuilder::new()
             .terminator(csv::Terminator::CRLF)
             .quote_style(csv::QuoteStyle::Necessary)
@@ -39,13 +49,16 @@ impl CsvText {
             // the only thing that could fail, and it cannot.
             .flexible(true)
             .from_writer(Vec::new());
-        Self { out, spreadsheet }
+        Self {
+            out,
+            guard: style.guard_formulas,
+        }
     }
 
     fn record<S: AsRef<str>>(&mut self, fields: &[S]) {
         for f in fields {
             let f = f.as_ref();
-            if self.spreadsheet && f.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+            if self.guard && f.starts_with(['=', '+', '-', '@', '\t', '\r']) {
                 self.out.write_field(format!("'{f}")).expect(IN_MEMORY);
             } else {
                 self.out.write_field(f).expect(IN_MEMORY);
@@ -60,14 +73,20 @@ impl CsvText {
     }
 }
 
-/// One RFC 4180 record, CRLF-terminated.
+/// One RFC 4180 record, CRLF-terminated, cells as they are.
 pub fn record<S: AsRef<str>>(fields: &[S]) -> String {
-    record_for(fields, false)
+    record_for(
+        fields,
+        CsvStyle {
+            guard_formulas: false,
+            spreadsheet: false,
+        },
+    )
 }
 
-/// One record, guarded against formulas for spreadsheets (see `CsvText`).
-pub fn record_for<S: AsRef<str>>(fields: &[S], spreadsheet: bool) -> String {
-    let mut text = CsvText::new(spreadsheet);
+/// One record, written in `style` (see `CsvText`).
+pub fn record_for<S: AsRef<str>>(fields: &[S], style: CsvStyle) -> String {
+    let mut text = CsvText::new(style);
     text.record(fields);
     text.finish()
 }
@@ -122,7 +141,7 @@ pub enum Export {
         filter: ResolvedFilter,
         offset: u64,
         today: NaiveDate,
-        spreadsheet: bool,
+        style: CsvStyle,
     },
     History {
         db: DatabaseConnection,
@@ -130,7 +149,7 @@ pub enum Export {
         from: NaiveDate,
         to: NaiveDate,
         offset: u64,
-        spreadsheet: bool,
+        style: CsvStyle,
     },
 }
 
@@ -150,7 +169,7 @@ impl Export {
                 filter,
                 offset,
                 today,
-                spreadsheet,
+                style,
             } => {
                 let (rows, _) =
                     actions::page(db, filter, ActionOrder::default(), *offset, CHUNK_ROWS).await?;
@@ -158,7 +177,7 @@ impl Export {
                     return Ok(None);
                 }
                 *offset += rows.len() as u64;
-                Ok(Some(action_rows(db, &rows, *today, *spreadsheet).await?))
+                Ok(Some(action_rows(db, &rows, *today, *style).await?))
             }
             Export::History {
                 db,
@@ -166,14 +185,14 @@ impl Export {
                 from,
                 to,
                 offset,
-                spreadsheet,
+                style,
             } => {
                 let (rows, _) = rag::changes(db, filter, *from, *to, *offset, CHUNK_ROWS).await?;
                 if rows.is_empty() {
                     return Ok(None);
                 }
                 *offset += rows.len() as u64;
-                Ok(Some(history_rows(db, &rows, *spreadsheet).await?))
+                Ok(Some(history_rows(db, &rows, *style).await?))
             }
         }
     }
@@ -183,7 +202,7 @@ async fn action_rows(
     db: &DatabaseConnection,
     rows: &[actions::ActionRow],
     today: NaiveDate,
-    spreadsheet: bool,
+    style: CsvStyle,
 ) -> AppResult<String> {
     let ids: Vec<i32> = rows.iter().map(|a| a.id).collect();
     let leads = actions::leads_for(db, &ids).await?;
@@ -203,14 +222,14 @@ async fn action_rows(
         .into_iter()
         .map(|w| (w.id, w.name))
         .collect();
-    let mut out = CsvText::new(spreadsheet);
+    let mut out = CsvText::new(style);
     for a in rows {
         let lead_codes: Vec<String> = leads
             .get(&a.id)
             .map(|v| v.iter().map(|p| p.code.clone()).collect())
             .unwrap_or_default();
         out.record(&[
-            text_cell(a.code.clone(), spreadsheet),
+            text_cell(a.code.clone(), style.spreadsheet),
             themes
                 .get(&a.theme_id)
                 .map(|n| n.to_string())
@@ -240,7 +259,7 @@ async fn action_rows(
 async fn history_rows(
     db: &DatabaseConnection,
     rows: &[rag_update::Model],
-    spreadsheet: bool,
+    style: CsvStyle,
 ) -> AppResult<String> {
     let mut ids: Vec<i32> = rows.iter().map(|r| r.action_id).collect();
     ids.sort_unstable();
@@ -250,12 +269,12 @@ async fn history_rows(
         .into_iter()
         .map(|a| (a.id, a.code))
         .collect();
-    let mut out = CsvText::new(spreadsheet);
+    let mut out = CsvText::new(style);
     for r in rows {
         out.record(&[
             text_cell(
                 codes.get(&r.action_id).cloned().unwrap_or_default(),
-                spreadsheet,
+                style.spreadsheet,
             ),
             r.status.as_str().to_string(),
             r.previous_status
@@ -274,7 +293,12 @@ async fn history_rows(
 
 #[cfg(test)]
 mod tests {
-    use super::record;
+    use super::{record, CsvStyle};
+
+    const GUARDED: CsvStyle = CsvStyle {
+        guard_formulas: true,
+        spreadsheet: false,
+    };
 
     #[test]
     fn codes_stay_text_in_spreadsheets() {
@@ -294,7 +318,7 @@ mod tests {
         assert_eq!(record(&["Oct 12 – Dec 12"]), "Oct 12 – Dec 12\r\n");
         assert_eq!(record(&["=HYPERLINK(1)", "-2"]), "=HYPERLINK(1),-2\r\n");
         assert_eq!(
-            super::record_for(&["=HYPERLINK(1)", "@x", "a=b"], true),
+            super::record_for(&["=HYPERLINK(1)", "@x", "a=b"], GUARDED),
             "'=HYPERLINK(1),'@x,a=b\r\n"
         );
     }
@@ -312,14 +336,17 @@ mod tests {
     #[test]
     fn every_formula_lead_in_is_guarded_and_still_quoted_when_needed() {
         assert_eq!(
-            super::record_for(&["+1", "-2", "\tx", "\ry", "=a,b", "=\"q\"", "x=1"], true),
+            super::record_for(
+                &["+1", "-2", "\tx", "\ry", "=a,b", "=\"q\"", "x=1"],
+                GUARDED
+            ),
             "'+1,'-2,'\tx,\"'\ry\",\"'=a,b\",\"'=\"\"q\"\"\",x=1\r\n"
         );
     }
 
     #[test]
     fn a_chunk_is_its_records_in_order() {
-        let mut text = super::CsvText::new(true);
+        let mut text = super::CsvText::new(GUARDED);
         text.record(&["=1", "a"]);
         text.record(&["b", "c,d"]);
         assert_eq!(text.finish(), "'=1,a\r\nb,\"c,d\"\r\n");

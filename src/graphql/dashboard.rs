@@ -136,7 +136,7 @@ pub fn scoped_filter(
 ) -> Result<ResolvedFilter> {
     let who = principal(ctx)?;
     let filter: ActionFilter = filter.map(Into::into).unwrap_or_default();
-    Ok(actions::resolve_filter(cat, &filter)?.within(who.visible_actions()))
+    Ok(actions::resolve_filter(cat, &filter, who)?)
 }
 
 pub async fn summary(
@@ -154,7 +154,7 @@ pub async fn summary(
         .read_checked(cat, |cat| {
             let client = &client;
             async move {
-                let f = actions::resolve_filter(&cat, client)?.within(who.visible_actions());
+                let f = actions::resolve_filter(&cat, client, who)?;
                 let counted =
                     rag::summary(db, &cat, &f, group_by.map(Into::into), as_of.map(|d| d.0))
                         .await?;
@@ -189,7 +189,7 @@ pub async fn trend(
         .read_checked(cat, |cat| {
             let client = &client;
             async move {
-                let f = actions::resolve_filter(&cat, client)?.within(who.visible_actions());
+                let f = actions::resolve_filter(&cat, client, who)?;
                 let counted = rag::trend(
                     db,
                     &cat,

@@ -6,7 +6,6 @@ mod batch;
 mod catalogue;
 mod context;
 mod dashboard;
-mod documents;
 mod mutation;
 mod plan;
 mod query;
@@ -27,7 +26,6 @@ use crate::config::Limits;
 use crate::error::AppError;
 use crate::live::{webhooks::TargetGuard, Hub};
 use crate::plans::catalogue::CatalogueCache;
-pub use documents::DocumentCache;
 
 /// Every query field: plans and their actions, the audit log, webhooks.
 #[derive(MergedObject, Default)]
@@ -81,18 +79,26 @@ pub fn build_schema(db: DatabaseConnection, limits: Limits, live: LiveParts) -> 
         catalogues: live.catalogues,
         webhook_targets: live.webhook_targets,
     })
+    // "Did you mean" compares an unknown name with every name it could have meant: work a
+    // client controls, for a hint that introspection gives anyway.
+    .disable_suggestions()
     .finish()
 }
 
-/// The SDL the server serves (what `schema.graphql` must equal).
-pub fn sdl() -> String {
+/// The schema without the server's state: what it serves, for what needs only its types
+/// (the SDL, introspection, pricing documents); every root field fails without a server.
+pub fn bare_schema() -> AppSchema {
     Schema::build(
         Query::default(),
         Mutation::default(),
         subscription::SubscriptionRoot,
     )
     .finish()
-    .sdl()
+}
+
+/// The SDL the server serves (what `schema.graphql` must equal).
+pub fn sdl() -> String {
+    bare_schema().sdl()
 }
 
 /// The request's verified principal. Every root field asks for it first, so nothing but
@@ -112,7 +118,66 @@ impl From<AppError> for async_graphql::Error {
     }
 }
 
-/// The one mapping from service errors to GraphQL errors with `extensions.code`.
+/// The one mapping from service errors to GraphQL errors: the client's message, and
+/// `extensions` with `code` and the error's details (`error.rs` decides both), for resolvers.
 pub fn to_gql(err: &AppError) -> async_graphql::Error {
-    async_graphql::Error::new(err.client_message()).extend_with(|_, e| e.set("code", err.code()))
+    async_graphql::Error::new(err.client_message()).extend_with(|_, e| set_extensions(e, err))
+}
+
+/// The same error as a response's error object, for answers made outside a resolver (the
+/// door's refusals, over HTTP and the WebSocket alike).
+pub fn server_error(err: &AppError) -> async_graphql::ServerError {
+    let mut e = async_graphql::ServerError::new(err.client_message(), None);
+    set_extensions(e.extensions.get_or_insert_with(Default::default), err);
+    e
+}
+
+/// Most errors one answer carries; the rest are counted in the last.
+pub const MAX_ERRORS: usize = 50;
+
+/// What every answer's errors go through before they leave, over HTTP and the WebSocket
+/// alike: each gets a code (async-graphql's parse and validation errors come without one,
+/// and they are the client's mistakes: BAD_USER_INPUT), a message of bounded length, and an
+/// answer at most `MAX_ERRORS` of them.
+pub fn finish_errors(errors: &mut Vec<async_graphql::ServerError>) {
+    if errors.len() > MAX_ERRORS {
+        let more = errors.len() - (MAX_ERRORS - 1);
+        errors.truncate(MAX_ERRORS - 1);
+        let code = errors
+            .first()
+            .and_then(|e| e.extensions.as_ref())
+            .and_then(|e| e.get("code").cloned());
+        let mut last = async_graphql::ServerError::new(format!("and {more} more errors"), None);
+        if let Some(code) = code {
+            last.extensions
+                .get_or_insert_with(Default::default)
+                .set("code", code);
+        }
+        errors.push(last);
+    }
+    for err in errors.iter_mut() {
+        let ext = err.extensions.get_or_insert_with(Default::default);
+        if ext.get("code").is_none() {
+            ext.set("code", "BAD_USER_INPUT");
+        }
+        if err.message.chars().count() > crate::error::MAX_MESSAGE_CHARS {
+            let mut short: String = err
+                .message
+                .chars()
+                .take(crate::error::MAX_MESSAGE_CHARS)
+                .collect();
+            short.push_str("… (shortened)");
+            err.message = short;
+        }
+    }
+}
+
+fn set_extensions(ext: &mut async_graphql::ErrorExtensionValues, err: &AppError) {
+    ext.set("code", err.code());
+    for (key, value) in err.details() {
+        match value {
+            crate::error::Detail::Number(n) => ext.set(key, n),
+            crate::error::Detail::Text(t) => ext.set(key, t),
+        }
+    }
 }

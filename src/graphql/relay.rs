@@ -1,8 +1,5 @@
 //! Relay conventions: global ids as `ID`s, opaque cursors, and page information.
 use async_graphql::{SimpleObject, ID};
-use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
-
-use crate::error::{AppError, AppResult};
 
 /// Global ids are the service's (`objects`); GraphQL hands them out as `ID`s.
 pub use crate::objects::{decode_global_id, decode_id_of, Kind};
@@ -11,23 +8,8 @@ pub fn global_id(kind: Kind, id: i32) -> ID {
     ID(crate::objects::global_id(kind, id))
 }
 
-/// Cursors are opaque to clients; inside they are the row's offset in the ordered result.
-pub fn cursor(offset: u64) -> String {
-    URL_SAFE_NO_PAD.encode(format!("offset:{offset}"))
-}
-
-/// The offset just after `after`, or 0.
-pub fn offset_after(after: Option<&str>) -> AppResult<u64> {
-    let Some(after) = after else { return Ok(0) };
-    let bad = || AppError::bad_input(format!("{after:?} is not a valid cursor"));
-    let bytes = URL_SAFE_NO_PAD.decode(after).map_err(|_| bad())?;
-    let text = String::from_utf8(bytes).map_err(|_| bad())?;
-    let n = text
-        .strip_prefix("offset:")
-        .and_then(|n| n.parse::<u64>().ok())
-        .ok_or_else(bad)?;
-    n.checked_add(1).ok_or_else(bad)
-}
+/// Cursors are opaque to clients; inside they are the row's offset (see `paging`).
+pub use crate::paging::{cursor, offset_after};
 
 /// Relay page information.
 #[derive(SimpleObject, Debug, Clone)]
@@ -51,17 +33,5 @@ impl PageInfo {
             start_cursor: (len > 0).then(|| cursor(offset)),
             end_cursor: (len > 0).then(|| cursor(offset + len as u64 - 1)),
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn cursors_round_trip() {
-        assert_eq!(offset_after(Some(&cursor(9))).ok(), Some(10));
-        assert_eq!(offset_after(None).ok(), Some(0));
-        assert!(offset_after(Some("bogus")).is_err());
     }
 }

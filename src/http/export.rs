@@ -1,23 +1,26 @@
 //! `GET /export/actions.csv` and `GET /export/rag-history.csv`: the same token, scope and
 //! filters as the API (filters as query parameters: lists comma-separated or repeated).
+use std::net::SocketAddr;
+
 use axum::{
     body::Body,
-    extract::{Query, State as AxumState},
-    http::{header, HeaderMap, StatusCode},
+    extract::{ConnectInfo, Query, Request, State as AxumState},
+    http::{header, request::Parts, StatusCode},
     response::{IntoResponse, Response},
 };
 use chrono::NaiveDate;
 
-use super::{error_response, principal, HttpState};
+use super::{error_response, json_type, HttpState};
 use crate::actions::LifecycleState;
 use crate::actions::{self, ActionFilter};
-use crate::auth::Principal;
-use crate::error::{AppError, AppResult, Refusal};
-use crate::export::Export;
-use crate::limits::rate::Caller;
+use crate::admission::{Admitted, Ask, Credentials, ExportAsk, Knock, Transport, Turned};
+use crate::error::{AppError, AppResult};
+use crate::export::{CsvStyle, Export};
 use crate::objects;
-use crate::plans::catalogue::Catalogues;
 use crate::rag::RagStatus;
+
+/// What the export itself takes, beside the filter.
+const OPTIONS: [&str; 3] = ["plan", "bom", "raw"];
 
 const FILTER_PARAMS: [&str; 10] = [
     "themes",
@@ -32,43 +35,34 @@ const FILTER_PARAMS: [&str; 10] = [
     "dueAfter",
 ];
 
-/// Exports have no introspection to answer: a token is required. They draw on the same token
-/// bucket as GraphQL requests.
-fn authenticate(state: &HttpState, headers: &HeaderMap) -> AppResult<Principal> {
-    let who = principal(state, headers)?
-        .ok_or_else(|| AppError::Unauthenticated("send `Authorization: Bearer <token>`".into()))?;
-    if let Some(d) = state
-        .serving
-        .rate
-        .check(Caller::Subject(who.role, &who.sub))
-        .filter(|d| !d.allowed)
-    {
-        return Err(AppError::Refused(Refusal::RateLimited {
-            retry_after_secs: d.retry_after_secs,
-        }));
-    }
-    Ok(who)
-}
-
 /// Query parameters, lists split on commas and repeated keys merged.
 struct Params(Vec<(String, String)>);
 
 impl Params {
     fn check_known(&self, extra: &[&str]) -> AppResult<()> {
         for (k, _) in &self.0 {
-            if k != "plan"
-                && k != "bom"
+            if !OPTIONS.contains(&k.as_str())
                 && !FILTER_PARAMS.contains(&k.as_str())
                 && !extra.contains(&k.as_str())
             {
                 return Err(AppError::bad_input(format!(
-                    "unknown parameter {k:?}; use plan, bom, {}{}",
+                    "unknown parameter {}; use {}, {}{}",
+                    crate::error::some_of(&[k]),
+                    OPTIONS.join(", "),
                     FILTER_PARAMS.join(", "),
                     extra.iter().map(|e| format!(", {e}")).collect::<String>()
                 )));
             }
         }
         Ok(())
+    }
+
+    /// How cells are written: formulas guarded unless `raw=1`, codes as text with `bom=1`.
+    fn style(&self) -> CsvStyle {
+        CsvStyle {
+            guard_formulas: self.one("raw").is_none(),
+            spreadsheet: self.one("bom").is_some(),
+        }
     }
 
     fn one(&self, key: &str) -> Option<&str> {
@@ -97,7 +91,8 @@ impl Params {
             .map(|v| {
                 v.parse::<NaiveDate>().map_err(|_| {
                     AppError::bad_input(format!(
-                        "`{key}` must be a date like 2013-01-31, not {v:?}"
+                        "`{key}` must be a date like 2013-01-31, not {}",
+                        crate::error::some_of(&[v])
                     ))
                 })
             })
@@ -111,7 +106,10 @@ impl Params {
                 v.iter()
                     .map(|t| {
                         t.parse::<i32>().map_err(|_| {
-                            AppError::bad_input(format!("`themes` are numbers, not {t:?}"))
+                            AppError::bad_input(format!(
+                                "`themes` are numbers, not {}",
+                                crate::error::some_of(&[t])
+                            ))
                         })
                     })
                     .collect::<AppResult<Vec<_>>>()
@@ -124,7 +122,8 @@ impl Params {
                     .map(|s| {
                         RagStatus::parse(&s.to_uppercase()).ok_or_else(|| {
                             AppError::bad_input(format!(
-                                "unknown RAG status {s:?}; use RED, AMBER, GREEN, GREY, BLUE"
+                                "unknown RAG status {}; use RED, AMBER, GREEN, GREY, BLUE",
+                                crate::error::some_of(&[s])
                             ))
                         })
                     })
@@ -137,7 +136,8 @@ impl Params {
             Some("REMOVED") => Some(LifecycleState::Removed),
             Some(other) => {
                 return Err(AppError::bad_input(format!(
-                    "`state` is ACTIVE or REMOVED, not {other:?}"
+                    "`state` is ACTIVE or REMOVED, not {}",
+                    crate::error::some_of(&[other])
                 )))
             }
         };
@@ -156,53 +156,85 @@ impl Params {
     }
 }
 
-/// Authenticates, resolves the plan and the filter within the caller's scope.
+/// Admits the export at the door (size, token, rate, the filter's bounds), then resolves the
+/// plan and the filter for the caller. Errors are the door's, with their HTTP status.
 async fn prepare(
     state: &HttpState,
-    headers: &HeaderMap,
+    parts: &Parts,
     params: &Params,
-    extra: &[&str],
+    extra: &'static [&'static str],
 ) -> AppResult<actions::ResolvedFilter> {
-    let who = authenticate(state, headers)?;
-    params.check_known(extra)?;
+    let knock = Knock {
+        transport: Transport::Export,
+        size: Some(parts.uri.path_and_query().map_or(0, |p| p.as_str().len()) as u64),
+        credentials: Credentials::Header(
+            parts
+                .headers
+                .get(header::AUTHORIZATION)
+                .map(|v| v.as_bytes()),
+        ),
+        peer: parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|c| c.0.ip()),
+    };
+    let read = async {
+        params.check_known(extra)?;
+        Ok(Ask::Export(ExportAsk {
+            plan: params.one("plan").map(str::to_string),
+            filter: params.filter()?,
+        }))
+    };
+    let admission = state.door.admit(knock, read).await;
+    let (who, filter) = match (admission.facts.principal, admission.result) {
+        (Some(who), Ok(Admitted::Export(ask))) => (who, ask.filter),
+        (_, Err(Turned::Door(e))) => return Err(e),
+        _ => {
+            return Err(AppError::Internal(
+                "BUG: an export admitted as GraphQL".into(),
+            ))
+        }
+    };
     let slug = params
         .one("plan")
         .ok_or_else(|| AppError::bad_input("`plan` (a plan slug) is required"))?;
-    let cats = Catalogues::new(state.db.clone(), state.catalogues.clone());
-    let cat = objects::visible_plan(&cats, &who, slug)
+    let cat = objects::visible_plan(&state.catalogues(), &who, slug)
         .await?
-        .ok_or_else(|| AppError::not_found(format!("no plan {slug:?}")))?;
-    let filter = params.filter()?;
-    Ok(actions::resolve_filter(&cat, &filter)?.within(who.visible_actions()))
+        .ok_or_else(|| {
+            AppError::not_found(format!("no plan {}", crate::error::some_of(&[slug])))
+        })?;
+    actions::resolve_filter(&cat, &filter, &who)
 }
 
 pub async fn actions_csv(
     AxumState(state): AxumState<HttpState>,
-    headers: HeaderMap,
     Query(params): Query<Vec<(String, String)>>,
+    request: Request,
 ) -> Response {
+    let (parts, _) = request.into_parts();
     let params = Params(params);
-    let export = match prepare(&state, &headers, &params, &[]).await {
+    let export = match prepare(&state, &parts, &params, &[]).await {
         Ok(filter) => Export::Actions {
             db: state.db.clone(),
             filter,
             offset: 0,
             today: state.clock.today(),
-            spreadsheet: params.one("bom").is_some(),
+            style: params.style(),
         },
-        Err(e) => return error_response(&e),
+        Err(e) => return error_response(&e, json_type()),
     };
     stream(export, params.one("bom").is_some(), "actions.csv").await
 }
 
 pub async fn history_csv(
     AxumState(state): AxumState<HttpState>,
-    headers: HeaderMap,
     Query(params): Query<Vec<(String, String)>>,
+    request: Request,
 ) -> Response {
+    let (parts, _) = request.into_parts();
     let params = Params(params);
     let export = async {
-        let filter = prepare(&state, &headers, &params, &["from", "to"]).await?;
+        let filter = prepare(&state, &parts, &params, &["from", "to"]).await?;
         // Open ends: dates both engines store.
         let from = params
             .date("from")?
@@ -216,13 +248,13 @@ pub async fn history_csv(
             from,
             to,
             offset: 0,
-            spreadsheet: params.one("bom").is_some(),
+            style: params.style(),
         })
     }
     .await;
     match export {
         Ok(export) => stream(export, params.one("bom").is_some(), "rag-history.csv").await,
-        Err(e) => error_response(&e),
+        Err(e) => error_response(&e, json_type()),
     }
 }
 
@@ -231,7 +263,7 @@ pub async fn history_csv(
 async fn stream(mut export: Export, bom: bool, file: &str) -> Response {
     let first = match export.next_chunk().await {
         Ok(rows) => rows,
-        Err(e) => return error_response(&e),
+        Err(e) => return error_response(&e, json_type()),
     };
     let mut head = String::new();
     if bom {

@@ -1,10 +1,12 @@
 //! HTTP surface: GraphiQL at `/` (with its assets under `/assets/`), GraphQL at `/graphql`
-//! (POST, and GET for queries), `/healthz`, `/readyz`, `/metrics`, and CSV exports under
-//! `/export/`.
+//! (POST, and GET for queries) and `/graphql/ws` (graphql-transport-ws), `/healthz`,
+//! `/readyz`, `/metrics`, and CSV exports under `/export/`. Every GraphQL operation and every
+//! export is admitted by the door (`admission::Door`); this layer only says how its answers
+//! and refusals travel.
 //!
 //! Around every route: a request id (kept from `x-request-id` or generated, echoed back), one
-//! access-log line and HTTP metrics (tower-http's trace layer), and CORS for the configured
-//! origins only.
+//! access-log line and HTTP metrics (tower-http's trace layer), a caught panic answered 500
+//! `INTERNAL`, and CORS for the configured origins only.
 mod export;
 mod graphiql;
 mod graphql;
@@ -14,67 +16,46 @@ mod ws;
 use std::sync::Arc;
 
 use axum::{
-    http::{header, HeaderMap, HeaderName, Method, StatusCode},
+    http::{header, HeaderName, HeaderValue, Method, StatusCode},
     response::{IntoResponse, Response},
     routing::get,
-    Json, Router,
+    Router,
 };
 use sea_orm::DatabaseConnection;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::request_id::{PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
 
-use crate::auth::{Principal, Verifier};
-use crate::config::Serving as ServingConfig;
+use crate::admission::Door;
 use crate::error::{AppError, Refusal};
-use crate::graphql::{AppSchema, DocumentCache};
-use crate::limits::{CostLimits, RateLimiter, SchemaShape, TrustedDocuments};
 use crate::observability::{self, Observe, RequestIds};
-use crate::plans::catalogue::CatalogueCache;
+use crate::plans::catalogue::{CatalogueCache, Catalogues};
 
 pub use graphql::{negotiate, Media};
 pub use ops::Health;
+pub use ws::{SocketSettings, Sockets};
 
 /// What the handlers share: cheap to clone (every field is a handle).
 #[derive(Clone)]
 pub struct HttpState {
-    pub schema: AppSchema,
+    /// The one admission path, and the schema behind it.
+    pub door: Arc<Door>,
     pub db: DatabaseConnection,
-    pub verifier: Arc<Verifier>,
-    pub serving: Arc<Serving>,
-    /// The schema's shape for cost estimates, read once from its SDL.
-    pub shape: Arc<SchemaShape>,
+    /// Origins whose pages may call the API (CORS) and open subscriptions.
+    pub cors_origins: Arc<Vec<String>>,
+    pub sockets: Arc<ws::Sockets>,
     pub observe: Arc<Observe>,
     pub health: Arc<Health>,
     /// Plans' catalogues, shared with the schema (see `plans::catalogue`).
     pub catalogues: CatalogueCache,
-    /// Parsed queries by their text (see `graphql::documents`).
-    pub documents: DocumentCache,
     /// "Today" for exports' default dates (see `clock`).
     pub clock: crate::clock::Clock,
 }
 
-/// The request-time form of the serving settings.
-pub struct Serving {
-    pub cost: CostLimits,
-    pub max_body_bytes: u64,
-    pub request_timeout: std::time::Duration,
-    pub rate: RateLimiter,
-    pub trusted: Option<Arc<TrustedDocuments>>,
-    /// Origins whose pages may call the API (CORS) and open subscriptions.
-    pub cors_origins: Vec<String>,
-}
-
-impl Serving {
-    pub fn new(cfg: &ServingConfig) -> Self {
-        Self {
-            cost: cfg.cost.clone(),
-            max_body_bytes: cfg.max_body_bytes,
-            request_timeout: cfg.request_timeout,
-            rate: RateLimiter::new(cfg.rate.clone()),
-            trusted: cfg.trusted.clone(),
-            cors_origins: cfg.cors_origins.clone(),
-        }
+impl HttpState {
+    /// A request's view of the plans' catalogues.
+    fn catalogues(&self) -> Catalogues {
+        Catalogues::new(self.db.clone(), self.catalogues.clone())
     }
 }
 
@@ -91,6 +72,11 @@ pub fn router(state: HttpState, cors_origins: &[String]) -> Router {
         .route("/export/actions.csv", get(export::actions_csv))
         .route("/export/rag-history.csv", get(export::history_csv))
         .with_state(state);
+    // A panic that slips through anyway answers 500 INTERNAL, is logged and counted, and the
+    // server goes on serving.
+    let routes = routes.layer(tower_http::catch_panic::CatchPanicLayer::custom(
+        observability::panic_response,
+    ));
     // Layers run outside-in from the last added: the id is set first, so the trace span and
     // every handler see it, and it is copied onto the response last.
     let routes = routes.layer(
@@ -158,95 +144,36 @@ async fn only_for_allowed_origins(mut res: Response) -> Response {
     res
 }
 
-/// Who a request speaks for: `None` without an `Authorization` header, an error for a bad one.
-fn principal(state: &HttpState, headers: &HeaderMap) -> Result<Option<Principal>, AppError> {
-    bearer_principal(&state.verifier, headers)
-}
-
-fn bearer_principal(
-    verifier: &Verifier,
-    headers: &HeaderMap,
-) -> Result<Option<Principal>, AppError> {
-    bearer(headers)?.map(|t| verifier.verify(t)).transpose()
-}
-
-/// The bearer token of a request, if it sent an `Authorization` header.
-fn bearer(headers: &HeaderMap) -> Result<Option<&str>, AppError> {
-    let Some(value) = headers.get(header::AUTHORIZATION) else {
-        return Ok(None);
-    };
-    let value = value
-        .to_str()
-        .map_err(|_| AppError::Unauthenticated("the Authorization header is not text".into()))?;
-    match value.split_once(' ') {
-        Some((scheme, token))
-            if scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty() =>
-        {
-            Ok(Some(token.trim()))
-        }
-        _ => Err(AppError::Unauthenticated(
-            "the Authorization header must be `Bearer <token>`".into(),
-        )),
-    }
-}
-
-/// The one mapping from errors to HTTP statuses.
-fn status_of(err: &AppError) -> StatusCode {
-    match err {
-        AppError::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
-        AppError::Forbidden(_) => StatusCode::FORBIDDEN,
-        AppError::NotFound(_) => StatusCode::NOT_FOUND,
-        AppError::BadUserInput(_) => StatusCode::BAD_REQUEST,
-        AppError::VersionConflict(_) | AppError::Conflict(_) => StatusCode::CONFLICT,
-        AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
-        AppError::Refused(r) => match r {
-            Refusal::QueryTooComplex { .. }
-            | Refusal::TooManyNodes { .. }
-            | Refusal::DepthLimit { .. }
-            | Refusal::AliasLimit { .. }
-            | Refusal::RootFieldLimit { .. }
-            | Refusal::BadRequest(_)
-            | Refusal::PersistedQueryNotFound
-            | Refusal::DocumentNotAllowed
-            | Refusal::TooManySubscriptions { .. } => StatusCode::BAD_REQUEST,
-            Refusal::EventsMissed { .. } => StatusCode::CONFLICT,
-            Refusal::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
-            Refusal::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            Refusal::NotAcceptable(_) => StatusCode::NOT_ACCEPTABLE,
-            Refusal::MutationOverGet => StatusCode::METHOD_NOT_ALLOWED,
-            Refusal::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
-            Refusal::Timeout { .. } => StatusCode::GATEWAY_TIMEOUT,
-        },
-    }
-}
-
-/// An error as an HTTP response: the status its code implies and a GraphQL-shaped JSON body
-/// (`errors[0].extensions.code`), so clients handle every endpoint's errors alike.
-fn error_response(err: &AppError) -> Response {
-    let status = status_of(err);
-    let mut ext = serde_json::Map::new();
-    ext.insert("code".into(), err.code().into());
-    if let AppError::Refused(r) = err {
-        for (k, v) in r.details() {
-            ext.insert(k.into(), v.into());
-        }
-    }
-    let body = serde_json::json!({
-        "errors": [{ "message": err.client_message(), "extensions": ext }]
-    });
-    let mut res = (status, Json(body)).into_response();
+/// An error as an HTTP response: the status its code implies (`AppError::http_status`) and
+/// a GraphQL-shaped JSON body (`errors[0].extensions.code`, built by `graphql::server_error`),
+/// so clients handle every endpoint's errors alike. `content_type` is the body's type.
+fn error_response(err: &AppError, content_type: HeaderValue) -> Response {
+    let status =
+        StatusCode::from_u16(err.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let body = serde_json::json!({ "errors": [crate::graphql::server_error(err)] });
+    let mut res = (status, body.to_string()).into_response();
+    let h = res.headers_mut();
+    h.insert(header::CONTENT_TYPE, content_type);
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     match err {
         AppError::Unauthenticated(_) => {
-            res.headers_mut().insert(
+            h.insert(
                 header::WWW_AUTHENTICATE,
-                header::HeaderValue::from_static("Bearer error=\"invalid_token\""),
+                HeaderValue::from_static("Bearer error=\"invalid_token\""),
             );
         }
         AppError::Refused(Refusal::RateLimited { retry_after_secs }) => {
-            res.headers_mut()
-                .insert(header::RETRY_AFTER, (*retry_after_secs).into());
+            h.insert(header::RETRY_AFTER, HeaderValue::from(*retry_after_secs));
+        }
+        AppError::Refused(Refusal::MutationOverGet) => {
+            h.insert(header::ALLOW, HeaderValue::from_static("POST"));
         }
         _ => {}
     }
     res
+}
+
+/// `application/json` for endpoints that are not `/graphql`.
+fn json_type() -> HeaderValue {
+    HeaderValue::from_static("application/json")
 }

@@ -87,7 +87,7 @@ pub(super) async fn metrics(AxumState(state): AxumState<HttpState>) -> Response 
         }
         _ => {}
     }
-    metrics::gauge!("plan_api_rate_limit_buckets").set(state.serving.rate.tracked() as f64);
+    metrics::gauge!("plan_api_rate_limit_buckets").set(state.door.rate().tracked() as f64);
     let mut res = state.observe.metrics.render().into_response();
     res.headers_mut().insert(
         header::CONTENT_TYPE,

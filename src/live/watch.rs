@@ -59,7 +59,7 @@ impl Watch {
         let cat = crate::objects::visible_plan(&cats, who, &req.plan)
             .await?
             .ok_or_else(|| AppError::not_found(format!("no plan {:?}", req.plan)))?;
-        let filter = resolve_filter(&cat, &req.filter)?.within(who.visible_actions());
+        let filter = resolve_filter(&cat, &req.filter, who)?;
         Ok(Self {
             db: db.clone(),
             rx,

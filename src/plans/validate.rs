@@ -42,6 +42,7 @@ pub fn problems(file: &PlanFile) -> Vec<String> {
         }
     }
 
+    sizes(file, &mut bad);
     let keys = Keys::of(file, &mut bad);
     unique(
         &mut bad,
@@ -92,6 +93,81 @@ pub fn problems(file: &PlanFile) -> Vec<String> {
         }
     }
     out
+}
+
+/// Every text and list of the file within the bounds an API write has too (`plans::MAX_*`),
+/// so that what the door's cost estimate promises holds for imported plans.
+fn sizes(file: &PlanFile, bad: &mut impl FnMut(String, String)) {
+    use super::{MAX_CATALOGUE, MAX_ITEMS, MAX_LEADS, MAX_LINKS, MAX_TEXT_CHARS};
+    let Ok(json) = serde_json::to_value(file) else {
+        return;
+    };
+    // Iteratively, with the path of each value: a file nests a few levels only, but nothing
+    // here recurses as deep as a file says.
+    let mut stack = vec![(String::new(), &json)];
+    while let Some((path, value)) = stack.pop() {
+        match value {
+            serde_json::Value::String(s) => {
+                if s.contains('\0') {
+                    // PostgreSQL's text cannot hold it.
+                    bad(path.clone(), "holds a NUL character".into());
+                }
+                let chars = s.chars().count();
+                if chars > MAX_TEXT_CHARS {
+                    bad(
+                        path,
+                        format!("is {chars} characters long, the most is {MAX_TEXT_CHARS}"),
+                    );
+                }
+            }
+            serde_json::Value::Array(items) => {
+                let in_action = path.starts_with("actions[");
+                let key = path.rsplit('.').next().unwrap_or(&path);
+                let max = match (in_action, key) {
+                    (false, "actions") => MAX_CATALOGUE * 10,
+                    (false, "people" | "references" | "evidence_sources") => MAX_CATALOGUE,
+                    (true, "leads" | "references") | (_, "aliases") => MAX_LEADS,
+                    (true, "links") => MAX_LINKS,
+                    _ => MAX_ITEMS,
+                };
+                if items.len() > max {
+                    bad(
+                        path.clone(),
+                        format!("has {} items, the most is {max}", items.len()),
+                    );
+                }
+                for (i, item) in items.iter().enumerate() {
+                    stack.push((format!("{path}[{i}]"), item));
+                }
+            }
+            serde_json::Value::Object(fields) => {
+                for (k, v) in fields {
+                    let at = if path.is_empty() {
+                        k.clone()
+                    } else {
+                        format!("{path}.{k}")
+                    };
+                    stack.push((at, v));
+                }
+            }
+            _ => {}
+        }
+    }
+    // Links into one action: as many as an API write allows.
+    let mut into: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+    for a in &file.actions {
+        for to in &a.links {
+            *into.entry(to.as_str()).or_default() += 1;
+        }
+    }
+    for (code, n) in into {
+        if n > MAX_LINKS {
+            bad(
+                format!("actions[code={code}]"),
+                format!("{n} actions link to it, the most is {MAX_LINKS}"),
+            );
+        }
+    }
 }
 
 /// The cross-reference rules of [`problems`] alone: each catalogue's keys are non-empty and

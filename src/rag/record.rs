@@ -13,7 +13,7 @@ use crate::auth::{Operation, Principal};
 use crate::error::{AppError, AppResult};
 
 /// Longest note accepted; a note is a status summary, not a report.
-pub const MAX_NOTE_LEN: usize = 10_000;
+pub const MAX_NOTE_LEN: usize = crate::plans::MAX_TEXT_CHARS;
 /// How RAG updates made through the API are sourced in the history.
 pub const API_SOURCE: &str = "api";
 

@@ -1,8 +1,8 @@
 //! Every query the documentation shows (each ```graphql block of README.md and docs/*.md, and
 //! the `{"query": ...}` bodies of its curl examples) runs under the default limits, with room to
 //! spare: at most half of each size limit.
+use plan_api::admission::{self, cost, document, SchemaShape};
 use plan_api::config::{Limits, Serving};
-use plan_api::limits::{cost, SchemaShape};
 use serde_json::{json, Map, Value};
 
 use crate::helpers::{action, apply, both_engines, Engine, TestApp};
@@ -77,19 +77,27 @@ fn the_documentation_shows_queries() {
 
 #[test]
 fn documented_queries_use_at_most_half_of_each_limit() {
-    let limits = Serving::defaults(Limits::new(100)).cost;
+    let door = Serving::defaults(Limits::new(100)).door;
+    let limits = door.cost;
+    let half = document::DocumentLimits {
+        max_operations: admission::fixed::MAX_OPERATIONS / 2,
+        max_fragments: admission::fixed::MAX_FRAGMENTS / 2,
+        max_directives: admission::fixed::MAX_DIRECTIVES / 2,
+        max_aliases: door.max_aliases / 2,
+    };
     let shape = SchemaShape::from_sdl(&plan_api::graphql::sdl());
     for (file, text) in documentation() {
         for q in queries(&text) {
             let doc = async_graphql::parser::parse_query(&q)
                 .unwrap_or_else(|e| panic!("{file}: a documented query does not parse: {e}\n{q}"));
             let op = cost::select_operation(&doc, None).expect("one operation");
-            let m = cost::measure(&shape, &limits, &doc, &op.node, &Default::default());
+            let m = cost::measure(&shape, &limits, &doc, &op.node, &Default::default())
+                .unwrap_or_else(|r| panic!("{file}: {}\n{q}", r.message()));
             println!("{file}: {m:?}");
+            document::check(&doc, &half).unwrap_or_else(|r| panic!("{file}: {}\n{q}", r.message()));
             assert!(m.cost * 2 <= limits.max_cost, "{file}: {m:?}\n{q}");
             assert!(m.nodes * 2 <= limits.max_nodes, "{file}: {m:?}\n{q}");
             assert!(m.depth * 2 <= limits.max_depth, "{file}: {m:?}\n{q}");
-            assert!(m.aliases * 2 <= limits.max_aliases, "{file}: {m:?}\n{q}");
             assert!(
                 m.root_fields * 2 <= limits.max_root_fields,
                 "{file}: {m:?}\n{q}"

@@ -210,7 +210,7 @@ impl TestApp {
 
     fn test_serving(limits: Limits) -> Serving {
         let mut serving = Serving::defaults(limits);
-        serving.rate = plan_api::limits::RatePolicy::unlimited();
+        serving.rate = plan_api::admission::RatePolicy::unlimited();
         // No webhook worker: its occasional poll would land in statement counts. Tests of
         // webhooks start one with `spawn_adjusted`.
         serving.webhooks.deliver = false;
@@ -540,5 +540,111 @@ impl Drop for Binary {
             let _ = self.child.wait();
         }
         let _ = std::fs::remove_dir_all(&self.data_dir);
+    }
+}
+
+pub type Ws =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+/// A graphql-transport-ws client for tests that hold the protocol to account.
+pub struct Socket {
+    pub ws: Ws,
+}
+
+impl Socket {
+    /// Connected and acknowledged with `token`.
+    pub async fn open(addr: SocketAddr, token: &str) -> Self {
+        let mut s = Self::connect(addr).await;
+        s.send_json(json!({"type": "connection_init", "payload": {"token": token}}))
+            .await;
+        let ack = s.next(std::time::Duration::from_secs(5)).await;
+        assert_eq!(ack["type"], "connection_ack", "{ack}");
+        s
+    }
+
+    /// Connected, nothing sent yet.
+    pub async fn connect(addr: SocketAddr) -> Self {
+        use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+        let mut req = format!("ws://{addr}/graphql/ws")
+            .into_client_request()
+            .expect("request");
+        req.headers_mut().insert(
+            "sec-websocket-protocol",
+            "graphql-transport-ws".parse().expect("header"),
+        );
+        let config = tokio_tungstenite::tungstenite::protocol::WebSocketConfig::default()
+            .max_message_size(Some(64 << 20))
+            .max_frame_size(Some(64 << 20));
+        let (ws, _) = tokio_tungstenite::connect_async_with_config(req, Some(config), false)
+            .await
+            .expect("connect");
+        Self { ws }
+    }
+
+    pub async fn send_json(&mut self, v: Value) {
+        self.send_text(v.to_string()).await;
+    }
+
+    pub async fn send_text(&mut self, text: String) {
+        use futures_util::SinkExt;
+        // A closed socket is what some tests wait for: their reads say so.
+        let _ = self
+            .ws
+            .send(tokio_tungstenite::tungstenite::Message::text(text))
+            .await;
+    }
+
+    pub async fn subscribe(&mut self, id: &str, query: &str, variables: Value) {
+        self.send_json(json!({"id": id, "type": "subscribe", "payload": {"query": query, "variables": variables}}))
+            .await;
+    }
+
+    /// The next message as JSON; a close frame as `{"type": "close", "code", "reason"}`, and
+    /// the end of the stream (or `limit`) as `{"type": "gone"}`.
+    pub async fn next(&mut self, limit: std::time::Duration) -> Value {
+        use futures_util::StreamExt;
+        use tokio_tungstenite::tungstenite::Message;
+        let until = std::time::Instant::now() + limit;
+        loop {
+            let Some(left) = until.checked_duration_since(std::time::Instant::now()) else {
+                return json!({"type": "gone", "why": "timeout"});
+            };
+            match tokio::time::timeout(left, self.ws.next()).await {
+                Ok(Some(Ok(Message::Text(t)))) => {
+                    return serde_json::from_str(t.as_str()).expect("json message")
+                }
+                Ok(Some(Ok(Message::Close(frame)))) => {
+                    return json!({
+                        "type": "close",
+                        "code": frame.as_ref().map(|f| u16::from(f.code)),
+                        "reason": frame.as_ref().map(|f| f.reason.to_string()),
+                    })
+                }
+                Ok(Some(Ok(_))) => continue,
+                Ok(Some(Err(e))) => return json!({"type": "gone", "why": e.to_string()}),
+                Ok(None) => return json!({"type": "gone", "why": "end"}),
+                Err(_) => return json!({"type": "gone", "why": "timeout"}),
+            }
+        }
+    }
+
+    /// The messages for `id` until its `complete` or `error` (or the socket's end).
+    pub async fn answer(&mut self, id: &str, limit: std::time::Duration) -> Vec<Value> {
+        let mut got = Vec::new();
+        loop {
+            let m = self.next(limit).await;
+            let ty = m["type"].as_str().unwrap_or_default().to_string();
+            if matches!(ty.as_str(), "close" | "gone") {
+                got.push(m);
+                return got;
+            }
+            if m["id"] != id {
+                continue;
+            }
+            got.push(m);
+            if ty == "complete" || ty == "error" {
+                return got;
+            }
+        }
     }
 }

@@ -249,11 +249,11 @@ async fn trusted_documents_mode_runs_only_registered_documents() {
     std::fs::create_dir_all(&dir).expect("dir");
     let registered = "query Slug { plan(slug: \"herefordshire-2012\") { slug } }";
     std::fs::write(dir.join("slug.graphql"), registered).expect("write");
-    let docs = plan_api::limits::TrustedDocuments::load(&dir).expect("load");
-    let hash = plan_api::limits::trusted::sha256_hex(registered);
+    let docs = plan_api::admission::TrustedDocuments::load(&dir).expect("load");
+    let hash = plan_api::admission::trusted::sha256_hex(registered);
     let app = TestApp::spawn_adjusted(Engine::Sqlite, move |s| {
         s.trusted = Some(std::sync::Arc::new(docs));
-        s.rate = plan_api::limits::RatePolicy::unlimited();
+        s.rate = plan_api::admission::RatePolicy::unlimited();
     })
     .await;
     let send = |body: Value| {

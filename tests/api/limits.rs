@@ -23,11 +23,16 @@ fn thirty_heavy_aliases() -> String {
     format!("{{ {PLAN} {{ {fields} }} }}")
 }
 
-fn thousand_aliases() -> String {
-    let fields: String = (0..1000)
+/// `n` aliased root fields.
+fn aliases(n: usize) -> String {
+    let fields: String = (0..n)
         .map(|i| format!("p{i}: {PLAN} {{ title }} "))
         .collect();
     format!("{{ {fields} }}")
+}
+
+fn thousand_aliases() -> String {
+    aliases(1000)
 }
 
 /// Fields nested `depth` deep: `plan { actions { nodes { links { links ... { code } } } } }`.
@@ -190,7 +195,7 @@ async fn hostile_queries_are_refused_quickly_while_others_are_served(on: Engine)
         &'static str,
         &'static [(&'static str, u64)],
     );
-    let cases: [Case; 4] = [
+    let cases: [Case; 6] = [
         (
             "30 heavy aliases",
             thirty_heavy_aliases(),
@@ -198,16 +203,30 @@ async fn hostile_queries_are_refused_quickly_while_others_are_served(on: Engine)
             &[("limit", 50_000)],
         ),
         (
+            // Refused before it is parsed: 1,000 aliases are over 10,000 tokens.
             "1,000 aliases",
             thousand_aliases(),
-            "ALIAS_LIMIT",
-            &[("aliases", 1000), ("limit", 30)],
+            "TOKEN_LIMIT",
+            &[("limit", 5000)],
         ),
         (
+            "31 aliases",
+            aliases(31),
+            "ALIAS_LIMIT",
+            &[("aliases", 31), ("limit", 30)],
+        ),
+        (
+            "depth 20",
+            nested(20),
+            "DEPTH_LIMIT",
+            &[("depth", 20), ("limit", 12)],
+        ),
+        (
+            // Refused before it is parsed: its braces nest deeper than any document may.
             "depth 50",
             nested(50),
-            "DEPTH_LIMIT",
-            &[("depth", 50), ("limit", 12)],
+            "NESTING_LIMIT",
+            &[("limit", 40)],
         ),
         (
             "four levels of links",
@@ -312,7 +331,7 @@ async fn refusals_follow_the_legacy_media_type_rules_too() {
     let (status, body) = app
         .graphql_with(
             Some(&format!("Bearer {}", app.admin_token)),
-            &thousand_aliases(),
+            &aliases(31),
             json!({}),
         )
         .await;
@@ -346,9 +365,9 @@ async fn fragments_cannot_hide_cost() {
 #[tokio::test]
 async fn the_limits_are_configurable() {
     let app = TestApp::spawn_adjusted(Engine::Sqlite, |s| {
-        s.cost.max_cost = 100;
-        s.cost.max_depth = 3;
-        s.rate = plan_api::limits::RatePolicy::unlimited();
+        s.door.cost.max_cost = 500;
+        s.door.cost.max_depth = 3;
+        s.rate = plan_api::admission::RatePolicy::unlimited();
     })
     .await;
     let body = app
@@ -377,28 +396,31 @@ async fn the_limits_are_configurable() {
         .await;
     assert!(body.get("errors").is_none(), "{body:#}");
     let body = app
-        .graphql("{ plans(first: 100) { edges { cursor } } }", json!({}))
+        .graphql(
+            "{ plans(first: 100) { nodes { title version authority slug id } } }",
+            json!({}),
+        )
         .await;
     assert_eq!(
         error_code(&body).as_deref(),
         Some("QUERY_TOO_COMPLEX"),
         "{body:#}"
     );
-    assert_eq!(body["errors"][0]["extensions"]["limit"], 100);
+    assert_eq!(body["errors"][0]["extensions"]["limit"], 500);
 }
 
 #[tokio::test]
 async fn slow_requests_time_out() {
     let app = TestApp::spawn_adjusted(Engine::Sqlite, |s| {
-        s.request_timeout = Duration::from_millis(1);
-        s.rate = plan_api::limits::RatePolicy::unlimited();
+        s.door.request_timeout = Duration::from_millis(1);
+        s.rate = plan_api::admission::RatePolicy::unlimited();
     })
     .await;
     let res = app
         .client
         .post(app.url("/graphql"))
         .bearer_auth(&app.admin_token)
-        .json(&json!({ "query": format!("{{ {PLAN} {{ ragTrend(from: \"2012-11-01\", to: \"2013-10-31\", interval: WEEK, groupBy: LEAD) {{ asOf groups {{ key total }} }} actions(first: 100) {{ nodes {{ code links {{ code }} ragHistory(first: 20) {{ edges {{ node {{ status }} }} }} }} }} }} }}") }))
+        .json(&json!({ "query": format!("{{ {PLAN} {{ ragTrend(from: \"2012-11-01\", to: \"2013-10-31\", interval: WEEK, groupBy: WORKSTREAM) {{ asOf groups {{ key total }} }} actions(first: 100) {{ nodes {{ code links {{ code }} ragHistory(first: 20) {{ edges {{ node {{ status }} }} }} }} }} }} }}") }))
         .send()
         .await
         .expect("request");

@@ -448,7 +448,7 @@ async fn receiver_webhook_id(app: &TestApp) -> String {
 }
 
 fn quick_retries(s: &mut plan_api::config::Serving) {
-    s.rate = plan_api::limits::RatePolicy::unlimited();
+    s.rate = plan_api::admission::RatePolicy::unlimited();
     s.webhooks.retry_base = Duration::from_millis(100);
     s.webhooks.retry_max = Duration::from_millis(800);
     s.webhooks.allowed_hosts = vec!["127.0.0.1".into()];

@@ -3,6 +3,7 @@
 //! set, on PostgreSQL too (see `helpers::both_engines`).
 mod helpers;
 
+mod adversarial;
 mod auth;
 mod catalogue;
 mod concurrency;
@@ -10,6 +11,7 @@ mod cost;
 mod crash;
 mod dashboards;
 mod docs_queries;
+mod door;
 mod exports;
 mod filters;
 mod http_spec;

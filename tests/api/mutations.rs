@@ -260,7 +260,8 @@ async fn batch_updates_report_each_item(on: Engine) {
         .map(|_| json!({ "actionId": ids[0], "status": "GREEN" }))
         .collect();
     let body = app.graphql(q, json!({ "u": too_many })).await;
-    assert_bad(&body, "most is 500");
+    // Refused at the door, by the bound of `RecordRagUpdatesInput.updates`.
+    assert_bad(&body, "more than 500 items");
 }
 
 #[apply(both_engines)]

@@ -1,8 +1,8 @@
 //! What operators and browsers see: rate limits, CORS, readiness and metrics.
 use std::time::Duration;
 
+use plan_api::admission::RatePolicy;
 use plan_api::auth::Role;
-use plan_api::limits::RatePolicy;
 use serde_json::{json, Value};
 
 use crate::helpers::{apply, both_engines, error_code, token, Engine, TestApp};

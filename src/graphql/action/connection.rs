@@ -74,8 +74,7 @@ impl ActionConnection {
             .read_checked(last_seen, |cat| {
                 let (client, condition) = (&client, q.condition.clone());
                 async move {
-                    let mut filter =
-                        actions::resolve_filter(&cat, client)?.within(who.visible_actions());
+                    let mut filter = actions::resolve_filter(&cat, client, who)?;
                     if let Some(c) = condition {
                         filter = filter.and(c);
                     }

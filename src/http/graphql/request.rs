@@ -1,11 +1,10 @@
 //! What a `/graphql` request says: the response type it accepts, whether its body is JSON,
 //! its parameters (from a POST body or a GET query string) and the document text to run.
-use async_graphql::Variables;
-use axum::{body::Bytes, http::HeaderValue};
+use axum::http::HeaderValue;
 use serde::Deserialize;
 
+use crate::admission::GraphqlParams;
 use crate::error::Refusal;
-use crate::http::Serving;
 
 /// The two response types of the spec.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -71,29 +70,6 @@ pub fn negotiate(accept: Option<&str>) -> Option<Media> {
     }
 }
 
-/// A request's parameters, from a POST body or a GET query string.
-#[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub(super) struct Params {
-    query: Option<String>,
-    pub(super) operation_name: Option<String>,
-    pub(super) variables: Option<Variables>,
-    extensions: Option<Extensions>,
-    document_id: Option<String>,
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct Extensions {
-    persisted_query: Option<PersistedQuery>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct PersistedQuery {
-    sha256_hash: String,
-}
-
 /// GET parameters: `variables` and `extensions` are JSON inside the query string.
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -105,91 +81,39 @@ struct GetParams {
     document_id: Option<String>,
 }
 
-impl Params {
-    /// The parameters of a POST body, or else of the GET query string.
-    pub(super) fn parse(body: Option<Bytes>, raw_query: Option<&str>) -> Result<Self, Refusal> {
-        match body {
-            Some(bytes) => serde_json::from_slice::<Params>(&bytes).map_err(|e| {
-                Refusal::BadRequest(format!("the request body is not a GraphQL request: {e}"))
-            }),
-            None => serde_urlencoded::from_str::<GetParams>(raw_query.unwrap_or(""))
-                .map_err(|e| Refusal::BadRequest(format!("bad query string: {e}")))
-                .and_then(GetParams::into_params),
-        }
-    }
+/// The parameters of a POST body.
+pub(super) fn params_of_body(bytes: &[u8]) -> Result<GraphqlParams, Refusal> {
+    serde_json::from_slice::<GraphqlParams>(bytes)
+        .map_err(|e| Refusal::BadRequest(format!("the request body is not a GraphQL request: {e}")))
 }
 
-impl GetParams {
-    fn into_params(self) -> Result<Params, Refusal> {
-        let json = |what: &str, s: Option<String>| -> Result<Option<serde_json::Value>, Refusal> {
-            match s.as_deref().map(str::trim) {
-                None | Some("") => Ok(None),
-                Some(s) => serde_json::from_str(s)
-                    .map(Some)
-                    .map_err(|e| Refusal::BadRequest(format!("`{what}` is not JSON: {e}"))),
-            }
-        };
-        let variables = match json("variables", self.variables)? {
-            None | Some(serde_json::Value::Null) => None,
-            Some(v @ serde_json::Value::Object(_)) => Some(Variables::from_json(v)),
-            Some(_) => return Err(Refusal::BadRequest("`variables` must be an object".into())),
-        };
-        let extensions = match json("extensions", self.extensions)? {
-            None => None,
-            Some(v) => Some(
-                serde_json::from_value(v)
-                    .map_err(|e| Refusal::BadRequest(format!("`extensions`: {e}")))?,
-            ),
-        };
-        Ok(Params {
-            query: self.query,
-            operation_name: self.operation_name.filter(|n| !n.is_empty()),
-            variables,
-            extensions,
-            document_id: self.document_id,
-        })
-    }
-}
-
-/// The text to run: by trusted-document id, or as sent (then, in allow-list mode, only when it
-/// is registered). The sent text is moved out of `params`, not copied.
-pub(super) fn document_text(serving: &Serving, params: &mut Params) -> Result<String, Refusal> {
-    let id = params.document_id.as_deref().or_else(|| {
-        params
-            .extensions
-            .as_ref()
-            .and_then(|e| e.persisted_query.as_ref())
-            .map(|p| p.sha256_hash.as_str())
-    });
-    match (&serving.trusted, id, params.query.take()) {
-        (Some(docs), Some(id), _) => docs
-            .get(id)
-            .map(|d| d.to_string())
-            .ok_or(Refusal::PersistedQueryNotFound),
-        (Some(docs), None, Some(q)) => {
-            if docs.contains_text(&q) {
-                Ok(q)
-            } else {
-                Err(Refusal::DocumentNotAllowed)
-            }
+/// The parameters of a GET query string.
+pub(super) fn params_of_query(raw_query: Option<&str>) -> Result<GraphqlParams, Refusal> {
+    let get = serde_urlencoded::from_str::<GetParams>(raw_query.unwrap_or(""))
+        .map_err(|e| Refusal::BadRequest(format!("bad query string: {e}")))?;
+    let json = |what: &str, s: Option<String>| -> Result<Option<serde_json::Value>, Refusal> {
+        match s.as_deref().map(str::trim) {
+            None | Some("") => Ok(None),
+            Some(s) => serde_json::from_str(s)
+                .map(Some)
+                .map_err(|e| Refusal::BadRequest(format!("`{what}` is not JSON: {e}"))),
         }
-        (None, Some(id), Some(q)) => {
-            // Automatic persisted queries send both: the text must be the one hashed.
-            let id = id.strip_prefix("sha256:").unwrap_or(id);
-            if crate::limits::trusted::sha256_hex(&q).eq_ignore_ascii_case(id) {
-                Ok(q)
-            } else {
-                Err(Refusal::BadRequest(
-                    "the persisted query hash is not the SHA-256 of the query".into(),
-                ))
-            }
-        }
-        (None, Some(_), None) => Err(Refusal::PersistedQueryNotFound),
-        (_, None, None) => Err(Refusal::BadRequest(
-            "missing `query`: send a GraphQL document as the `query` parameter".into(),
-        )),
-        (None, None, Some(q)) => Ok(q),
-    }
+    };
+    let variables = json("variables", get.variables)?;
+    let extensions = match json("extensions", get.extensions)? {
+        None => None,
+        Some(v) => Some(
+            serde_json::from_value::<crate::admission::Extensions>(v)
+                .map_err(|e| Refusal::BadRequest(format!("`extensions`: {e}")))?,
+        ),
+    };
+    Ok(GraphqlParams {
+        query: get.query,
+        operation_name: get.operation_name.filter(|n| !n.is_empty()),
+        variables,
+        extensions,
+        document_id: get.document_id,
+    })
 }
 
 /// `application/json`, with at most a UTF-8 charset.

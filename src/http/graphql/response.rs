@@ -7,8 +7,8 @@ use axum::{
 };
 
 use super::request::Media;
-use crate::error::{AppError, Refusal};
-use crate::limits::rate::RateDecision;
+use crate::admission::rate::RateDecision;
+use crate::error::AppError;
 use crate::observability::Outcome;
 
 /// A finished answer and what the access log and metrics say about it.
@@ -17,47 +17,13 @@ pub(super) struct Answer {
     pub(super) outcome: Outcome,
 }
 
-pub(super) fn set_code(err: &mut ServerError, code: &'static str) {
-    err.extensions
-        .get_or_insert_with(Default::default)
-        .set("code", code);
-}
-
-/// A refusal as a GraphQL error: `extensions.code` and the numbers behind it.
-pub(in crate::http) fn refusal_error(err: &AppError) -> ServerError {
-    let mut e = ServerError::new(err.client_message(), None);
-    let ext = e.extensions.get_or_insert_with(Default::default);
-    ext.set("code", err.code());
-    if let AppError::Refused(r) = err {
-        for (k, v) in r.details() {
-            ext.set(k, v);
-        }
-    }
-    e
-}
-
 /// An HTTP-level refusal: its own status under both media types, a GraphQL-shaped body.
 pub(super) fn refusal(media: Media, err: &AppError, mut outcome: Outcome) -> Answer {
-    let status = crate::http::status_of(err);
     outcome.codes.push(err.code());
-    let body = serde_json::json!({ "errors": [refusal_error(err)] });
-    let mut response = (status, body.to_string()).into_response();
-    let h = response.headers_mut();
-    h.insert(header::CONTENT_TYPE, media.content_type());
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    match err {
-        AppError::Unauthenticated(_) => {
-            h.insert(
-                header::WWW_AUTHENTICATE,
-                HeaderValue::from_static("Bearer error=\"invalid_token\""),
-            );
-        }
-        AppError::Refused(Refusal::RateLimited { retry_after_secs }) => {
-            h.insert(header::RETRY_AFTER, HeaderValue::from(*retry_after_secs));
-        }
-        _ => {}
+    Answer {
+        response: crate::http::error_response(err, media.content_type()),
+        outcome,
     }
-    Answer { response, outcome }
 }
 
 /// A GraphQL response: 400 for a request error under `application/graphql-response+json`,

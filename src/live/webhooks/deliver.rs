@@ -196,8 +196,7 @@ impl Deliverer {
             event::by_ids(db, &owed.iter().map(|o| o.event_id).collect::<Vec<_>>()).await?;
         let action_ids: Vec<i32> = events.iter().map(|e| e.action_id).collect();
         // The actions the webhook may see now (scope and filter), in one statement.
-        let filter = resolve_filter(&cat, &filter_of(&w)?)?
-            .within(scope.visible_actions())
+        let filter = resolve_filter(&cat, &filter_of(&w)?, &scope)?
             .and(sea_orm::Condition::all().add(entity::action::Column::Id.is_in(action_ids)));
         let (actions, _) =
             actions::page(db, &filter, ActionOrder::default(), 0, owed.len() as u64).await?;

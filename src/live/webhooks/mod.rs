@@ -15,6 +15,9 @@ pub use deliver::Deliverer;
 pub use registry::{NewWebhook, WebhookPatch};
 pub use target::TargetGuard;
 
+/// Most webhooks one plan may have (each is one more delivery per change).
+pub const MAX_WEBHOOKS_PER_PLAN: usize = 50;
+
 /// How webhooks are delivered (from the configuration).
 #[derive(Debug, Clone)]
 pub struct WebhookSettings {

@@ -165,12 +165,22 @@ pub async fn create(
     check_events(&new.events)?;
     check_scope(new.role, &new.leads, &new.workstreams)?;
     if let Some(f) = &new.filter {
-        resolve_filter(&cat, f)?;
+        resolve_filter(&cat, f, who)?;
     }
     let input = (&new.plan, url.as_str(), &new.filter);
     let Begun::Fresh(ch) = w.begin(who, Operation::CreateWebhook, None, &input).await? else {
         return Err(AppError::Internal("BUG: replay without a key".into()));
     };
+    let have = webhook::Entity::find()
+        .filter(webhook::Column::PlanId.eq(cat.id()))
+        .count(ch.txn())
+        .await?;
+    if have >= super::MAX_WEBHOOKS_PER_PLAN as u64 {
+        return Err(AppError::bad_input(format!(
+            "plan {} already has {have} webhooks, the most a plan may have",
+            cat.plan.slug
+        )));
+    }
     let now = ch.now();
     let row = webhook::ActiveModel {
         plan_id: Set(cat.id()),
@@ -267,7 +277,7 @@ pub async fn update(
     }
     if let Some(Some(f)) = &patch.filter {
         let cat = plan_catalogue(w.db(), cache, who, &slug).await?;
-        resolve_filter(&cat, f)?;
+        resolve_filter(&cat, f, who)?;
     }
     let role = patch.role.unwrap_or(current.role);
     let leads = match &patch.leads {

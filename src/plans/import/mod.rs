@@ -78,10 +78,16 @@ pub fn parse_plan_file(bytes: &[u8], file_name: &str) -> AppResult<PlanFile> {
         .map_err(|e| AppError::bad_input(format!("{file_name}: {e}")))?;
     let problems = validate::problems(&parsed);
     if !problems.is_empty() {
+        // The first few: a file with thousands of problems gets a message of a readable size.
+        const SHOWN: usize = 20;
+        let more = problems.len().saturating_sub(SHOWN);
+        let mut listed = problems[..problems.len().min(SHOWN)].join("; ");
+        if more > 0 {
+            listed.push_str(&format!("; and {more} more"));
+        }
         return Err(AppError::bad_input(format!(
-            "{file_name}: {} problem(s): {}",
+            "{file_name}: {} problem(s): {listed}",
             problems.len(),
-            problems.join("; ")
         )));
     }
     Ok(parsed)
