@@ -1,5 +1,6 @@
-//! The server's request admission: a GraphQL document and its variables, from any bytes, parsed
-//! and measured against the cost limits as `http::graphql` does before anything runs.
+//! The server's request admission: a GraphQL document and its variables, from any bytes,
+//! through the door's own parse, cost and bounds steps (`admission::check_document`), exactly
+//! as every transport runs them before anything else.
 //!
 //! The property: whatever a client sends (the body limit is 2 MiB), admission answers. No
 //! panic, no stack overflow on a server worker's stack (tokio's 2 MiB; see `CHECK_STACK`), no
@@ -14,11 +15,12 @@
 use std::sync::{Once, OnceLock};
 use std::time::Duration;
 
-use async_graphql::Variables;
 use libfuzzer_sys::fuzz_target;
-use plan_api::error::Refusal;
-use plan_api::graphql::DocumentCache;
-use plan_api::limits::{cost, CostLimits, Measure, SchemaShape};
+use plan_api::admission::{
+    check_document, served_shape, Checking, DocumentCache, DoorLimits, Measure, SchemaShape, Seen,
+    Turned,
+};
+use plan_api::config::{Limits, Serving};
 
 /// Tokio's default worker stack: the server's runtime is `Runtime::new()`, so a request is
 /// parsed and measured on a stack of this size.
@@ -33,15 +35,6 @@ const CHECK_STACK: usize = SERVER_STACK / 2;
 /// The stack libFuzzer's crash handler runs on when the check overflows its own.
 const SIGNAL_STACK: usize = 256 * 1024;
 
-/// Documents nested deeper than this (brackets and braces, outside strings and comments) are
-/// skipped unless `FUZZ_DEEP_VALUES=1`: async-graphql-parser 7.2.1 turns a nested list or object
-/// value into a `Value` by recursion without a limit (`parse::parse_value`), so a list 1,550
-/// deep or an object 1,200 deep overflows a 2 MiB stack in a release server (here, on
-/// `CHECK_STACK`: 1,300 and 650). Without the skip every run stops at once on that one known
-/// crash (fuzz/README.md). Selection sets deeper than 64 are refused by the parser itself, so
-/// the skip hides nothing else. Remove it when admission refuses deep values.
-const KNOWN_OVERFLOW_DEPTH: usize = 256;
-
 /// What one input may take, in CPU time of the checking thread (so that other work on a shared
 /// machine does not count): a fixed allowance plus a generous time per byte, some 10 to 50
 /// times what this instrumented build needs per byte (2-11 µs; an optimised server build parses
@@ -51,60 +44,47 @@ const KNOWN_OVERFLOW_DEPTH: usize = 256;
 const BUDGET_FIXED: Duration = Duration::from_millis(100);
 const BUDGET_NS_PER_BYTE: u64 = 100_000;
 
-/// The server's default limits (`config::defaults`).
-fn limits() -> CostLimits {
-    CostLimits {
-        max_cost: 50_000,
-        max_nodes: 10_000,
-        max_depth: 12,
-        max_aliases: 30,
-        max_root_fields: 20,
-        list_estimate: 10,
-        default_page_size: 50,
-        max_page_size: 100,
-    }
-}
-
+/// What the door prices documents against, and its limits: the server's own defaults.
 struct Door {
     shape: SchemaShape,
-    limits: CostLimits,
+    limits: DoorLimits,
 }
 
 fn door() -> &'static Door {
     static DOOR: OnceLock<Door> = OnceLock::new();
-    DOOR.get_or_init(|| Door {
-        shape: SchemaShape::from_sdl(&plan_api::graphql::sdl()),
-        limits: limits(),
+    DOOR.get_or_init(|| {
+        // The shape is read from the schema's own introspection answer, which takes a runtime.
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .expect("a runtime to read the schema");
+        let shape = runtime.block_on(served_shape(&plan_api::graphql::bare_schema()));
+        Door {
+            shape,
+            limits: Serving::defaults(Limits::new(100)).door,
+        }
     })
 }
 
-/// Why a request was not admitted. When admission moves into one function, this becomes its
-/// error type.
-#[derive(Debug)]
-#[allow(dead_code)] // read only by `Debug`
-enum NotAdmitted {
-    Parse(async_graphql::parser::Error),
-    NoOperation,
-    Limit(Refusal),
-}
-
-/// The server's admission checks, in its order: the document parsed (and kept, which clones
-/// it, as for an authenticated client), the operation selected, measured and checked. The one
-/// call to repoint at `plan_api::admission::check_document(&door, text, operation_name,
-/// variables_json)` when that exists.
+/// The door's own steps 6 and 7 (`plan_api::admission::check_document`): the text's length,
+/// tokens, names and nesting, the parse (kept, which clones it, as for an authenticated
+/// client), the document's limits, the variables' shape, then the operation's cost and every
+/// argument's bound. A fresh document cache each time, so that every input is parsed.
 fn admit(
     door: &Door,
     text: &str,
     operation_name: Option<&str>,
     variables: Option<serde_json::Value>,
-) -> Result<Measure, NotAdmitted> {
-    let variables = variables.map(Variables::from_json).unwrap_or_default();
+) -> Result<Option<Measure>, Turned> {
     let documents = DocumentCache::default();
-    let doc = documents.parse(text, true).map_err(NotAdmitted::Parse)?;
-    let op = cost::select_operation(&doc, operation_name).ok_or(NotAdmitted::NoOperation)?;
-    let measure = plan_api::limits::measure(&door.shape, &door.limits, &doc, &op.node, &variables);
-    door.limits.check(&measure).map_err(NotAdmitted::Limit)?;
-    Ok(measure)
+    let checking = Checking {
+        shape: &door.shape,
+        limits: &door.limits,
+        documents: &documents,
+        anonymous: false,
+        reads_only: false,
+    };
+    let mut seen = Seen::default();
+    check_document(&checking, text, operation_name, variables, &mut seen).map(|_| seen.measure)
 }
 
 /// The request's parts: document, variables (a JSON object, or none), operation name.
@@ -121,50 +101,13 @@ fn split(data: &[u8]) -> (String, Option<serde_json::Value>, Option<String>) {
     (text, variables, name)
 }
 
-/// The deepest nesting of `[`, `{` and `(` outside strings and comments (roughly: enough to
-/// tell a deep value from a real document).
-fn nesting(text: &str) -> usize {
-    let (mut depth, mut deepest) = (0usize, 0usize);
-    let mut chars = text.chars();
-    while let Some(c) = chars.next() {
-        match c {
-            '[' | '{' | '(' => {
-                depth += 1;
-                deepest = deepest.max(depth);
-            }
-            ']' | '}' | ')' => depth = depth.saturating_sub(1),
-            '#' => {
-                for c in chars.by_ref() {
-                    if c == '\n' || c == '\r' {
-                        break;
-                    }
-                }
-            }
-            '"' => {
-                let mut escaped = false;
-                for c in chars.by_ref() {
-                    match c {
-                        '\\' if !escaped => escaped = true,
-                        '"' if !escaped => break,
-                        _ => escaped = false,
-                    }
-                }
-            }
-            _ => {}
-        }
-    }
-    deepest
-}
-
 struct Settings {
-    deep_values: bool,
     ns_per_byte: u64,
 }
 
 fn settings() -> &'static Settings {
     static SETTINGS: OnceLock<Settings> = OnceLock::new();
     SETTINGS.get_or_init(|| Settings {
-        deep_values: std::env::var("FUZZ_DEEP_VALUES").is_ok_and(|v| v == "1"),
         ns_per_byte: std::env::var("FUZZ_BUDGET_NS_PER_BYTE")
             .ok()
             .and_then(|v| v.parse().ok())
@@ -234,9 +177,6 @@ fuzz_target!(|data: &[u8]| {
     let door = door();
     let settings = settings();
     let (text, variables, name) = split(data);
-    if !settings.deep_values && nesting(&text) > KNOWN_OVERFLOW_DEPTH {
-        return;
-    }
     // On a stack like the server's: a stack overflow there aborts the process (and the fuzzer
     // saves the input); a panic is carried back to this thread, where libFuzzer sees it.
     let outcome = std::thread::scope(|s| {
