@@ -181,3 +181,43 @@ fn set_extensions(ext: &mut async_graphql::ErrorExtensionValues, err: &AppError)
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::Refusal;
+
+    #[test]
+    fn one_mapping_keeps_every_detail_on_both_forms() {
+        let err = AppError::Refused(Refusal::EventsMissed { missed: 7 });
+        // A resolver's error (what a subscription's stream ends with) ...
+        let e = to_gql(&err).into_server_error(Default::default());
+        let ext = e.extensions.expect("extensions");
+        assert_eq!(
+            ext.get("code"),
+            Some(&async_graphql::Value::from("EVENTS_MISSED"))
+        );
+        assert_eq!(ext.get("missed"), Some(&async_graphql::Value::from(7u64)));
+        // ... and a refusal at the door carry the same.
+        let e = server_error(&err);
+        let ext = e.extensions.expect("extensions");
+        assert_eq!(ext.get("missed"), Some(&async_graphql::Value::from(7u64)));
+    }
+
+    #[test]
+    fn answers_carry_few_short_coded_errors() {
+        let mut errors: Vec<async_graphql::ServerError> = (0..1000)
+            .map(|_| async_graphql::ServerError::new("x".repeat(5000), None))
+            .collect();
+        finish_errors(&mut errors);
+        assert_eq!(errors.len(), MAX_ERRORS);
+        assert!(errors
+            .last()
+            .is_some_and(|e| e.message.contains("951 more")));
+        for e in &errors {
+            assert!(e.message.chars().count() <= crate::error::MAX_MESSAGE_CHARS + 20);
+            let code = e.extensions.as_ref().and_then(|x| x.get("code"));
+            assert_eq!(code, Some(&async_graphql::Value::from("BAD_USER_INPUT")));
+        }
+    }
+}
