@@ -7,16 +7,18 @@
 //! 4. **read**: the request's parameters (400);
 //! 5. **trusted documents**, in allow-list mode (`PERSISTED_QUERY_NOT_FOUND`,
 //!    `DOCUMENT_NOT_ALLOWED`);
-//! 6. **parse**: the text scanned (tokens, nesting), parsed once (cached), its operations,
-//!    fragments, directives and aliases counted;
+//! 6. **parse**: the text's length, tokens, names and bracket nesting (`scan`), then parsed
+//!    once (cached), its operations, fragments, directives and aliases counted, and what
+//!    validation lets through on `__typename` refused (`document`);
 //! 7. **cost**: what the answer may hold, and every input against its bound (`bounds`);
 //!    anonymous callers (introspection) get a smaller budget;
 //! 8. **timeout**: what is admitted runs under the request timeout (`Door::execute`).
 //!
+//! `check_document` is steps 6 and 7 on their own, for the fuzz target and the tests.
 //! Nothing here touches the database, and each refusal has one code on every transport:
 //! the transports only say how it travels (an HTTP status, a WebSocket `error` message).
 //!
-//! - `scan`: tokens and nesting, before the parser;
+//! - `scan`: tokens, names and nesting, before the parser;
 //! - `documents`: parsed documents, kept by their text;
 //! - `document`: operations, fragments, directives, aliases;
 //! - `cost`: the estimate and the schema's shape; `bounds`: the input bounds;
