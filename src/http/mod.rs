@@ -72,11 +72,7 @@ pub fn router(state: HttpState, cors_origins: &[String]) -> Router {
         .route("/export/actions.csv", get(export::actions_csv))
         .route("/export/rag-history.csv", get(export::history_csv))
         .with_state(state);
-    // A panic that slips through anyway answers 500 INTERNAL, is logged and counted, and the
-    // server goes on serving.
-    let routes = routes.layer(tower_http::catch_panic::CatchPanicLayer::custom(
-        observability::panic_response,
-    ));
+    let routes = catching_panics(routes);
     // Layers run outside-in from the last added: the id is set first, so the trace span and
     // every handler see it, and it is copied onto the response last.
     let routes = routes.layer(
@@ -95,6 +91,14 @@ pub fn router(state: HttpState, cors_origins: &[String]) -> Router {
     routes
         .layer(PropagateRequestIdLayer::new(x_request_id.clone()))
         .layer(SetRequestIdLayer::new(x_request_id, RequestIds::default()))
+}
+
+/// A panic that slips through anyway answers 500 INTERNAL, is logged and counted, and the
+/// server goes on serving.
+fn catching_panics(routes: Router) -> Router {
+    routes.layer(tower_http::catch_panic::CatchPanicLayer::custom(
+        observability::panic_response,
+    ))
 }
 
 /// CORS for the allow-listed origins: preflights get the methods and the headers a GraphQL
@@ -176,4 +180,44 @@ fn error_response(err: &AppError, content_type: HeaderValue) -> Response {
 /// `application/json` for endpoints that are not `/graphql`.
 fn json_type() -> HeaderValue {
     HeaderValue::from_static("application/json")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    async fn panics() -> &'static str {
+        panic!("a bug a request reached")
+    }
+
+    #[tokio::test]
+    async fn a_handler_that_panics_answers_internal_and_the_server_goes_on() {
+        let app = catching_panics(
+            Router::new()
+                .route("/panics", get(panics))
+                .route("/fine", get(|| async { "fine" })),
+        );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        let client = reqwest::Client::new();
+        let res = client
+            .get(format!("http://{addr}/panics"))
+            .send()
+            .await
+            .expect("an answer, not a reset");
+        assert_eq!(res.status(), 500);
+        let body: serde_json::Value =
+            serde_json::from_str(&res.text().await.expect("body")).expect("a GraphQL-shaped body");
+        assert_eq!(body["errors"][0]["extensions"]["code"], "INTERNAL");
+        assert_eq!(body["errors"][0]["message"], "internal error");
+        let res = client
+            .get(format!("http://{addr}/fine"))
+            .send()
+            .await
+            .expect("still serving");
+        assert_eq!(res.text().await.expect("body"), "fine");
+    }
 }
