@@ -81,3 +81,38 @@ pub fn value_width(type_name: &str) -> u64 {
         _ => 40,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::admission::cost::SchemaShape;
+
+    #[test]
+    fn every_plain_list_of_the_schema_has_a_maximum() {
+        let shape = SchemaShape::from_sdl(&crate::graphql::sdl());
+        let mut missing = Vec::new();
+        for (ty, t) in &shape.types {
+            for (name, f) in &t.fields {
+                let page = t.connection && (name == "edges" || name == "nodes");
+                if (f.object_list || f.scalar_list) && !page && list_maximum(ty, name).is_none() {
+                    missing.push(format!("{ty}.{name}"));
+                }
+            }
+        }
+        missing.sort();
+        assert!(
+            missing.is_empty(),
+            "lists without a maximum in LIST_MAXIMA (and a write that keeps to it): {missing:?}"
+        );
+        // And the table names no list the schema does not have.
+        for (key, _) in LIST_MAXIMA {
+            let (ty, name) = key.split_once('.').expect("Type.field");
+            let f = shape
+                .types
+                .get(ty)
+                .and_then(|t| t.fields.get(name))
+                .unwrap_or_else(|| panic!("{key} is not a field of the schema"));
+            assert!(f.object_list || f.scalar_list, "{key} is not a list");
+        }
+    }
+}
