@@ -122,6 +122,10 @@ pub struct ServingConfig {
     /// Longest delay between retries.
     #[arg(long, env = "PLAN_API_WEBHOOK_RETRY_MAX", default_value = "10m", value_parser = parse_duration)]
     pub webhook_retry_max: Duration,
+    /// How long events wait for a paused or failing webhook before they are dropped (and
+    /// counted on it).
+    #[arg(long, env = "PLAN_API_WEBHOOK_RETENTION", default_value = "7d", value_parser = parse_duration)]
+    pub webhook_retention: Duration,
     /// Hosts webhooks may call although they are this machine or link-local (comma-separated;
     /// `*` for any), e.g. a receiver on the same host.
     #[arg(
@@ -196,6 +200,7 @@ impl ServingConfig {
                 timeout: self.webhook_timeout,
                 retry_base: self.webhook_retry_base,
                 retry_max: self.webhook_retry_max.max(self.webhook_retry_base),
+                retention: self.webhook_retention,
                 allowed_hosts: self
                     .webhook_allowed_hosts
                     .iter()
@@ -254,6 +259,7 @@ impl Serving {
             webhook_timeout: Duration::from_secs(10),
             webhook_retry_base: Duration::from_secs(1),
             webhook_retry_max: Duration::from_secs(600),
+            webhook_retention: Duration::from_secs(7 * 24 * 3600),
             webhook_allowed_hosts: Vec::new(),
         }
         .settings(limits)
@@ -293,7 +299,8 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
         "s" => Ok(Duration::from_secs(n)),
         "m" => Ok(Duration::from_secs(n * 60)),
         "h" => Ok(Duration::from_secs(n * 3600)),
-        _ => Err(format!("{s:?}: the unit must be ms, s, m or h")),
+        "d" => Ok(Duration::from_secs(n * 24 * 3600)),
+        _ => Err(format!("{s:?}: the unit must be ms, s, m, h or d")),
     }
 }
 

@@ -34,6 +34,8 @@ pub struct Model {
     pub updated_at: DateTimeUtc,
     pub failures: i32,
     pub next_attempt_at: DateTimeUtc,
+    /// Events dropped from its queue because they waited past the retention window.
+    pub dropped: i32,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

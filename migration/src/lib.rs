@@ -6,6 +6,7 @@ mod m20261127_000002_audit;
 mod m20261127_000003_lifecycle;
 mod m20261128_000004_read_path;
 mod m20261206_000005_live;
+mod m20261208_000006_paused_webhooks_queue;
 
 pub struct Migrator;
 
@@ -18,6 +19,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000003_lifecycle::Migration),
             Box::new(m20261128_000004_read_path::Migration),
             Box::new(m20261206_000005_live::Migration),
+            Box::new(m20261208_000006_paused_webhooks_queue::Migration),
         ]
     }
 }

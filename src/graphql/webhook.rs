@@ -180,9 +180,15 @@ impl Webhook {
     async fn next_attempt_at(&self) -> DateTime<Utc> {
         self.row.next_attempt_at
     }
-    /// Events owed and not yet delivered (null right after a change).
+    /// Events owed and not yet delivered (null right after a change). A paused webhook's
+    /// events queue here until it is resumed.
     async fn pending_deliveries(&self) -> Option<u64> {
         self.pending
+    }
+    /// Events dropped from its queue because they waited (paused or failing) longer than the
+    /// retention window (`PLAN_API_WEBHOOK_RETENTION`, 7 days by default).
+    async fn dropped_events(&self) -> i32 {
+        self.row.dropped
     }
 }
 

@@ -718,3 +718,191 @@ async fn a_delivery_cut_by_sigkill_is_sent_again_with_the_same_event_id(on: Engi
     assert_eq!(receiver.bodies().len(), 2);
     drop(server);
 }
+
+/// A receiver listening on a port of its own, answering 204.
+async fn listening_receiver() -> (Receiver, u16, tokio::task::JoinHandle<()>) {
+    let receiver = Receiver::default();
+    receiver.status.store(204, Ordering::SeqCst);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    let server = receiver.serve(listener).await;
+    (receiver, port, server)
+}
+
+const EVIDENCE: &str = "mutation($id: ID!, $w: String!) { addEvidence(input: { actionId: $id, what: $w }) { action { code } } }";
+const PAUSE: &str = "mutation($id: ID!, $a: Boolean!) { updateWebhook(input: { id: $id, active: $a }) { webhook { active pendingDeliveries droppedEvents } } }";
+
+#[apply(both_engines)]
+async fn a_paused_webhook_gets_every_event_made_meanwhile_in_order_when_resumed(on: Engine) {
+    let Some(engine) = on.available() else { return };
+    let app = TestApp::spawn_adjusted(engine, quick_retries).await;
+    let url = app.url("/graphql");
+    let (receiver, port, _server) = listening_receiver().await;
+    let id = create_webhook(
+        &url,
+        &app.admin_token,
+        json!({"plan": PLAN, "url": format!("http://127.0.0.1:{port}/hook"),
+               "events": ["ACTION_CHANGED"], "secret": SECRET}),
+    )
+    .await;
+    let d = post(&url, &app.admin_token, PAUSE, json!({"id": id, "a": false})).await;
+    assert_eq!(
+        d["data"]["updateWebhook"]["webhook"]["active"], false,
+        "{d}"
+    );
+    let all = actions(&url, &app.admin_token).await;
+    // Evidence, a status, more evidence: each an event, made while paused.
+    let d = post(
+        &url,
+        &app.admin_token,
+        EVIDENCE,
+        json!({"id": all[0].0, "w": "minutes of the board"}),
+    )
+    .await;
+    assert!(d.get("errors").is_none(), "{d}");
+    record(&url, &app.admin_token, &all[1].0, "AMBER").await;
+    let d = post(
+        &url,
+        &app.admin_token,
+        EVIDENCE,
+        json!({"id": all[2].0, "w": "an audit"}),
+    )
+    .await;
+    assert!(d.get("errors").is_none(), "{d}");
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert!(receiver.bodies().is_empty(), "delivered while paused");
+    let d = app
+        .data(
+            "{ webhooks { pendingDeliveries droppedEvents } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(d["webhooks"][0]["pendingDeliveries"], 3, "{d}");
+    assert_eq!(d["webhooks"][0]["droppedEvents"], 0, "{d}");
+    // Resumed: all three, in the order they were made.
+    post(&url, &app.admin_token, PAUSE, json!({"id": id, "a": true})).await;
+    let got = receiver.wait_for(3, Duration::from_secs(10)).await;
+    assert_eq!(got.len(), 3, "{got:?}");
+    let ops: Vec<&str> = got.iter().filter_map(|b| b["operation"].as_str()).collect();
+    assert_eq!(
+        ops,
+        ["addEvidence", "recordRagUpdate", "addEvidence"],
+        "{got:?}"
+    );
+    let ids: Vec<i64> = got.iter().filter_map(|b| b["eventId"].as_i64()).collect();
+    assert!(ids.windows(2).all(|w| w[0] < w[1]), "{ids:?}");
+    assert_eq!(got[0]["action"]["id"], all[0].0.as_str());
+    receiver.check_signatures(SECRET);
+}
+
+#[apply(both_engines)]
+async fn a_partner_webhook_finds_no_trace_of_an_out_of_scope_action_it_is_linked_to(on: Engine) {
+    let Some(engine) = on.available() else { return };
+    let app = TestApp::spawn_adjusted(engine, quick_retries).await;
+    let url = app.url("/graphql");
+    let (receiver, port, _server) = listening_receiver().await;
+    create_webhook(
+        &url,
+        &app.admin_token,
+        json!({"plan": PLAN, "url": format!("http://127.0.0.1:{port}/hook"),
+               "events": ["ACTION_CHANGED"], "secret": SECRET,
+               "role": "PARTNER", "workstreams": ["MASH"]}),
+    )
+    .await;
+    let all = actions(&url, &app.admin_token).await;
+    let mash = all.iter().find(|a| a.2 == "MASH").expect("a MASH action");
+    let mash_too = all
+        .iter()
+        .find(|a| a.2 == "MASH" && a.0 != mash.0)
+        .expect("a second MASH action");
+    let other = all
+        .iter()
+        .find(|a| a.2 != "MASH")
+        .expect("an action elsewhere");
+    let link = "mutation($f: ID!, $t: ID!) { linkActions(input: { fromId: $f, toId: $t }) { from { code } } }";
+    for to in [other, mash_too] {
+        let d = post(
+            &url,
+            &app.admin_token,
+            link,
+            json!({"f": mash.0, "t": to.0}),
+        )
+        .await;
+        assert!(d.get("errors").is_none(), "{d}");
+    }
+    let got = receiver.wait_for(2, Duration::from_secs(10)).await;
+    assert_eq!(got.len(), 2, "{got:?}");
+    for (h, body) in receiver.got.lock().expect("lock").iter() {
+        let text = String::from_utf8_lossy(body);
+        assert!(
+            !text.contains(&format!("\"{}\"", other.1)),
+            "the out-of-scope action {} appears in {text} ({h:?})",
+            other.1
+        );
+    }
+    // What the partner can see is still named: the second link, to a MASH action.
+    let last = &got[1];
+    let links = last["change"]["after"]["links"].as_array().expect("links");
+    assert!(links.iter().any(|c| c == mash_too.1.as_str()), "{last}");
+}
+
+#[apply(both_engines)]
+async fn a_webhook_whose_filter_no_longer_resolves_does_not_hold_up_the_others(on: Engine) {
+    let Some(engine) = on.available() else { return };
+    let app = TestApp::spawn_adjusted(engine, quick_retries).await;
+    let url = app.url("/graphql");
+    let (broken, broken_port, _a) = listening_receiver().await;
+    let (healthy, healthy_port, _b) = listening_receiver().await;
+    for port in [broken_port, healthy_port] {
+        create_webhook(
+            &url,
+            &app.admin_token,
+            json!({"plan": PLAN, "url": format!("http://127.0.0.1:{port}/hook"),
+                   "events": ["ACTION_CHANGED"], "secret": SECRET}),
+        )
+        .await;
+    }
+    // As a re-import that removed a lead would leave it: a stored filter naming nobody.
+    app.db
+        .execute_unprepared(&format!(
+            "UPDATE webhook SET filter = '{{\"leads\": [\"NOBODY\"]}}' WHERE url LIKE '%:{broken_port}/%'"
+        ))
+        .await
+        .expect("break the filter");
+    let all = actions(&url, &app.admin_token).await;
+    let started = Instant::now();
+    record(&url, &app.admin_token, &all[0].0, "AMBER").await;
+    let got = healthy.wait_for(1, Duration::from_secs(5)).await;
+    assert_eq!(got.len(), 1);
+    assert!(
+        started.elapsed() < Duration::from_secs(1),
+        "{:?}",
+        started.elapsed()
+    );
+    record(&url, &app.admin_token, &all[1].0, "AMBER").await;
+    let got = healthy.wait_for(2, Duration::from_secs(5)).await;
+    assert_eq!(got.len(), 2, "the healthy webhook stopped");
+    assert!(broken.bodies().is_empty());
+    // The broken one says why, in its deliveries.
+    let d = app.data("{ webhooks { id url } }", json!({})).await;
+    let hooks = d["webhooks"].as_array().expect("webhooks");
+    let id = hooks
+        .iter()
+        .find(|h| {
+            h["url"]
+                .as_str()
+                .is_some_and(|u| u.contains(&format!(":{broken_port}/")))
+        })
+        .and_then(|h| h["id"].as_str())
+        .expect("the broken webhook");
+    let d = app
+        .data(
+            "query($id: ID!) { webhookDeliveries(webhookId: $id, first: 5) { nodes { delivered error } } }",
+            json!({ "id": id }),
+        )
+        .await;
+    let text = d.to_string();
+    assert!(text.contains("no longer resolves"), "{d}");
+}

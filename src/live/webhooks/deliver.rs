@@ -12,6 +12,14 @@
 //!   never give up while the webhook is active. Every attempt is recorded.
 //! - **Idle when there is nothing to do**: it sleeps until an event is announced (`Hub`) or
 //!   the earliest retry is due.
+//! - **Paused webhooks queue.** Their events wait in the outbox until they are resumed, up to
+//!   `retention`; older ones are dropped and counted in `webhook.dropped`.
+//! - **One webhook's trouble is its own.** A filter that no longer resolves (a lead alias a
+//!   re-import removed, say) fails that webhook's turn like a refused delivery, with the
+//!   reason in its attempts; the other webhooks' turns go on. A receiver's answer is read up
+//!   to `MAX_ANSWER_BYTES` and the rest dropped.
+//! - **Nothing out of scope.** The change's `links` name only the actions the webhook's scope
+//!   can see.
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -41,6 +49,11 @@ use crate::plans::catalogue::{CatalogueCache, Catalogues};
 const TURN: u64 = 50;
 /// Longest the worker sleeps without being woken (a safety net for missed wake-ups).
 const MAX_IDLE: Duration = Duration::from_secs(30);
+/// What is read of a receiver's answer (enough for a connection to be reused; it says
+/// nothing the status does not).
+const MAX_ANSWER_BYTES: usize = 64 * 1024;
+/// How often queued events past the retention window are looked for.
+const PRUNE_EVERY: Duration = Duration::from_secs(60);
 
 pub struct Deliverer {
     db: DatabaseConnection,
@@ -51,6 +64,8 @@ pub struct Deliverer {
     catalogues: CatalogueCache,
     client: reqwest::Client,
     settings: WebhookSettings,
+    /// When the outbox was last pruned of events past the retention window.
+    pruned: std::sync::Mutex<Option<Instant>>,
 }
 
 /// How one attempt went.
@@ -90,6 +105,7 @@ impl Deliverer {
             catalogues,
             client,
             settings,
+            pruned: std::sync::Mutex::new(None),
         })
     }
 
@@ -115,6 +131,7 @@ impl Deliverer {
 
     /// Gives every due webhook a turn; returns how long until the next retry is due.
     async fn round(&self) -> AppResult<Duration> {
+        self.prune().await?;
         while self.turn().await? {}
         if self.db.get_database_backend() != DbBackend::Postgres {
             // SQLite: commits wake this worker only while a webhook is active (the hub asks
@@ -142,6 +159,58 @@ impl Deliverer {
             Some(at) => (at - Utc::now()).to_std().unwrap_or_default().min(MAX_IDLE),
             None => MAX_IDLE,
         })
+    }
+
+    /// Drops queued events older than the retention window (a webhook paused for longer, or
+    /// failing for longer), counting them on their webhook. Each replica may do it; a row is
+    /// deleted once, so it is counted once.
+    async fn prune(&self) -> AppResult<()> {
+        {
+            let Ok(mut last) = self.pruned.lock() else {
+                return Ok(());
+            };
+            if last.is_some_and(|t| t.elapsed() < PRUNE_EVERY) {
+                return Ok(());
+            }
+            *last = Some(Instant::now());
+        }
+        let cutoff =
+            Utc::now() - chrono::Duration::from_std(self.settings.retention).unwrap_or_default();
+        let stale: Vec<i32> = webhook_outbox::Entity::find()
+            .select_only()
+            .column(webhook_outbox::Column::WebhookId)
+            .filter(webhook_outbox::Column::CreatedAt.lt(cutoff))
+            .distinct()
+            .into_tuple()
+            .all(&self.db)
+            .await?;
+        for id in stale {
+            let _turn = self.writer.queue().await;
+            let txn = self.db.begin().await?;
+            let gone = webhook_outbox::Entity::delete_many()
+                .filter(webhook_outbox::Column::WebhookId.eq(id))
+                .filter(webhook_outbox::Column::CreatedAt.lt(cutoff))
+                .exec(&txn)
+                .await?
+                .rows_affected;
+            let gone = i32::try_from(gone).unwrap_or(i32::MAX);
+            webhook::Entity::update_many()
+                .col_expr(
+                    webhook::Column::Dropped,
+                    sea_orm::sea_query::ExprTrait::add(Expr::col(webhook::Column::Dropped), gone),
+                )
+                .filter(webhook::Column::Id.eq(id))
+                .exec(&txn)
+                .await?;
+            txn.commit().await?;
+            metrics::counter!("plan_api_webhook_events_dropped_total").increment(gone as u64);
+            tracing::warn!(
+                webhook = id,
+                dropped = gone,
+                "webhook events past the retention window dropped"
+            );
+        }
+        Ok(())
     }
 
     /// One webhook's turn, if one is due; false when none is.
@@ -195,8 +264,46 @@ impl Deliverer {
         let events =
             event::by_ids(db, &owed.iter().map(|o| o.event_id).collect::<Vec<_>>()).await?;
         let action_ids: Vec<i32> = events.iter().map(|e| e.action_id).collect();
-        // The actions the webhook may see now (scope and filter), in one statement.
-        let filter = resolve_filter(&cat, &filter_of(&w)?, &scope)?
+        // The actions the webhook may see now (scope and filter), in one statement. A filter
+        // that no longer resolves fails this webhook's turn, not the round.
+        let resolved = filter_of(&w).and_then(|f| resolve_filter(&cat, &f, &scope));
+        let resolved = match resolved {
+            Ok(f) => f,
+            Err(e) => {
+                let Some(first) = events
+                    .iter()
+                    .find(|e| owed.first().is_some_and(|o| o.event_id == e.id))
+                else {
+                    return Ok(());
+                };
+                let outcome = Outcome {
+                    status: None,
+                    error: Some(format!(
+                        "the webhook's filter no longer resolves: {}",
+                        e.client_message()
+                    )),
+                    took: Duration::ZERO,
+                };
+                let _turn = self.writer.queue().await;
+                webhook_attempt::Entity::insert(attempt(&w, first, &outcome))
+                    .exec_without_returning(db)
+                    .await?;
+                return self.back_off(db, &w).await;
+            }
+        };
+        // Codes the change's links name, and which of them the scope can see.
+        let linked: Vec<String> = events.iter().flat_map(linked_codes).collect();
+        let visible_links = if linked.is_empty() {
+            std::collections::HashSet::new()
+        } else {
+            let seen = resolve_filter(&cat, &crate::actions::ActionFilter::default(), &scope)?.and(
+                sea_orm::Condition::all().add(entity::action::Column::Code.is_in(linked.clone())),
+            );
+            let (rows, _) =
+                actions::page(db, &seen, ActionOrder::default(), 0, linked.len() as u64).await?;
+            rows.into_iter().map(|a| a.code).collect()
+        };
+        let filter = resolved
             .and(sea_orm::Condition::all().add(entity::action::Column::Id.is_in(action_ids)));
         let (actions, _) =
             actions::page(db, &filter, ActionOrder::default(), 0, owed.len() as u64).await?;
@@ -228,7 +335,9 @@ impl Deliverer {
             let update = event
                 .rag_update_id
                 .and_then(|id| updates.iter().find(|u| u.id == id));
-            let outcome = self.post(&w, slug, event, action, update).await?;
+            let outcome = self
+                .post(&w, slug, event, action, update, &visible_links)
+                .await?;
             metrics::counter!("plan_api_webhook_attempts_total",
                 "outcome" => if outcome.delivered() { "delivered" } else { "failed" })
             .increment(1);
@@ -274,9 +383,18 @@ impl Deliverer {
         e: &LiveEvent,
         action: &ActionRow,
         rag_update: Option<&rag_update::Model>,
+        visible_links: &std::collections::HashSet<String>,
     ) -> AppResult<Outcome> {
         let timestamp = Utc::now().timestamp();
-        let body = serde_json::to_vec(&payload(w, slug, e, action, rag_update, timestamp))?;
+        let body = serde_json::to_vec(&payload(
+            w,
+            slug,
+            e,
+            action,
+            rag_update,
+            timestamp,
+            visible_links,
+        ))?;
         let started = Instant::now();
         let sent = self
             .client
@@ -292,10 +410,17 @@ impl Deliverer {
             .await;
         let took = started.elapsed();
         Ok(match sent {
-            Ok(res) => {
+            Ok(mut res) => {
                 let status = res.status().as_u16();
-                // Read (a little of) the answer so the connection can be reused.
-                let _ = res.bytes().await;
+                // Read a little of the answer, so that a short one lets the connection be
+                // reused; a long one is dropped (with its connection) rather than held.
+                let mut read = 0usize;
+                while read < MAX_ANSWER_BYTES {
+                    match res.chunk().await {
+                        Ok(Some(chunk)) => read += chunk.len(),
+                        _ => break,
+                    }
+                }
                 Outcome {
                     status: Some(status),
                     error: (!(200..300).contains(&status))
@@ -402,8 +527,21 @@ fn attempt(w: &webhook::Model, e: &LiveEvent, o: &Outcome) -> webhook_attempt::A
     }
 }
 
+/// The action codes an event's change names in its `links` (a link or an unlink).
+fn linked_codes(e: &LiveEvent) -> Vec<String> {
+    [&e.before, &e.after]
+        .into_iter()
+        .filter_map(|t| t.as_deref())
+        .filter_map(|t| serde_json::from_str::<serde_json::Value>(t).ok())
+        .filter_map(|v| v.get("links").and_then(|l| l.as_array()).cloned())
+        .flatten()
+        .filter_map(|c| c.as_str().map(str::to_string))
+        .collect()
+}
+
 /// The JSON a receiver gets. `action` is the action as it is when delivered; `change` is
-/// what this event did (the audit trail's before and after).
+/// what this event did (the audit trail's before and after), its `links` cut to the codes the
+/// webhook's scope can see.
 fn payload(
     w: &webhook::Model,
     slug: &str,
@@ -411,10 +549,16 @@ fn payload(
     a: &ActionRow,
     rag: Option<&rag_update::Model>,
     timestamp: i64,
+    visible_links: &std::collections::HashSet<String>,
 ) -> serde_json::Value {
     let parse = |t: &Option<String>| {
-        t.as_deref()
-            .and_then(|t| serde_json::from_str::<serde_json::Value>(t).ok())
+        let mut v = t
+            .as_deref()
+            .and_then(|t| serde_json::from_str::<serde_json::Value>(t).ok())?;
+        if let Some(links) = v.get_mut("links").and_then(|l| l.as_array_mut()) {
+            links.retain(|c| c.as_str().is_some_and(|c| visible_links.contains(c)));
+        }
+        Some(v)
     };
     json!({
         "eventId": e.id,

@@ -30,6 +30,8 @@ pub struct WebhookSettings {
     pub retry_max: Duration,
     /// Hosts exempt from the address checks (`target`), e.g. a receiver on this machine.
     pub allowed_hosts: Vec<String>,
+    /// How long an event waits for a paused or failing webhook before it is dropped.
+    pub retention: Duration,
 }
 
 impl Default for WebhookSettings {
@@ -40,6 +42,7 @@ impl Default for WebhookSettings {
             retry_base: Duration::from_secs(1),
             retry_max: Duration::from_secs(600),
             allowed_hosts: Vec::new(),
+            retention: Duration::from_secs(7 * 24 * 3600),
         }
     }
 }
